@@ -1,0 +1,114 @@
+"""DuckDB schema. Bump SCHEMA_VERSION and append a migration when a table changes."""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+TABLES = """
+CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER NOT NULL,
+    applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY,
+    kind VARCHAR NOT NULL,            -- build | prep | train | eval | gate | demo
+    domain VARCHAR,
+    stage VARCHAR,                    -- base | cpt | sft | dpo | ...
+    status VARCHAR NOT NULL,          -- running | completed | failed
+    model_id VARCHAR,                 -- model produced (train) or evaluated (eval)
+    parent_model_id VARCHAR,
+    config_json JSON,
+    fingerprint VARCHAR,
+    data_hash VARCHAR,
+    seed INTEGER,
+    versions_json JSON,
+    output_path VARCHAR,
+    started_at TIMESTAMP NOT NULL,
+    finished_at TIMESTAMP,
+    error VARCHAR
+);
+CREATE TABLE IF NOT EXISTS models (
+    model_id VARCHAR PRIMARY KEY,     -- fingerprint of the model folder / adapter
+    ref VARCHAR NOT NULL,             -- path or hub id that loads it
+    base_ref VARCHAR,                 -- for adapters: the model they apply to
+    method VARCHAR,                   -- embedded | hub | full | lora | merged
+    is_adapter BOOLEAN NOT NULL DEFAULT FALSE,
+    n_params BIGINT,
+    trainable_params BIGINT,
+    fingerprint VARCHAR,
+    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+CREATE TABLE IF NOT EXISTS train_logs (
+    run_id VARCHAR NOT NULL,
+    step INTEGER NOT NULL,
+    epoch DOUBLE,
+    split VARCHAR NOT NULL,           -- train | validation
+    loss DOUBLE,
+    learning_rate DOUBLE,
+    grad_norm DOUBLE,
+    tokens_seen BIGINT,
+    metrics_json JSON
+);
+CREATE TABLE IF NOT EXISTS eval_results (
+    run_id VARCHAR NOT NULL,
+    model_id VARCHAR,
+    suite VARCHAR,
+    task VARCHAR NOT NULL,
+    metric VARCHAR NOT NULL,
+    filter VARCHAR,
+    value DOUBLE,
+    stderr DOUBLE,
+    n INTEGER,
+    higher_is_better BOOLEAN
+);
+CREATE TABLE IF NOT EXISTS eval_samples (
+    run_id VARCHAR NOT NULL,
+    model_id VARCHAR,
+    suite VARCHAR,
+    task VARCHAR NOT NULL,
+    doc_id INTEGER,
+    doc_hash VARCHAR NOT NULL,
+    metric VARCHAR NOT NULL,
+    value DOUBLE,
+    prediction VARCHAR,
+    target VARCHAR,
+    prompt VARCHAR
+);
+CREATE TABLE IF NOT EXISTS data_reports (
+    report_id VARCHAR PRIMARY KEY,
+    run_id VARCHAR,
+    dataset_hash VARCHAR NOT NULL,
+    domain VARCHAR,
+    dataset VARCHAR,                  -- cpt | sft | dpo | eval | ...
+    split VARCHAR,
+    n_rows_in INTEGER,
+    n_rows_out INTEGER,
+    n_dropped INTEGER,
+    report_json JSON,
+    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+CREATE TABLE IF NOT EXISTS gates (
+    gate_id VARCHAR PRIMARY KEY,
+    run_id VARCHAR,
+    policy VARCHAR,
+    domain VARCHAR,
+    candidate_run VARCHAR,
+    baseline_run VARCHAR,
+    passed BOOLEAN,
+    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+CREATE TABLE IF NOT EXISTS gate_results (
+    gate_id VARCHAR NOT NULL,
+    rule VARCHAR NOT NULL,
+    kind VARCHAR,
+    task VARCHAR,
+    metric VARCHAR,
+    observed DOUBLE,
+    threshold DOUBLE,
+    passed BOOLEAN,
+    detail_json JSON
+);
+"""
+
+# version -> SQL applied to move from version-1 to version. Empty while we are at v1.
+MIGRATIONS: dict[int, str] = {}
