@@ -40,7 +40,10 @@ def hash_file(path: Path, length: int = 16) -> str:
     return h.hexdigest()[:length]
 
 
-def hash_dir(path: Path, length: int = 16, suffixes: tuple[str, ...] = (".json", ".safetensors", ".bin", ".txt", ".model")) -> str:
+WEIGHT_AND_CONFIG_SUFFIXES = (".json", ".safetensors", ".bin", ".txt", ".model")
+
+
+def hash_dir(path: Path, length: int = 16, suffixes: tuple[str, ...] = WEIGHT_AND_CONFIG_SUFFIXES) -> str:
     """Hash of a model folder's weights and configs (names + contents), independent of mtimes."""
     h = hashlib.sha256()
     for file in sorted(p for p in Path(path).rglob("*") if p.is_file() and p.suffix in suffixes):

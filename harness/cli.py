@@ -1,0 +1,210 @@
+"""`harness` command line. Heavy libraries are imported inside commands so `--help` stays fast."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from harness.console import console, err_console
+from harness.errors import HarnessError
+
+app = typer.Typer(
+    help="Evaluation-driven domain adaptation: prep, train (CPT/SFT/DPO), evaluate, compare, gate.",
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, rich_markup_mode="rich",
+)
+model_app = typer.Typer(help="The embedded default model.", no_args_is_help=True)
+app.add_typer(model_app, name="model")
+
+DbOpt = Annotated[Path | None, typer.Option("--db", help="DuckDB store file [env HARNESS_DB].")]
+ModelOpt = Annotated[str, typer.Option("--model", "-m", help="`default`, `default:micro`, a local HF folder, "
+                                       "a PEFT adapter folder, or a cached hub id.")]
+TrustOpt = Annotated[bool, typer.Option("--trust-remote-code", help="Allow model code from the model repo.")]
+DeviceOpt = Annotated[str, typer.Option("--device", help="auto | cpu | cuda.")]
+SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override config: stage.key=value (repeatable).")]
+
+
+def _store(db: Path | None):
+    from harness.store import Store
+
+    return Store(db)
+
+
+@model_app.command("build")
+def model_build(
+    preset: Annotated[str, typer.Option(help="Preset: default | micro.")] = "default",
+    force: Annotated[bool, typer.Option(help="Rebuild even when cached.")] = False,
+) -> None:
+    """Build (or reuse) the embedded default model: tokenizer + small Llama pretrained on a general corpus.
+
+    Example: harness model build --preset default
+    """
+    import json
+
+    from harness.models.embedded import PRESETS, build_embedded_model
+
+    if preset not in PRESETS:
+        raise HarnessError(f"unknown preset '{preset}'", f"use one of: {', '.join(PRESETS)}")
+    folder = build_embedded_model(preset, force=force)
+    meta = json.loads((folder / "harness_model.json").read_text())
+    console.print(f"[green]model ready[/green] {folder}")
+    console.print({k: meta[k] for k in meta if k in {"fingerprint", "n_params", "build_seconds", "final_loss"}})
+
+
+@app.command("domains")
+def domains() -> None:
+    """List the domains found under domains/.
+
+    Example: harness domains
+    """
+    from rich.table import Table
+
+    from harness.domains import list_domains, load_domain
+
+    table = Table("domain", "stages", "suites", "description")
+    for name in list_domains():
+        d = load_domain(name)
+        table.add_row(name, ", ".join(d.manifest.stages), ", ".join(d.manifest.suites + d.manifest.regression_suites),
+                      d.manifest.description)
+    console.print(table)
+
+
+@app.command("prep")
+def prep(
+    domain: Annotated[str, typer.Argument(help="Domain name (see `harness domains`).")],
+    source: Annotated[list[str] | None, typer.Option(
+        "--source", help="Use a file for a dataset: STAGE=PATH (e.g. sft=chats.jsonl).")] = None,
+    set_: SetOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Prepare a domain's datasets (load, clean, split) and print the data report.
+
+    Example: harness prep support_chat --source sft=my_chats.jsonl --set data.sft.kind=chat
+    """
+    from harness.pipeline import prep_domain_cli
+
+    prep_domain_cli(domain, sources=source or [], overrides=set_ or [], db=db)
+
+
+@app.command("train")
+def train(
+    domain: Annotated[str, typer.Argument(help="Domain name.")],
+    stage: Annotated[str, typer.Option("--stage", help="Stage to run: cpt | sft | dpo (or all, in order).")] = "all",
+    model: ModelOpt = "default",
+    source: Annotated[list[str] | None, typer.Option("--source", help="STAGE=PATH data file override.")] = None,
+    set_: SetOpt = None,
+    device: DeviceOpt = "auto",
+    trust_remote_code: TrustOpt = False,
+    db: DbOpt = None,
+) -> None:
+    """Run training stages of a domain on a base model; each stage's output is cached by fingerprint.
+
+    Example: harness train support_chat --stage sft --model ./my-base --set sft.max_steps=50
+    """
+    from harness.pipeline import PipelineOptions, run_pipeline
+
+    opts = PipelineOptions(domain=domain, base_model=model, stages=None if stage == "all" else [stage],
+                           sources=source or [], overrides=set_ or [], device=device, evaluate=False,
+                           trust_remote_code=trust_remote_code)
+    run_pipeline(opts, _store(db))
+
+
+@app.command("eval")
+def evaluate(
+    model: ModelOpt = "default",
+    suite: Annotated[
+        list[str] | None, typer.Option("--suite", "-s", help="Suite or lm-eval task (repeatable).")
+    ] = None,
+    limit: Annotated[float | None, typer.Option(help="Items per task (int) or fraction (<1).")] = None,
+    device: DeviceOpt = "auto",
+    trust_remote_code: TrustOpt = False,
+    no_reuse: Annotated[bool, typer.Option("--no-reuse", help="Re-evaluate even if stored.")] = False,
+    db: DbOpt = None,
+) -> None:
+    """Evaluate any model on lm-eval suites and store aggregate and per-item results.
+
+    Example: harness eval --model default --suite support_chat --suite general
+    """
+    from harness.device import plan_device
+    from harness.evaluation import run_eval
+    from harness.evaluation.tables import results_table
+    from harness.models.refs import resolve_model
+
+    suites = suite or ["general"]
+    lim = None if limit is None else (int(limit) if limit >= 1 else limit)
+    plan = plan_device(device)
+    ref = resolve_model(model, trust_remote_code=trust_remote_code)
+    store = _store(db)
+    summary = run_eval(store, ref, suites, limit=lim, device=plan, reuse=not no_reuse)
+    console.print(results_table(summary.rows, title=f"{ref.ref} — run {summary.run_id}"
+                                + (" (reused)" if summary.reused else "")))
+
+
+@app.command("runs")
+def runs(
+    kind: Annotated[str | None, typer.Option(help="Filter: build|prep|train|eval|gate.")] = None,
+    domain: Annotated[str | None, typer.Option(help="Filter by domain.")] = None,
+    last: Annotated[int, typer.Option(help="Show the N most recent.")] = 30,
+    db: DbOpt = None,
+) -> None:
+    """List runs in the store (status, stage, model, timing).
+
+    Example: harness runs --kind eval --last 10
+    """
+    from rich.table import Table
+
+    from harness.store import Store
+
+    store = Store(db, read_only=True)
+    rows = store.query(
+        "SELECT run_id, kind, domain, stage, status, model_id, started_at,"
+        " date_diff('second', started_at, finished_at) AS seconds, error FROM runs"
+        " WHERE (? IS NULL OR kind = ?) AND (? IS NULL OR domain = ?) ORDER BY started_at DESC LIMIT ?",
+        [kind, kind, domain, domain, last])
+    table = Table("run_id", "kind", "domain", "stage", "status", "model_id", "started", "s", "error")
+    colour = {"completed": "green", "failed": "red", "running": "yellow"}
+    for r in rows:
+        table.add_row(r["run_id"], r["kind"], r["domain"] or "", r["stage"] or "",
+                      f"[{colour.get(r['status'], 'white')}]{r['status']}[/]", (r["model_id"] or "")[:40],
+                      str(r["started_at"])[:19], "" if r["seconds"] is None else str(r["seconds"]),
+                      (r["error"] or "")[:60])
+    console.print(table)
+
+
+@app.command("demo")
+def demo(
+    domain: Annotated[str, typer.Option(help="Domain to run.")] = "support_chat",
+    model: ModelOpt = "default",
+    set_: SetOpt = None,
+    limit: Annotated[float | None, typer.Option(help="Items per eval task (smoke runs).")] = None,
+    device: DeviceOpt = "auto",
+    db: DbOpt = None,
+) -> None:
+    """The whole path on the embedded default: build base, prep, CPT → SFT → DPO, evaluate all, compare.
+
+    Example: harness demo            (embedded default, support_chat)
+    Example: harness demo --model default:micro --limit 20   (smoke run)
+    """
+    from harness.pipeline import PipelineOptions, run_pipeline
+
+    lim = None if limit is None else (int(limit) if limit >= 1 else limit)
+    opts = PipelineOptions(domain=domain, base_model=model, overrides=set_ or [], device=device, evaluate=True,
+                           eval_limit=lim)
+    result = run_pipeline(opts, _store(db))
+    raise typer.Exit(0 if result.ok else 1)
+
+
+def main() -> None:
+    """Entry point: user errors become one line on stderr and exit code 2, never a traceback."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        app()  # standalone: click handles --help, usage errors (exit 2) and typer.Exit
+    except HarnessError as exc:
+        err_console.print(exc.one_line(), markup=False, highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,174 @@
+"""Run lm-eval suites on a model and store aggregates and per-item rows in one transaction."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from harness.device import DevicePlan, plan_device
+from harness.errors import HarnessError
+from harness.models.refs import ModelRef
+from harness.paths import suites_dir
+from harness.store import Store
+
+PROMPT_CHARS = 4000
+# Per-item value for loglikelihood_rolling metrics, whose samples hold (loglikelihood, weight) pairs.
+ROLLING_ITEM_VALUE = {
+    "word_perplexity": lambda ll, w: math.exp(-ll / w) if w else float("nan"),
+    "byte_perplexity": lambda ll, w: math.exp(-ll / w) if w else float("nan"),
+    "bits_per_byte": lambda ll, w: -ll / (w * math.log(2)) if w else float("nan"),
+}
+
+
+@dataclass
+class EvalSummary:
+    run_id: str
+    model_id: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    n_samples: int = 0
+    reused: bool = False
+
+
+@lru_cache(maxsize=4)
+def _task_manager(include_path: str):
+    from lm_eval.tasks import TaskManager
+
+    return TaskManager(include_path=include_path)
+
+
+def task_manager():
+    return _task_manager(str(suites_dir()))
+
+
+def available_suites() -> list[str]:
+    """Suites are the folders under suites/ (each an lm-eval group of the same name)."""
+    return sorted(p.name for p in suites_dir().iterdir() if p.is_dir() and any(p.glob("*.yaml")))
+
+
+def _check_suites(names: list[str]) -> None:
+    known = set(task_manager().all_tasks)
+    missing = [n for n in names if n not in known]
+    if missing:
+        raise HarnessError(f"unknown suite or task {', '.join(missing)} (suites: {', '.join(available_suites())})",
+                           "pass --suite with one of the listed suites or an lm-eval task name")
+
+
+def _task_to_suite(results: dict[str, Any]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for group, subtasks in (results.get("group_subtasks") or {}).items():
+        for task in subtasks:
+            mapping.setdefault(task, group)
+    return mapping
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def _aggregate_rows(results: dict[str, Any], run_id: str, model_id: str, suite_of: dict[str, str]) -> list[dict]:
+    rows = []
+    groups = set((results.get("group_subtasks") or {}).keys())
+    for task, metrics in results["results"].items():
+        if task in groups:
+            continue
+        n = (results.get("n-samples") or {}).get(task, {}).get("effective")
+        hib = (results.get("higher_is_better") or {}).get(task, {})
+        for key, value in metrics.items():
+            if "," not in key or "_stderr," in key or key == "alias":
+                continue
+            metric, filt = key.split(",", 1)
+            if _number(value) is None:
+                continue
+            rows.append({
+                "run_id": run_id, "model_id": model_id, "suite": suite_of.get(task, task), "task": task,
+                "metric": metric, "filter": filt, "value": float(value),
+                "stderr": _number(metrics.get(f"{metric}_stderr,{filt}")), "n": n,
+                "higher_is_better": hib.get(metric),
+            })
+    return rows
+
+
+def _prediction_and_target(sample: dict[str, Any]) -> tuple[str | None, str | None]:
+    """Readable prediction/target: chosen continuation for multiple choice, text for generation."""
+    args = sample.get("arguments") or []
+    resps = sample.get("filtered_resps") or []
+    target = sample.get("target")
+    if args and resps and all(isinstance(r, list | tuple) and len(r) == 2 for r in resps) and len(args[0]) >= 2:
+        best = max(range(len(resps)), key=lambda i: resps[i][0])
+        prediction = str(args[best][1]).strip()
+        if isinstance(target, int) and 0 <= target < len(args):
+            target = args[target][1]
+        return prediction, None if target is None else str(target).strip()
+    if resps and isinstance(resps[0], str):
+        return resps[0], None if target is None else str(target)
+    return None, None if target is None else str(target)[:PROMPT_CHARS]
+
+
+def _sample_rows(results: dict[str, Any], run_id: str, model_id: str, suite_of: dict[str, str]) -> list[dict]:
+    rows = []
+    for task, samples in (results.get("samples") or {}).items():
+        for sample in samples:
+            prediction, target = _prediction_and_target(sample)
+            args = sample.get("arguments") or [[""]]
+            prompt = str(args[0][0])[-PROMPT_CHARS:] if args and args[0] else None
+            for metric in sample.get("metrics", []):
+                raw = sample.get(metric)
+                if isinstance(raw, list | tuple) and len(raw) == 2 and metric in ROLLING_ITEM_VALUE:
+                    value = ROLLING_ITEM_VALUE[metric](float(raw[0]), float(raw[1]))
+                else:
+                    value = _number(raw)
+                rows.append({
+                    "run_id": run_id, "model_id": model_id, "suite": suite_of.get(task, task), "task": task,
+                    "doc_id": sample.get("doc_id"), "doc_hash": sample["doc_hash"], "metric": metric,
+                    "value": value, "prediction": prediction, "target": target, "prompt": prompt,
+                })
+    return rows
+
+
+def find_reusable_eval(store: Store, model_id: str, suites: list[str], limit: int | float | None) -> str | None:
+    """Latest completed eval of the same model, suites and limit: evaluation is deterministic, reuse it."""
+    rows = store.query(
+        "SELECT run_id, config_json FROM runs WHERE kind = 'eval' AND status = 'completed' AND model_id = ?"
+        " ORDER BY started_at DESC", [model_id])
+    import json
+
+    for row in rows:
+        cfg = json.loads(row["config_json"] or "{}")
+        if sorted(cfg.get("suites", [])) == sorted(suites) and cfg.get("limit") == limit:
+            return row["run_id"]
+    return None
+
+
+def run_eval(store: Store, model: ModelRef, suites: list[str], *, limit: int | float | None = None,
+             batch_size: int | str | None = None, device: DevicePlan | None = None, domain: str | None = None,
+             stage: str | None = None, reuse: bool = True, bootstrap_iters: int = 1000) -> EvalSummary:
+    """Evaluate `model` on lm-eval suites/tasks and store everything under one eval run."""
+    _check_suites(suites)
+    if reuse and (existing := find_reusable_eval(store, model.model_id, suites, limit)):
+        return EvalSummary(existing, model.model_id, store.query(
+            "SELECT * FROM eval_results WHERE run_id = ? ORDER BY task, metric", [existing]), reused=True)
+    device = device or plan_device()
+    batch_size = batch_size or ("auto" if device.device == "cuda" else 16)
+    config = {"suites": suites, "limit": limit, "model": model.ref, "model_path": model.path,
+              "adapter": model.adapter_path, "dtype": device.dtype_name, "batch_size": batch_size}
+    from lm_eval import simple_evaluate
+
+    with store.tracked_run("eval", domain=domain, stage=stage, config=config, model_id=model.model_id,
+                           fingerprint=model.model_id) as run_id:
+        results = simple_evaluate(
+            model="hf", model_args=model.lm_eval_args(device.dtype_name, device.device), tasks=suites,
+            task_manager=task_manager(), log_samples=True, limit=limit, batch_size=batch_size,
+            bootstrap_iters=bootstrap_iters, random_seed=0, numpy_random_seed=1234, torch_random_seed=1234,
+            fewshot_random_seed=1234,
+        )
+        if results is None:
+            raise RuntimeError("lm-eval returned no results")
+        suite_of = _task_to_suite(results)
+        aggregates = _aggregate_rows(results, run_id, model.model_id, suite_of)
+        samples = _sample_rows(results, run_id, model.model_id, suite_of)
+        store.add_eval(run_id, aggregates, samples, model_id=model.model_id)
+    return EvalSummary(run_id, model.model_id, aggregates, n_samples=len(samples))
