@@ -197,6 +197,87 @@ def demo(
     raise typer.Exit(0 if result.ok else 1)
 
 
+@app.command("compare")
+def compare(
+    baseline: Annotated[str, typer.Argument(help="Baseline: eval run id, model id, or model ref.")],
+    candidate: Annotated[str, typer.Argument(help="Candidate: eval run id, model id, or model ref.")],
+    regression_suite: Annotated[list[str] | None, typer.Option(
+        "--regression-suite", help="Suites scored for forgetting (default: general).")] = None,
+    correction: Annotated[str, typer.Option(help="holm | bh | none.")] = "holm",
+    alpha: Annotated[float, typer.Option(help="Significance level.")] = 0.05,
+    show_flips: Annotated[int, typer.Option("--show-flips", help="List N flipped items per direction.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print Markdown instead of tables.")] = False,
+    db: DbOpt = None,
+) -> None:
+    """Paired, item-by-item comparison of two evaluated models with CIs, corrected p-values and verdicts.
+
+    Example: harness compare eval-20261121-0101-abc123 eval-20261121-0110-def456 --show-flips 5
+    Example: harness compare default ~/.cache/domain-harness/stages/support_chat-dpo-…/model --markdown
+    """
+    import json
+
+    from harness.compare.report import compare_runs, render_rich, to_json, to_markdown
+    from harness.store import Store
+
+    if correction not in {"holm", "bh", "none"}:
+        raise HarnessError(f"unknown correction '{correction}'", "use --correction holm, bh or none")
+    store = Store(db, read_only=True)
+    comp = compare_runs(store, baseline, candidate, regression_suites=tuple(regression_suite or ["general"]),
+                        correction=correction, alpha=alpha, max_flips=max(show_flips, 0))
+    if as_json:
+        print(json.dumps(to_json(comp), indent=2))
+    elif markdown:
+        print(to_markdown(comp, max_flips=show_flips))
+    else:
+        console.print(render_rich(comp, show_flips=show_flips))
+
+
+@app.command("gate")
+def gate(
+    policy: Annotated[Path, typer.Option("--policy", help="Gate policy YAML (e.g. domains/support_chat/gates.yaml).")],
+    candidate: Annotated[str, typer.Option("--candidate", help="Eval run id, model id or model ref.")],
+    baseline: Annotated[str, typer.Option("--baseline", help="Eval run id, model id or model ref.")],
+    eval_missing: Annotated[bool, typer.Option(
+        "--eval-missing", help="Evaluate candidate/baseline models that have no stored results.")] = False,
+    suite: Annotated[list[str] | None, typer.Option(
+        "--suite", help="Suites to evaluate with --eval-missing (default: the policy's domain suites).")] = None,
+    junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML here.")] = None,
+    summary: Annotated[Path | None, typer.Option("--summary", help="Append a Markdown summary here.")] = None,
+    device: DeviceOpt = "auto",
+    db: DbOpt = None,
+) -> None:
+    """Release gate: apply a policy to candidate vs baseline. Exit 0 pass, 1 fail, 2 usage/input error.
+
+    Example: harness gate --policy domains/support_chat/gates.yaml --baseline default --candidate ./tuned \
+      --eval-missing --junit gate.xml --summary "$GITHUB_STEP_SUMMARY"
+    """
+    from harness.gate.cli import run_gate_command
+
+    code = run_gate_command(policy=policy, candidate=candidate, baseline=baseline, eval_missing=eval_missing,
+                            suites=suite, junit=junit, summary=summary, device=device, db=db)
+    raise typer.Exit(code)
+
+
+@app.command("dashboard")
+def dashboard(
+    db: DbOpt = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: streamlit's 8501).")] = None,
+    headless: Annotated[bool, typer.Option(help="Do not open a browser.")] = False,
+) -> None:
+    """Open the Streamlit dashboard (read-only) on a store: runs, compare, training curves, regressions, gates.
+
+    Example: harness dashboard --db harness.duckdb --port 8501
+    """
+    from harness.dashboard import launch
+    from harness.paths import default_store_path
+
+    path = (db or default_store_path()).resolve()
+    if not path.exists():
+        raise HarnessError(f"store {path} does not exist", "run `harness demo` first or pass --db PATH")
+    launch(path, port, headless)
+
+
 def main() -> None:
     """Entry point: user errors become one line on stderr and exit code 2, never a traceback."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

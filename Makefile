@@ -1,0 +1,36 @@
+# Two entry points (see README): `make demo` runs the main job, `make test` installs and runs the tests.
+# Both create or refresh the virtual environment by themselves.
+PYTHON ?= python3
+VENV ?= .venv
+TORCH_SPEC ?= torch==2.13.0
+BIN := $(VENV)/bin
+OFFLINE := HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 HF_EVALUATE_OFFLINE=1 TOKENIZERS_PARALLELISM=false
+
+.PHONY: demo test lint venv dashboard bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	# torch first (CPU wheel on this machine; override TORCH_SPEC for CUDA), then the package.
+	$(BIN)/python -m pip install -q "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install -q -e ".[test]"
+	touch $@
+
+venv: $(BIN)/.installed
+
+demo: $(BIN)/.installed
+	$(OFFLINE) $(BIN)/harness demo
+
+test: $(BIN)/.installed
+	bash scripts/ensure_browser.sh
+	$(OFFLINE) $(BIN)/ruff check .
+	$(OFFLINE) $(BIN)/pytest -q
+
+dashboard: $(BIN)/.installed
+	$(BIN)/harness dashboard
+
+bench: $(BIN)/.installed
+	$(OFFLINE) $(BIN)/python benchmarks/bench_demo.py
+
+clean:
+	rm -rf $(VENV) harness.duckdb

@@ -1,0 +1,301 @@
+"""Paired statistics for comparing two models on the same items.
+
+Both models answered the same items, so every test here is paired: item difficulty cancels out and the
+intervals are much tighter than comparing two independent means.
+
+Decisions (see also docs in compare/report.py):
+- Intervals: percentile bootstrap over items (the same resampled items for both models), B resamples
+  from a seeded numpy Generator. Suites are bootstrapped stratified by task (items resampled within each
+  task) so every task keeps its weight in the macro mean.
+- Tests: 0/1 metrics use the exact McNemar test (two-sided binomial test on the discordant pairs);
+  continuous metrics use a paired permutation test of the mean difference (randomly swapping each
+  item's two values, i.e. sign-flipping the differences; exact when 2**n <= n_resamples). The
+  permutation test tests the same quantity the bootstrap interval describes (the mean difference) and
+  assumes nothing about the shape of the differences, unlike a t-test or Wilcoxon (which tests a median).
+- Multiple comparisons: Holm (step-down, controls the family-wise error) or Benjamini-Hochberg
+  (scipy.stats.false_discovery_control, controls the false discovery rate).
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from scipy import stats
+
+DEFAULT_N_BOOT = 4000
+DEFAULT_N_PERM = 9999
+Correction = Literal["holm", "bh", "none"]
+Verdict = Literal["improved", "regressed", "no significant change", "no data"]
+
+_LOWER_IS_BETTER_PARTS = ("perplexity", "nll", "bits_per_byte", "loss")
+_LOWER_IS_BETTER_NAMES = frozenset({"wer", "cer", "ter"})
+_CHUNK_ELEMENTS = 2_000_000  # resample indices held in memory at once (16 MB of int64)
+
+
+def default_higher_is_better(metric: str) -> bool:
+    """Direction of a metric from its name, used when the store has no higher_is_better for it."""
+    name = metric.lower()
+    if name in _LOWER_IS_BETTER_NAMES:
+        return False
+    return not any(part in name for part in _LOWER_IS_BETTER_PARTS)
+
+
+def rng_for(seed: int, *key: str) -> np.random.Generator:
+    """A Generator that depends on the seed and a key, so a row's numbers do not depend on row order."""
+    return np.random.default_rng([seed, *(zlib.crc32(k.encode()) for k in key)])
+
+
+def _as_pair(baseline: Sequence[float] | np.ndarray,
+             candidate: Sequence[float] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    b = np.asarray(baseline, dtype=float)
+    c = np.asarray(candidate, dtype=float)
+    if b.shape != c.shape or b.ndim != 1:
+        raise ValueError(f"paired arrays must be 1-D and the same length, got {b.shape} and {c.shape}")
+    return b, c
+
+
+def is_binary(*arrays: np.ndarray | Sequence[float]) -> bool:
+    """True when every value is 0 or 1 (accuracy-like metrics), which selects McNemar's test."""
+    return all(np.isin(np.asarray(a, dtype=float), (0.0, 1.0)).all() for a in arrays)
+
+
+# -- bootstrap ---------------------------------------------------------------------------------------
+def _resample_chunks(rng: np.random.Generator, n: int, n_boot: int) -> Iterator[np.ndarray]:
+    rows = max(1, _CHUNK_ELEMENTS // max(n, 1))
+    done = 0
+    while done < n_boot:
+        size = min(rows, n_boot - done)
+        yield rng.integers(0, n, size=(size, n))
+        done += size
+
+
+def paired_bootstrap_means(strata: Sequence[tuple[np.ndarray, np.ndarray]], *, n_boot: int = DEFAULT_N_BOOT,
+                           rng: np.random.Generator | int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Bootstrap distributions of each stratum's baseline and candidate mean, shape (n_boot, n_strata).
+
+    Items are resampled within each stratum, and the same resampled items feed both models (paired)."""
+    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    base = np.empty((n_boot, len(strata)))
+    cand = np.empty((n_boot, len(strata)))
+    for k, (b_raw, c_raw) in enumerate(strata):
+        b, c = _as_pair(b_raw, c_raw)
+        if b.size == 0:
+            raise ValueError("cannot bootstrap an empty stratum")
+        start = 0
+        for idx in _resample_chunks(gen, b.size, n_boot):
+            stop = start + idx.shape[0]
+            base[start:stop, k] = b[idx].mean(axis=1)
+            cand[start:stop, k] = c[idx].mean(axis=1)
+            start = stop
+    return base, cand
+
+
+def percentile_ci(distribution: np.ndarray, alpha: float = 0.05) -> tuple[float, float]:
+    """Percentile interval of a bootstrap distribution (NaN resamples, e.g. a 0/0 ratio, are ignored)."""
+    dist = np.asarray(distribution, dtype=float)
+    dist = dist[np.isfinite(dist)]
+    if dist.size == 0:
+        return math.nan, math.nan
+    low, high = np.quantile(dist, [alpha / 2, 1 - alpha / 2])
+    return float(low), float(high)
+
+
+def bootstrap_p_value(distribution: np.ndarray, null: float = 0.0) -> float:
+    """Two-sided p-value from inverting the percentile interval: how far into a tail the null value lies.
+
+    (count + 1) / (B + 1) keeps it away from an impossible 0 with finite B."""
+    dist = np.asarray(distribution, dtype=float)
+    dist = dist[np.isfinite(dist)]
+    if dist.size == 0:
+        return math.nan
+    below = (np.count_nonzero(dist <= null) + 1) / (dist.size + 1)
+    above = (np.count_nonzero(dist >= null) + 1) / (dist.size + 1)
+    return float(min(1.0, 2 * min(below, above)))
+
+
+def paired_bootstrap_ci(baseline: Sequence[float] | np.ndarray, candidate: Sequence[float] | np.ndarray, *,
+                        n_boot: int = DEFAULT_N_BOOT, alpha: float = 0.05,
+                        rng: np.random.Generator | int = 0) -> tuple[float, float]:
+    """Percentile CI of mean(candidate - baseline) over items; NaN bounds for fewer than 2 items."""
+    b, c = _as_pair(baseline, candidate)
+    if b.size < 2:
+        return math.nan, math.nan
+    base, cand = paired_bootstrap_means([(b, c)], n_boot=n_boot, rng=rng)
+    return percentile_ci(cand[:, 0] - base[:, 0], alpha)
+
+
+# -- tests -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TestResult:
+    """A paired test: which one ran, its two-sided p-value, and for McNemar the discordant counts."""
+
+    test: str
+    p_value: float
+    baseline_only: int | None = None  # items right for the baseline only (0/1 metrics)
+    candidate_only: int | None = None  # items right for the candidate only
+
+
+def mcnemar_exact(baseline: Sequence[float] | np.ndarray, candidate: Sequence[float] | np.ndarray) -> TestResult:
+    """Exact McNemar: under no difference each discordant item is equally likely to favour either model,
+    so the candidate-only count is Binomial(discordant, 1/2). p = 1 when nothing is discordant."""
+    b, c = _as_pair(baseline, candidate)
+    if not is_binary(b, c):
+        raise ValueError("McNemar's test needs 0/1 values")
+    base_only = int(np.count_nonzero((b == 1) & (c == 0)))
+    cand_only = int(np.count_nonzero((b == 0) & (c == 1)))
+    discordant = base_only + cand_only
+    p = 1.0 if discordant == 0 else float(stats.binomtest(cand_only, discordant, 0.5).pvalue)
+    return TestResult("mcnemar_exact", min(p, 1.0), base_only, cand_only)
+
+
+def paired_permutation_test(baseline: Sequence[float] | np.ndarray, candidate: Sequence[float] | np.ndarray, *,
+                            n_resamples: int = DEFAULT_N_PERM,
+                            rng: np.random.Generator | int = 0) -> TestResult:
+    """Two-sided paired permutation test of the mean difference (swaps each item's pair at random)."""
+    b, c = _as_pair(baseline, candidate)
+    if b.size == 0:
+        return TestResult("paired_permutation", math.nan)
+    diff = c - b
+    if not np.any(diff):
+        return TestResult("paired_permutation", 1.0)
+    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+
+    def mean_diff(x: np.ndarray, y: np.ndarray, axis: int) -> np.ndarray:
+        return np.mean(y - x, axis=axis)
+
+    res = stats.permutation_test((b, c), mean_diff, permutation_type="samples", vectorized=True,
+                                 n_resamples=n_resamples, alternative="two-sided", rng=gen)
+    return TestResult("paired_permutation", float(min(res.pvalue, 1.0)))
+
+
+def paired_test(baseline: Sequence[float] | np.ndarray, candidate: Sequence[float] | np.ndarray, *,
+                n_resamples: int = DEFAULT_N_PERM, rng: np.random.Generator | int = 0) -> TestResult:
+    """McNemar for 0/1 metrics, the paired permutation test otherwise."""
+    b, c = _as_pair(baseline, candidate)
+    if b.size == 0:
+        return TestResult("none", math.nan)
+    if is_binary(b, c):
+        return mcnemar_exact(b, c)
+    return paired_permutation_test(b, c, n_resamples=n_resamples, rng=rng)
+
+
+# -- multiple comparisons ----------------------------------------------------------------------------
+def holm(p_values: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Holm step-down adjusted p-values: sorted p_(i) times (m - i + 1), made monotone, capped at 1."""
+    p = np.asarray(p_values, dtype=float)
+    m = p.size
+    if m == 0:
+        return p.copy()
+    order = np.argsort(p, kind="stable")
+    stepped = np.maximum.accumulate((m - np.arange(m)) * p[order])
+    out = np.empty(m)
+    out[order] = np.minimum(stepped, 1.0)
+    return out
+
+
+def benjamini_hochberg(p_values: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (false discovery rate), via scipy."""
+    p = np.asarray(p_values, dtype=float)
+    if p.size == 0:
+        return p.copy()
+    return np.asarray(stats.false_discovery_control(p, method="bh"), dtype=float)
+
+
+def adjust_p_values(p_values: Sequence[float | None] | np.ndarray, method: Correction = "holm") -> np.ndarray:
+    """Adjust a family of p-values. Missing (None/NaN) p-values stay NaN and are not in the family."""
+    p = np.array([math.nan if v is None else v for v in p_values], dtype=float)
+    out = np.full(p.size, math.nan)
+    mask = np.isfinite(p)
+    if not mask.any():
+        return out
+    if method == "holm":
+        out[mask] = holm(p[mask])
+    elif method == "bh":
+        out[mask] = benjamini_hochberg(p[mask])
+    elif method == "none":
+        out[mask] = p[mask]
+    else:
+        raise ValueError(f"unknown correction {method!r}")
+    return out
+
+
+def verdict(delta: float | None, p_adjusted: float | None, alpha: float, higher_is_better: bool,
+            n: int) -> Verdict:
+    """'improved'/'regressed' only when the corrected p is below alpha; the direction comes from the sign
+    of the difference and whether the metric is higher- or lower-is-better."""
+    if n == 0 or delta is None or not math.isfinite(delta):
+        return "no data"
+    if p_adjusted is None or not math.isfinite(p_adjusted) or p_adjusted >= alpha or delta == 0:
+        return "no significant change"
+    better = delta > 0 if higher_is_better else delta < 0
+    return "improved" if better else "regressed"
+
+
+# -- stratified estimates (task rows, suite rows, forgetting) ----------------------------------------
+@dataclass(frozen=True)
+class PairedEstimate:
+    """Macro means over strata (tasks) of both models, their difference and ratio, each with a percentile
+    bootstrap CI from the same paired, task-stratified resamples. CIs are NaN with fewer than 2 items."""
+
+    n: int
+    baseline: float
+    baseline_ci: tuple[float, float]
+    candidate: float
+    candidate_ci: tuple[float, float]
+    delta: float
+    delta_ci: tuple[float, float]
+    delta_p_value: float  # bootstrap p-value of delta = 0 (suite rows; task rows use paired_test)
+    ratio: float  # candidate / baseline; NaN when the baseline mean is not positive
+    ratio_ci: tuple[float, float]
+
+
+def paired_estimate(strata: Sequence[tuple[np.ndarray, np.ndarray]], *, n_boot: int = DEFAULT_N_BOOT,
+                    alpha: float = 0.05, rng: np.random.Generator | int = 0) -> PairedEstimate:
+    """Point estimates and bootstrap CIs for the macro mean (mean over strata of the item mean)."""
+    pairs = [_as_pair(b, c) for b, c in strata]
+    if not pairs or any(b.size == 0 for b, _ in pairs):
+        raise ValueError("paired_estimate needs at least one non-empty stratum")
+    n = int(sum(b.size for b, _ in pairs))
+    b_mean = float(np.mean([b.mean() for b, _ in pairs]))
+    c_mean = float(np.mean([c.mean() for _, c in pairs]))
+    ratio = c_mean / b_mean if b_mean > 0 else math.nan
+    if n < 2:
+        nan2 = (math.nan, math.nan)
+        return PairedEstimate(n, b_mean, nan2, c_mean, nan2, c_mean - b_mean, nan2, math.nan, ratio, nan2)
+    base, cand = paired_bootstrap_means(pairs, n_boot=n_boot, rng=rng)
+    b_dist, c_dist = base.mean(axis=1), cand.mean(axis=1)
+    d_dist = c_dist - b_dist
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r_dist = np.where(b_dist > 0, c_dist / b_dist, np.nan)
+    return PairedEstimate(
+        n=n, baseline=b_mean, baseline_ci=percentile_ci(b_dist, alpha), candidate=c_mean,
+        candidate_ci=percentile_ci(c_dist, alpha), delta=c_mean - b_mean, delta_ci=percentile_ci(d_dist, alpha),
+        delta_p_value=bootstrap_p_value(d_dist), ratio=ratio,
+        ratio_ci=percentile_ci(r_dist, alpha) if math.isfinite(ratio) else (math.nan, math.nan),
+    )
+
+
+@dataclass(frozen=True)
+class RatioEstimate:
+    """candidate / baseline of a (macro) mean with its bootstrap CI."""
+
+    baseline: float
+    candidate: float
+    ratio: float
+    ci_low: float
+    ci_high: float
+    n: int
+
+
+def forgetting_ratio(strata: Sequence[tuple[np.ndarray, np.ndarray]], *, n_boot: int = DEFAULT_N_BOOT,
+                     alpha: float = 0.05, rng: np.random.Generator | int = 0) -> RatioEstimate:
+    """Forgetting score of a regression suite: the candidate's mean score over its tasks divided by the
+    baseline's ("LoRA Learns Less and Forgets Less"); < 1 means the candidate forgot. The CI comes from a
+    paired bootstrap stratified by task. Only meaningful for higher-is-better, non-negative metrics."""
+    est = paired_estimate(strata, n_boot=n_boot, alpha=alpha, rng=rng)
+    return RatioEstimate(est.baseline, est.candidate, est.ratio, est.ratio_ci[0], est.ratio_ci[1], est.n)

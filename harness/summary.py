@@ -1,0 +1,60 @@
+"""The demo's closing table: each task's primary metric for base and every stage, the final-vs-base delta
+with its paired-bootstrap CI and corrected p-value, and a one-line verdict."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.table import Table
+
+from harness.compare.report import Comparison, compare_runs, fmt_ci, fmt_p
+from harness.console import console, fmt_value
+from harness.domains import Domain
+from harness.store import Store
+
+if TYPE_CHECKING:
+    from harness.pipeline import PipelineResult
+
+
+def _aggregates(store: Store, run_id: str) -> dict[tuple[str, str], dict[str, Any]]:
+    rows = store.query("SELECT task, metric, value, stderr, n FROM eval_results WHERE run_id = ?", [run_id])
+    return {(r["task"], r["metric"]): r for r in rows}
+
+
+def verdict_line(comp: Comparison, domain_suites: list[str], final: str) -> tuple[str, bool]:
+    primaries = [r for r in comp.rows if r.primary and r.suite in domain_suites]
+    improved = [r.task for r in primaries if r.verdict == "improved"]
+    regressed = [r.task for r in primaries if r.verdict == "regressed"]
+    parts = [f"{final} vs base on {', '.join(domain_suites)}: {len(improved)}/{len(primaries)} tasks improved"
+             f", {len(regressed)} regressed ({comp.correction}-corrected paired tests, α={comp.alpha})"]
+    for f in comp.forgetting:
+        parts.append(f"{f.suite} forgetting ratio {f.ratio:.3f} [{f.ci_low:.3f}, {f.ci_high:.3f}] (n={f.n})"
+                     if f.ratio is not None else f"{f.suite} forgetting: no data")
+    ok = bool(improved) and not regressed
+    return ("PASS " if ok else "CHECK ") + "; ".join(parts), ok
+
+
+def print_pipeline_summary(store: Store, domain: Domain, result: PipelineResult) -> tuple[Comparison, bool]:
+    stages = ["base", *result.models]
+    final = stages[-1]
+    aggregates = {s: _aggregates(store, result.eval_runs[s]) for s in stages}
+    comp = compare_runs(store, result.eval_runs["base"], result.eval_runs[final],
+                        regression_suites=domain.manifest.regression_suites)
+    table = Table("suite", "task", "metric", *stages, f"Δ {final}−base [95% CI]", "p (adj)", "verdict",
+                  title=f"{domain.name}: base vs stages (value ± stderr, n)")
+    colour = {"improved": "green", "regressed": "red"}
+    for row in sorted(comp.rows, key=lambda r: (r.suite not in domain.manifest.suites, r.suite, r.task)):
+        if not row.primary:
+            continue
+        metric = row.metric + ("" if row.higher_is_better else " ↓")
+        cells = []
+        for s in stages:
+            agg = aggregates[s].get((row.task, row.metric))
+            cells.append(fmt_value(agg["value"], agg["stderr"], agg["n"]) if agg else "—")
+        delta = "—" if row.delta is None else f"{row.delta:+.3f} {fmt_ci(row.ci_low, row.ci_high, signed=True)}"
+        table.add_row(row.suite, row.task, metric, *cells, delta, fmt_p(row.p_adjusted),
+                      f"[{colour.get(row.verdict, 'white')}]{row.verdict}[/]")
+    console.print(table)
+    line, ok = verdict_line(comp, domain.manifest.suites, final)
+    console.print(f"[bold {'green' if ok else 'yellow'}]{line}[/]")
+    return comp, ok
