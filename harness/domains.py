@@ -10,12 +10,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from harness.cleaning.config import CleaningConfig
 from harness.config_io import load_yaml_model
 from harness.errors import HarnessError
 from harness.paths import domains_dir
 
 RecordKind = Literal["text", "chat", "prompt_completion", "preference", "classification"]
-FileFormat = Literal["auto", "jsonl", "json", "csv", "parquet", "hf"]
+FileFormat = Literal["auto", "jsonl", "json", "csv", "parquet", "txt", "hf"]
 
 
 class SourceSpec(BaseModel):
@@ -45,6 +46,7 @@ class Manifest(BaseModel):
     regression_suites: list[str] = Field(default_factory=lambda: ["general"])
     gate_policy: str | None = "gates.yaml"
     validation_fraction: float = Field(0.1, gt=0, lt=0.5)
+    cleaning: CleaningConfig = Field(default_factory=CleaningConfig)  # quality → PII → dedup → decontam
 
 
 class Domain:

@@ -5,7 +5,6 @@ its inputs (config, data hash, parent model, seed, library versions) and reused 
 
 from __future__ import annotations
 
-import importlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -14,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from harness.config_io import deep_merge, load_yaml_model, parse_overrides, validate
+from harness.config_io import deep_merge, parse_overrides, validate
 from harness.console import console
 from harness.device import DevicePlan, plan_device
 from harness.domains import Domain, Manifest, load_domain
@@ -22,10 +21,8 @@ from harness.errors import HarnessError
 from harness.fingerprint import fingerprint, library_versions
 from harness.models.refs import ModelRef, resolve_model
 from harness.paths import cache_dir
+from harness.recipes import STAGES, load_recipe_config, recipe
 from harness.store import Store
-
-# stage name -> recipe module; a domain may name any of these in its manifest `stages`.
-RECIPES: dict[str, str] = {"cpt": "harness.recipes.cpt", "sft": "harness.recipes.sft", "dpo": "harness.recipes.dpo"}
 
 
 class PipelineOptions(BaseModel):
@@ -60,16 +57,6 @@ class PipelineResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _recipe_module(stage: str):
-    if stage not in RECIPES:
-        raise HarnessError(f"unknown stage '{stage}'", f"use one of: {', '.join(RECIPES)}")
-    return importlib.import_module(RECIPES[stage])
-
-
-def _recipe_config_class(module: Any) -> type[BaseModel]:
-    return module.CONFIG_CLASS
-
-
 def _apply_sources(manifest_data: dict[str, Any], sources: list[str]) -> dict[str, Any]:
     for item in sources:
         if "=" not in item:
@@ -87,8 +74,8 @@ def plan_pipeline(opts: PipelineOptions) -> tuple[Domain, list[StagePlan]]:
     """Resolve domain, manifest overrides and every stage config; raises HarnessError before any work."""
     domain = load_domain(opts.domain)
     overrides = parse_overrides(opts.overrides)
-    stage_names = opts.stages or domain.manifest.stages
-    manifest_over = {k: v for k, v in overrides.items() if k not in RECIPES}
+    stage_names = domain.manifest.stages if opts.stages is None else opts.stages
+    manifest_over = {k: v for k, v in overrides.items() if k not in STAGES}
     if manifest_over or opts.sources:
         data = deep_merge(domain.manifest.model_dump(), manifest_over)
         data = _apply_sources(data, opts.sources)
@@ -98,9 +85,8 @@ def plan_pipeline(opts: PipelineOptions) -> tuple[Domain, list[StagePlan]]:
         if stage not in domain.manifest.stages:
             raise HarnessError(f"domain '{domain.name}' has no stage '{stage}'",
                                f"use one of: {', '.join(domain.manifest.stages)}")
-        module = _recipe_module(stage)
-        cfg = load_yaml_model(_recipe_config_class(module), domain.recipe_path(stage), overrides.get(stage))
-        plans.append(StagePlan(stage, module, cfg))
+        cfg = load_recipe_config(stage, domain.recipe_path(stage), overrides.get(stage))
+        plans.append(StagePlan(stage, recipe(stage), cfg))
     return domain, plans
 
 
@@ -173,7 +159,7 @@ def run_stage(store: Store, domain: Domain, plan: StagePlan, parent: ModelRef, d
 
 
 def run_pipeline(opts: PipelineOptions, db: Path | None) -> PipelineResult:
-    from harness.prep import prepare_domain
+    from harness.prep import prepare_domain, record_prep
 
     t0 = time.perf_counter()
     device = plan_device(opts.device)
@@ -182,12 +168,12 @@ def run_pipeline(opts: PipelineOptions, db: Path | None) -> PipelineResult:
     console.rule(f"[bold]{domain.name}[/bold] on {opts.base_model} ({device.device}, {device.dtype_name})")
     base = resolve_model(opts.base_model, trust_remote_code=opts.trust_remote_code, progress=opts.progress)
     seconds["base_model"] = time.perf_counter() - t0
-    store = Store(db)
-    _record_model(store, base, base_ref=None, method=base.method)
-
     t = time.perf_counter()
-    data = prepare_domain(domain, store=store)
+    data = prepare_domain(domain)  # bad input fails here, before the store is opened
     seconds["prep"] = time.perf_counter() - t
+    store = Store(db)
+    record_prep(store, data, seed=domain.manifest.seed)
+    _record_model(store, base, base_ref=None, method=base.method)
     result = PipelineResult(ok=True, base=base)
     parent = base
     for plan in plans:
@@ -219,9 +205,10 @@ def run_pipeline(opts: PipelineOptions, db: Path | None) -> PipelineResult:
 
 
 def prep_domain_cli(domain_name: str, *, sources: list[str], overrides: list[str], db: Path | None) -> None:
-    from harness.prep import prepare_domain, print_prep_report
+    from harness.prep import prepare_domain, print_prep_report, record_prep
 
     opts = PipelineOptions(domain=domain_name, sources=sources, overrides=overrides, stages=[])
     domain, _ = plan_pipeline(opts)
-    data = prepare_domain(domain, store=Store(db))
+    data = prepare_domain(domain)
+    record_prep(Store(db), data, seed=domain.manifest.seed)
     print_prep_report(data)

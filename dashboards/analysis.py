@@ -1,0 +1,87 @@
+"""Plain functions behind the dashboard's judgements, kept free of Streamlit so they are unit-testable."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+Z95 = 1.959963984540054  # two-sided 95% normal quantile
+
+
+def _points(rows: Iterable[Mapping[str, Any]]) -> list[tuple[int, float]]:
+    """(step, loss) sorted by step; rows without a finite loss are dropped, a repeated step keeps its last."""
+    by_step: dict[int, float] = {}
+    for row in rows:
+        loss = row.get("loss")
+        if loss is None or row.get("step") is None:
+            continue
+        loss = float(loss)
+        if math.isfinite(loss):
+            by_step[int(row["step"])] = loss
+    return sorted(by_step.items())
+
+
+def _smoothed_at(points: list[tuple[int, float]], step: int, width: int) -> float | None:
+    """Mean of the last `width` train losses logged at or before `step` (single train logs are noisy); the
+    first train log when none precedes `step` (validation runs at step 0, before any train log)."""
+    window = [loss for s, loss in points if s <= step][-width:] or [loss for _, loss in points[:1]]
+    return sum(window) / len(window) if window else None
+
+
+def overfitting_report(train_rows: Iterable[Mapping[str, Any]], val_rows: Iterable[Mapping[str, Any]], *,
+                       k: int = 3, smooth: int = 3, tol: float = 0.0) -> dict[str, Any]:
+    """Where validation loss was lowest, and whether the run ended overfitting.
+
+    The flag is raised when over the last `k` evaluations validation loss rose (last > first of the window
+    by more than `tol`) while train loss fell over the same steps (smoothed over `smooth` logs, falling by
+    more than `tol`). Train loss falling alone is normal; validation rising alone may be noise or a bad
+    learning rate — both together is the overfitting signature, and the min-validation step is the
+    checkpoint to prefer."""
+    if k < 2:
+        raise ValueError("k must be at least 2 (a rise needs two evaluations)")
+    train = _points(train_rows)
+    val = _points(val_rows)
+    report: dict[str, Any] = {
+        "n_train": len(train), "n_val": len(val), "min_val_step": None, "min_val_loss": None,
+        "last_val_step": None, "last_val_loss": None, "window": None, "val_change": None,
+        "train_change": None, "overfitting": False, "reason": "",
+    }
+    if not val:
+        report["reason"] = "no validation loss logged"
+        return report
+    min_step, min_loss = min(val, key=lambda p: (p[1], p[0]))  # earliest step among equal minima
+    report.update(min_val_step=min_step, min_val_loss=min_loss, last_val_step=val[-1][0], last_val_loss=val[-1][1])
+    if len(val) < k:
+        report["reason"] = f"only {len(val)} validation point(s); the check needs {k}"
+        return report
+    window = val[-k:]
+    (start, val_start), (end, val_end) = window[0], window[-1]
+    report["window"] = (start, end)
+    report["val_change"] = val_end - val_start
+    train_start, train_end = _smoothed_at(train, start, smooth), _smoothed_at(train, end, smooth)
+    if train_start is None or train_end is None:
+        report["reason"] = "no train loss logged over the last validation window"
+        return report
+    report["train_change"] = train_end - train_start
+    val_rose = report["val_change"] > tol
+    train_fell = report["train_change"] < -tol
+    report["overfitting"] = bool(val_rose and train_fell)
+    if report["overfitting"]:
+        report["reason"] = (f"validation loss rose {report['val_change']:+.4f} over steps {start}–{end} while train "
+                            f"loss changed {report['train_change']:+.4f}; best checkpoint at step {min_step}")
+    elif val_rose:
+        report["reason"] = f"validation loss rose over steps {start}–{end}, but train loss did not fall"
+    else:
+        report["reason"] = f"validation loss did not rise over the last {k} evaluations"
+    return report
+
+
+def normal_ci(value: float | None, stderr: float | None, z: float = Z95) -> tuple[float | None, float | None]:
+    """value ± z·stderr, the interval lm-eval's stderr implies; (None, None) when either is unknown."""
+    if value is None or stderr is None:
+        return None, None
+    value, stderr = float(value), float(stderr)
+    if not (math.isfinite(value) and math.isfinite(stderr)):
+        return None, None
+    return value - z * stderr, value + z * stderr

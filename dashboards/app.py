@@ -1,0 +1,45 @@
+"""Dashboard entry point: `streamlit run dashboards/app.py -- --db PATH` (or `harness dashboard --db PATH`).
+
+Read-only over the DuckDB store; the store path comes from --db, else env HARNESS_DB."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # streamlit puts only this folder on sys.path; pages import `dashboards.*`
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboards import queries as q  # noqa: E402
+from dashboards.common import db_path  # noqa: E402
+
+st.set_page_config(page_title="harness · results", page_icon=":material/monitoring:", layout="wide")
+
+PAGES = [
+    st.Page("pages/runs.py", title="Runs", icon=":material/list_alt:", default=True),
+    st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+    st.Page("pages/training.py", title="Training", icon=":material/show_chart:"),
+    st.Page("pages/regression.py", title="Regression over time", icon=":material/timeline:"),
+    st.Page("pages/gates.py", title="Gates", icon=":material/rule:"),
+]
+page = st.navigation(PAGES)
+
+with st.sidebar:
+    path = db_path()
+    st.caption(f"store (read-only): `{path}`")
+    if path.exists():
+        try:
+            version = q.store_version(path)
+            if q.has_schema(str(path), version):
+                c = q.counts(str(path), version)
+                st.caption(f"{c['runs']} runs · {c['evals']} evals · {c['gates']} gates")
+        except Exception as exc:  # the sidebar must never take the page down
+            st.caption(f"store not readable right now ({type(exc).__name__})")
+    if st.button("Reload from store", key="reload", help="Cached reads refresh by themselves when the file "
+                 "changes; this forces it."):
+        st.cache_data.clear()
+
+page.run()

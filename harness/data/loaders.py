@@ -1,0 +1,282 @@
+"""Read user data files (JSONL, JSON, CSV, Parquet, text, HF datasets) into canonical records.
+
+Every problem a user can fix is a one-line HarnessError naming the file, the line (or row) and the fix:
+most real files need only a `columns:` mapping (e.g. Banking77's `category` -> `label`).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.data.records import CONVERTIBLE, KIND_FIELDS, canonical, convert, validate_record
+from harness.domains import SourceSpec
+from harness.errors import HarnessError
+
+SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "csv",
+                  ".parquet": "parquet", ".pq": "parquet", ".txt": "txt", ".text": "txt", ".md": "txt"}
+FORMATS = ("jsonl", "json", "csv", "parquet", "txt", "hf")
+# Common column names tried when the canonical one is absent and no `columns:` mapping names it.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "label": ("category", "intent", "class"),
+    "text": ("utterance", "sentence", "content"),
+    "messages": ("conversation", "conversations"),
+}
+_DETECT_ORDER = ("chat", "preference", "prompt_completion", "classification", "text")
+
+
+@dataclass
+class Row:
+    where: str  # "file:line 12" / "file row 3": used in error messages
+    data: dict[str, Any]
+
+
+@dataclass
+class Loaded:
+    records: list[dict[str, Any]]
+    kind: str  # kind of the records as read from the source (before any conversion)
+    source: str  # file path or HF dataset id
+
+
+def resolve_path(spec: SourceSpec, base_dir: Path) -> Path:
+    if not spec.path:
+        raise HarnessError("a data source with `source: file` has no `path`",
+                           "set `path:` to a data file (relative to the manifest) or use `source: generator`")
+    path = Path(spec.path).expanduser()
+    return path if path.is_absolute() else (base_dir / path)
+
+
+def resolve_format(spec: SourceSpec, path: Path) -> str:
+    if spec.format != "auto":
+        return spec.format
+    fmt = SUFFIX_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise HarnessError(f"{path}: unknown data format for suffix '{path.suffix or '(none)'}'",
+                           f"set `format:` to one of {', '.join(FORMATS)} in the data spec")
+    return fmt
+
+
+# ---------------------------------------------------------------- readers (file -> rows)
+
+def _read_jsonl(path: Path) -> Iterator[Row]:
+    with open(path, encoding="utf-8-sig") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise HarnessError(f"{path}:{lineno}: malformed JSON line ({exc.msg} at column {exc.colno})",
+                                   f"correct or delete line {lineno}; each line must be one JSON object") from exc
+            if not isinstance(obj, dict):
+                raise HarnessError(f"{path}:{lineno}: line holds a JSON {type(obj).__name__}, not an object",
+                                   f"make line {lineno} a JSON object like {{\"text\": \"...\"}}")
+            yield Row(f"{path}:{lineno}", obj)
+
+
+def _read_json(path: Path) -> Iterator[Row]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as exc:
+        raise HarnessError(f"{path}:{exc.lineno}: malformed JSON ({exc.msg} at column {exc.colno})",
+                           "fix the JSON syntax, or save one object per line as .jsonl") from exc
+    if isinstance(data, dict):  # {"data": [...]} / {"train": [...]}: take the single list value
+        lists = [v for v in data.values() if isinstance(v, list)]
+        data = lists[0] if len(lists) == 1 else data
+    if not isinstance(data, list):
+        raise HarnessError(f"{path}: JSON top level must be a list of objects",
+                           "write a list like [{\"text\": ...}, ...] or use JSONL")
+    for i, obj in enumerate(data):
+        if not isinstance(obj, dict):
+            raise HarnessError(f"{path} item {i}: is a JSON {type(obj).__name__}, not an object",
+                               "make every list item a JSON object")
+        yield Row(f"{path} item {i}", obj)
+
+
+def _read_csv(path: Path) -> Iterator[Row]:
+    # newline="" lets the csv module keep quoted fields that span several lines in one row.
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        sample = fh.read(4096)
+        fh.seek(0)
+        delimiter = "\t" if path.suffix.lower() == ".tsv" or ("\t" in sample and "," not in sample) else ","
+        reader = csv.reader(fh, delimiter=delimiter)
+        try:
+            header = next(reader)
+        except StopIteration:
+            return
+        header = [h.strip() for h in header]
+        start = reader.line_num + 1
+        for values in reader:
+            if not any(v.strip() for v in values):
+                start = reader.line_num + 1
+                continue
+            if len(values) != len(header):
+                raise HarnessError(
+                    f"{path}:{start}: row has {len(values)} fields but the header has {len(header)}",
+                    "quote fields that contain commas or line breaks with double quotes")
+            yield Row(f"{path}:{start}", dict(zip(header, values, strict=True)))
+            start = reader.line_num + 1
+
+
+def _read_parquet(path: Path) -> Iterator[Row]:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for bad files
+        raise HarnessError(f"{path}: not a readable Parquet file ({type(exc).__name__}: {exc})".split("\n")[0],
+                           "check the file or set `format:` to the file's real format") from exc
+    for i, obj in enumerate(table.to_pylist()):
+        yield Row(f"{path} row {i}", obj)
+
+
+def _read_txt(path: Path) -> Iterator[Row]:
+    """Documents separated by blank lines (a transcript or paragraph per block)."""
+    block: list[str] = []
+    start = 1
+    with open(path, encoding="utf-8-sig") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if line.strip():
+                if not block:
+                    start = lineno
+                block.append(line.rstrip("\n"))
+            elif block:
+                yield Row(f"{path}:{start}", {"text": "\n".join(block)})
+                block = []
+    if block:
+        yield Row(f"{path}:{start}", {"text": "\n".join(block)})
+
+
+def _read_hf(spec: SourceSpec, base_dir: Path) -> tuple[str, Iterator[Row]]:
+    import datasets
+
+    assert spec.path
+    local = Path(spec.path) if Path(spec.path).is_absolute() else base_dir / spec.path
+    split = spec.split or "train"
+    try:
+        if local.is_dir() and any((local / f).exists() for f in ("dataset_info.json", "dataset_dict.json")):
+            ds = datasets.load_from_disk(str(local))
+            if isinstance(ds, datasets.DatasetDict):
+                ds = ds[split]
+            name = str(local)
+        else:
+            ds = datasets.load_dataset(spec.path, split=split)
+            name = spec.path
+    except Exception as exc:  # noqa: BLE001 - offline/missing errors come in many types
+        reason = str(exc).split("\n")[0][:160]
+        raise HarnessError(f"HF dataset '{spec.path}' (split {split}) could not be loaded offline: {reason}",
+                           "cache it once with network access (datasets.load_dataset), save it with "
+                           "save_to_disk and point `path:` there, or export it to JSONL and use format: jsonl") from exc
+    return name, (Row(f"{name} row {i}", dict(obj)) for i, obj in enumerate(ds))
+
+
+# ---------------------------------------------------------------- rows -> records
+
+def _column_for(field: str, columns_map: dict[str, str], available: set[str]) -> str | None:
+    if field in columns_map:
+        return columns_map[field] if columns_map[field] in available else None
+    if field in available:
+        return field
+    return next((a for a in ALIASES.get(field, ()) if a in available), None)
+
+
+def detect_kind(available: set[str], columns_map: dict[str, str]) -> str | None:
+    """Guess the record kind from the columns present (after mapping)."""
+    for kind in _DETECT_ORDER:
+        if all(_column_for(f, columns_map, available) for f in KIND_FIELDS[kind]):
+            return kind
+    return None
+
+
+def _missing_column(where: str, field: str, kind: str, available: set[str],
+                    columns_map: dict[str, str]) -> HarnessError:
+    cols = ", ".join(sorted(available)) or "(none)"
+    if field in columns_map:
+        return HarnessError(f"{where}: column '{columns_map[field]}' mapped to '{field}' does not exist "
+                            f"(columns: {cols})", f"set `columns: {{{field}: <one of: {cols}>}}` in the data spec")
+    guess = next((c for c in sorted(available) if c not in KIND_FIELDS[kind]), "<column>")
+    return HarnessError(f"{where}: column '{field}' needed for kind '{kind}' is missing (columns: {cols})",
+                        f"map it in the data spec, e.g. `columns: {{{field}: {guess}}}`")
+
+
+def _to_record(row: Row, kind: str, columns_map: dict[str, str]) -> dict[str, Any]:
+    available = set(row.data)
+    record: dict[str, Any] = {}
+    for field in KIND_FIELDS[kind]:
+        col = _column_for(field, columns_map, available)
+        if col is None:
+            raise _missing_column(row.where, field, kind, available, columns_map)
+        record[field] = row.data[col]
+    if kind == "classification" and record["label"] is not None and not isinstance(record["label"], str):
+        record["label"] = str(record["label"])
+    if kind in ("text", "classification"):  # e.g. Banking77 has texts wrapped in stray newlines
+        record = {k: v.strip() if isinstance(v, str) else v for k, v in record.items()}
+    for key in ("id", "meta"):
+        col = columns_map.get(key, key)
+        if row.data.get(col) is not None:
+            record[key] = row.data[col]
+    problem = validate_record(record, kind)
+    if problem:
+        raise HarnessError(f"{row.where}: invalid {kind} record: {problem}",
+                           "fix that record, or map the right columns with `columns:` in the data spec")
+    return canonical(record, kind)
+
+
+def _rows(spec: SourceSpec, base_dir: Path) -> tuple[str, str, Iterator[Row]]:
+    if spec.format == "hf":
+        name, rows = _read_hf(spec, base_dir)
+        return name, "hf", rows
+    path = resolve_path(spec, base_dir)
+    if not path.exists():
+        raise HarnessError(f"data file {path} not found",
+                           f"check `path:` (relative paths start at {base_dir}) or use `source: generator`")
+    if path.is_dir():
+        raise HarnessError(f"data path {path} is a folder, not a file",
+                           "point `path:` at one file, or use format: hf for a saved dataset folder")
+    fmt = resolve_format(spec, path)
+    reader = {"jsonl": _read_jsonl, "json": _read_json, "csv": _read_csv, "parquet": _read_parquet,
+              "txt": _read_txt}[fmt]
+    return str(path), fmt, reader(path)
+
+
+def load_source(spec: SourceSpec, base_dir: Path, *, expected: str | None = None) -> Loaded:
+    """Read a file/HF source into canonical records of its own kind (spec.kind, detected, or `expected`)."""
+    name, fmt, rows = _rows(spec, base_dir)
+    records: list[dict[str, Any]] = []
+    kind = spec.kind
+    for row in rows:
+        if spec.limit is not None and len(records) >= spec.limit:
+            break
+        if kind is None:
+            available = set(row.data)
+            if expected and all(_column_for(f, spec.columns, available) for f in KIND_FIELDS[expected]):
+                kind = expected
+            else:
+                kind = detect_kind(available, spec.columns)
+            if kind is None:
+                fields = ", ".join(f"{k}: {'/'.join(v)}" for k, v in KIND_FIELDS.items())
+                raise HarnessError(f"{row.where}: cannot tell the record kind from columns "
+                                   f"{sorted(available)} (kinds need {fields})",
+                                   "set `kind:` and map columns with `columns:` in the data spec")
+        records.append(_to_record(row, kind, spec.columns))
+    if not records:
+        raise HarnessError(f"{name} holds no records ({fmt})",
+                           "add data to the file or point `path:` at a non-empty file")
+    assert kind is not None
+    return Loaded(records, kind, name)
+
+
+def load_records(spec: SourceSpec, base_dir: Path, kind: str | None = None, **convert_kwargs: Any) -> list[dict]:
+    """Canonical records from a file/HF source; converted to `kind` when given (e.g. classification -> chat)."""
+    loaded = load_source(spec, base_dir, expected=kind)
+    if kind is None or kind == loaded.kind:
+        return loaded.records
+    if loaded.kind not in CONVERTIBLE.get(kind, ()):
+        raise HarnessError(f"{loaded.source} holds {loaded.kind} records, which cannot be used as {kind}",
+                           f"provide {kind} records (fields: {', '.join(KIND_FIELDS[kind])}) or one of the "
+                           f"convertible kinds: {', '.join(CONVERTIBLE.get(kind, ()))}")
+    return convert(loaded.records, loaded.kind, kind, **convert_kwargs)

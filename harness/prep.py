@@ -1,0 +1,424 @@
+"""Domain data prep: load each stage's source -> canonical kind -> cleaning steps -> split -> JSONL.
+
+Output lives in cache_dir()/data/<domain>-<key>/, where key hashes everything that shaped it (manifest
+data specs, generator code and params, input file contents, seed, cleaning steps). Re-running on unchanged
+inputs returns the existing folder. Cleaning (PII masking, dedup, decontamination, quality filters) plugs
+in as `CleaningStep`s between load and split; each step's dropped count lands in `PreparedData.report`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from harness.config_io import deep_merge, validate
+from harness.data.loaders import load_records, resolve_path
+from harness.data.records import canonical, validate_record
+from harness.domains import Domain, Manifest, SourceSpec
+from harness.errors import HarnessError
+from harness.fingerprint import fingerprint, hash_file
+from harness.paths import cache_dir, suites_dir
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from harness.store import Store
+
+PREP_VERSION = 1
+STAGE_KINDS: dict[str, str] = {"cpt": "text", "sft": "chat", "dpo": "preference"}
+SPLITS = ("train", "validation")
+# Suite data keys read as eval inputs when a row has no explicit `decontam` list.
+EVAL_TEXT_KEYS = ("message", "question", "query", "text", "prompt", "passage", "context", "transcript")
+
+
+# ---------------------------------------------------------------- cleaning-step plug-in point
+
+@dataclass
+class PrepContext:
+    """What a cleaning step may need to know about the data it is cleaning."""
+
+    domain: Domain
+    manifest: Manifest
+    stage: str
+    kind: str
+    seed: int
+
+    @cached_property
+    def eval_texts(self) -> list[str]:
+        """Eval inputs of the domain's suites (for decontamination), computed once per stage."""
+        return eval_texts(self.manifest)
+
+    @cached_property
+    def eval_texts_by_source(self) -> dict[str, list[str]]:
+        """The same texts keyed `<suite>/<data file stem>`, for per-source contamination reports."""
+        return eval_texts_by_source(self.manifest)
+
+
+@runtime_checkable
+class CleaningStep(Protocol):
+    """records -> records (may drop or rewrite); may also return (records, info) for the report.
+
+    `name` goes into the prep cache key, so changing a step's behaviour should change its name (or give it
+    a `fingerprint` attribute).
+    """
+
+    name: str
+
+    def __call__(self, records: list[dict[str, Any]], ctx: PrepContext) -> Any: ...
+
+
+# Cleaning steps run by default, in order. Other modules append to this (or pass `steps=`).
+DEFAULT_STEPS: list[CleaningStep] = []
+
+
+# ---------------------------------------------------------------- results
+
+@dataclass
+class StageData:
+    stage: str
+    kind: str
+    source: str
+    train: Path
+    validation: Path
+    n_train: int
+    n_validation: int
+    data_hash: str  # hash of this stage's output files: what a stage fingerprint should include
+
+    def path(self, split: str) -> Path:
+        return self.train if split == "train" else self.validation
+
+
+@dataclass
+class PreparedData:
+    domain: str
+    key: str  # input hash (folder name)
+    root: Path
+    data_hash: str  # hash over all stages' output files
+    stages: dict[str, StageData]
+    report: dict[str, Any] = field(default_factory=dict)
+    reused: bool = False
+
+    def stage(self, stage: str) -> StageData:
+        if stage not in self.stages:
+            raise HarnessError(f"prepared data for '{self.domain}' has no stage '{stage}' "
+                               f"(has: {', '.join(self.stages)})", f"add '{stage}' to the manifest's `stages:`")
+        return self.stages[stage]
+
+    def stage_paths(self, stage: str) -> tuple[Path, Path]:
+        """(train, validation) JSONL paths of a stage."""
+        data = self.stage(stage)
+        return data.train, data.validation
+
+    def stage_hash(self, stage: str) -> str:
+        """Hash of one stage's output files: what that stage's training fingerprint should include."""
+        return self.stage(stage).data_hash
+
+    @property
+    def counts(self) -> dict[str, dict[str, int]]:
+        return {s: {"train": d.n_train, "validation": d.n_validation} for s, d in self.stages.items()}
+
+    def to_json(self) -> dict[str, Any]:
+        stages = {s: {**asdict(d), "train": d.train.name, "validation": d.validation.name}
+                  for s, d in self.stages.items()}
+        return {"domain": self.domain, "key": self.key, "data_hash": self.data_hash, "stages": stages,
+                "report": self.report, "prep_version": PREP_VERSION}
+
+    @classmethod
+    def from_dir(cls, root: Path) -> PreparedData:
+        info = json.loads((root / "prepared.json").read_text(encoding="utf-8"))
+        stages = {s: StageData(**{**d, "train": root / d["train"], "validation": root / d["validation"]})
+                  for s, d in info["stages"].items()}
+        return cls(info["domain"], info["key"], root, info["data_hash"], stages, info["report"], reused=True)
+
+
+# ---------------------------------------------------------------- pipeline
+
+def prepare_domain(domain: Domain, *, seed: int | None = None, overrides: dict[str, Any] | None = None,
+                   steps: Sequence[CleaningStep] | None = None, store: Store | None = None) -> PreparedData:
+    """Prepare train/validation JSONL for every stage of `domain`; reuse the cached result when unchanged.
+
+    With a `store`, records a completed `prep` run and one data report per stage. Nothing is written when
+    prep fails: bad input leaves the store untouched (the CLI contract).
+    """
+    prepared = _prepare(domain, seed, overrides, steps)
+    if store is not None:
+        record_prep(store, prepared, seed=domain.manifest.seed if seed is None else seed)
+    return prepared
+
+
+def record_prep(store: Store, prepared: PreparedData, *, seed: int | None = None) -> str:
+    """One `prep` run plus a data report per stage (rows in/out, per-step drops, split counts)."""
+    run_id = store.start_run("prep", domain=prepared.domain, config={"key": prepared.key, "reused": prepared.reused},
+                             fingerprint=prepared.key, data_hash=prepared.data_hash, seed=seed,
+                             output_path=prepared.root)
+    for stage, data in prepared.stages.items():
+        rep = prepared.report.get(stage, {})
+        store.add_data_report(dataset_hash=data.data_hash, domain=prepared.domain, dataset=stage, split=None,
+                              n_rows_in=rep.get("loaded", data.n_train + data.n_validation),
+                              n_rows_out=data.n_train + data.n_validation, report=rep, run_id=run_id)
+    store.finish_run(run_id, output_path=prepared.root)
+    return run_id
+
+
+def _prepare(domain: Domain, seed: int | None, overrides: dict[str, Any] | None,
+             steps: Sequence[CleaningStep] | None) -> PreparedData:
+    manifest = resolve_manifest(domain, overrides)
+    seed = manifest.seed if seed is None else seed
+    steps = list(default_steps(manifest) if steps is None else steps)
+    for stage in manifest.stages:
+        _stage_kind(stage)
+    key = input_key(domain, manifest, seed, steps)
+    root = cache_dir() / "data" / f"{manifest.name}-{key}"
+    if (root / "prepared.json").exists():
+        return PreparedData.from_dir(root)
+
+    generated = _lazy_generator(domain, manifest, seed)
+    root.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{manifest.name}-{key}-", dir=root.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; the cache is shared like any other output folder
+    try:
+        stages: dict[str, StageData] = {}
+        report: dict[str, Any] = {}
+        for stage in manifest.stages:
+            kind = _stage_kind(stage)
+            ctx = PrepContext(domain, manifest, stage, kind, seed)
+            records, source = load_stage(domain, manifest, stage, generated)
+            n_loaded = len(records)
+            records, step_report = apply_steps(records, steps, ctx)
+            if not records:
+                raise HarnessError(f"stage '{stage}' of domain '{manifest.name}' has no records left after "
+                                   "cleaning", "check the source data or relax the cleaning steps")
+            train, val = split_records(records, manifest.validation_fraction, f"{seed}-{stage}")
+            paths = {s: tmp / f"{stage}.{s}.jsonl" for s in SPLITS}
+            write_jsonl(paths["train"], train)
+            write_jsonl(paths["validation"], val)
+            stage_hash = fingerprint(hash_file(paths["train"]), hash_file(paths["validation"]))
+            stages[stage] = StageData(stage, kind, source, root / paths["train"].name,
+                                      root / paths["validation"].name, len(train), len(val), stage_hash)
+            report[stage] = {"source": source, "loaded": n_loaded,
+                             "steps": step_report, "train": len(train), "validation": len(val)}
+        data_hash = fingerprint({s: d.data_hash for s, d in stages.items()})
+        prepared = PreparedData(manifest.name, key, root, data_hash, stages, report)
+        (tmp / "prepared.json").write_text(json.dumps(prepared.to_json(), indent=2), encoding="utf-8")
+        try:
+            os.replace(tmp, root)
+        except OSError:  # another process finished the same key first: theirs is identical
+            shutil.rmtree(tmp, ignore_errors=True)
+            return PreparedData.from_dir(root)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return prepared
+
+
+def default_steps(manifest: Manifest) -> list[CleaningStep]:
+    """The manifest's cleaning (quality → PII → dedup → decontam against the suites) plus DEFAULT_STEPS."""
+    from harness.cleaning.step import CleanRecordsStep
+
+    cleaning = [CleanRecordsStep(manifest.cleaning)] if manifest.cleaning.enabled else []
+    return [*cleaning, *DEFAULT_STEPS]
+
+
+def resolve_manifest(domain: Domain, overrides: dict[str, Any] | None) -> Manifest:
+    if not overrides:
+        return domain.manifest
+    data = deep_merge(domain.manifest.model_dump(mode="json"), overrides)
+    return validate(Manifest, data, f"domain '{domain.name}' manifest with overrides")
+
+
+def _stage_kind(stage: str) -> str:
+    if stage not in STAGE_KINDS:
+        raise HarnessError(f"unknown stage '{stage}' in the manifest's `stages:`",
+                           f"use stages from: {', '.join(STAGE_KINDS)}")
+    return STAGE_KINDS[stage]
+
+
+def stage_spec(manifest: Manifest, stage: str) -> SourceSpec:
+    return manifest.data.get(stage) or SourceSpec()
+
+
+def input_key(domain: Domain, manifest: Manifest, seed: int, steps: Sequence[CleaningStep]) -> str:
+    """Hash of every input of prep; the cache folder name."""
+    sources: dict[str, Any] = {}
+    for stage in manifest.stages:
+        spec = stage_spec(manifest, stage)
+        if spec.source == "generator":
+            sources[stage] = {"generator": manifest.generator, "code": _code_hash(domain)}
+        elif spec.format == "hf":
+            sources[stage] = {"hf": spec}
+        else:
+            path = resolve_path(spec, domain.root)
+            if not path.is_file():
+                raise HarnessError(f"data file {path} for stage '{stage}' not found",
+                                   f"check `data.{stage}.path` (relative paths start at {domain.root})")
+            sources[stage] = {"spec": spec, "content": hash_file(path)}
+    step_ids = [getattr(s, "fingerprint", None) or getattr(s, "name", type(s).__name__) for s in steps]
+    return fingerprint(PREP_VERSION, manifest.name, manifest.stages, manifest.validation_fraction, seed, sources,
+                       step_ids)
+
+
+def _code_hash(domain: Domain) -> str:
+    """Generator code lives in the domain's .py files: a change there must invalidate the cache."""
+    files = sorted(domain.root.rglob("*.py"))
+    return fingerprint([(str(f.relative_to(domain.root)), hash_file(f)) for f in files])
+
+
+def _lazy_generator(domain: Domain, manifest: Manifest, seed: int) -> Callable[[], dict[str, list[dict]]]:
+    cache: dict[str, dict[str, list[dict]]] = {}
+
+    def get() -> dict[str, list[dict]]:
+        if "out" not in cache:
+            generate = getattr(domain.hooks, "generate", None)
+            if generate is None:
+                raise HarnessError(f"domain '{manifest.name}' hooks have no generate()",
+                                   "define generate(seed, **params) in hooks.py or point every stage at a file")
+            try:
+                cache["out"] = generate(seed, **manifest.generator)
+            except (TypeError, ValueError) as exc:
+                raise HarnessError(f"domain '{manifest.name}' generator rejected its params: {exc}",
+                                   "fix the `generator:` section of the manifest") from exc
+        return cache["out"]
+
+    return get
+
+
+def load_stage(domain: Domain, manifest: Manifest, stage: str,
+               generated: Callable[[], dict[str, list[dict]]]) -> tuple[list[dict[str, Any]], str]:
+    """Records of the stage's canonical kind, from the generator or a file; returns (records, source name)."""
+    kind = _stage_kind(stage)
+    spec = stage_spec(manifest, stage)
+    if spec.source == "file":
+        records = load_records(spec, domain.root, kind=kind)
+        source = spec.path or ""
+    else:
+        out = generated()
+        if stage not in out or not out[stage]:
+            raise HarnessError(f"domain '{manifest.name}' generate() returned no '{stage}' records",
+                               f"return a '{stage}' list from generate() or set `data.{stage}` to a file")
+        records = out[stage]
+        source = "generator"
+        for i, rec in enumerate(records):
+            problem = validate_record(rec, kind)
+            if problem:
+                raise HarnessError(f"domain '{manifest.name}' generator: {stage} record {i} is invalid: {problem}",
+                                   f"fix generate() in {domain.path(manifest.hooks)}")
+        records = [canonical(r, kind) for r in records]
+    if spec.limit is not None:
+        records = records[:spec.limit]
+    return records, source
+
+
+def apply_steps(records: list[dict[str, Any]], steps: Sequence[CleaningStep],
+                ctx: PrepContext) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Run cleaning steps in order; report in/out/dropped (+ the step's own info) per step."""
+    report = []
+    for step in steps:
+        n_in = len(records)
+        result = step(records, ctx)
+        records, info = result if isinstance(result, tuple) else (result, {})
+        for i, rec in enumerate(records):
+            problem = validate_record(rec, ctx.kind)
+            if problem:
+                raise RuntimeError(f"cleaning step {step.name!r} produced an invalid {ctx.kind} record {i}: "
+                                   f"{problem}")
+        report.append({"step": getattr(step, "name", type(step).__name__), "in": n_in, "out": len(records),
+                       "dropped": n_in - len(records), **info})
+    return records, report
+
+
+def split_records(records: list[dict[str, Any]], fraction: float,
+                  seed: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Seeded random validation split; keeps the original order within each split."""
+    n = len(records)
+    n_val = 0 if n < 2 else min(n - 1, max(1, round(n * fraction)))
+    val_idx = set(random.Random(seed).sample(range(n), n_val))
+    train = [r for i, r in enumerate(records) if i not in val_idx]
+    val = [r for i, r in enumerate(records) if i in val_idx]
+    return train, val
+
+
+def write_jsonl(path: Path, records: list[dict[str, Any]]) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        for rec in records:
+            fh.write(json.dumps(rec, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+# ---------------------------------------------------------------- report
+
+def print_prep_report(prepared: PreparedData, console: Console | None = None) -> None:
+    """Rows per stage (loaded -> after each cleaning step -> train/validation) and where the files are."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    table = Table(title=f"prepared data: {prepared.domain} ({'reused' if prepared.reused else 'new'})")
+    for col in ("stage", "kind", "source", "loaded", "cleaning (dropped)", "train", "validation", "data hash"):
+        table.add_column(col, justify="right" if col in ("loaded", "train", "validation") else "left")
+    for stage, data in prepared.stages.items():
+        rep = prepared.report.get(stage, {})
+        steps = ", ".join(f"{s['step']}: {s['dropped']}" for s in rep.get("steps", [])) or "-"
+        table.add_row(stage, data.kind, data.source, str(rep.get("loaded", "")), steps, str(data.n_train),
+                      str(data.n_validation), data.data_hash)
+    console.print(table)
+    for stage, rep in prepared.report.items():
+        for step in rep.get("steps", []):
+            if "rows_in" in step and "dropped_by_reason" in step:  # a harness.cleaning.clean_records report
+                from harness.cleaning.report import render_report
+
+                for t in render_report(step, title=f"{stage} {step['step']}"):
+                    console.print(t)
+    console.print(f"files: {prepared.root}")
+
+
+# ---------------------------------------------------------------- eval items (for decontamination)
+
+def eval_texts_by_source(manifest: Manifest, *, include_regression: bool = True) -> dict[str, list[str]]:
+    """Eval inputs per `<suite>/<data file stem>` (e.g. support_chat/intent), for decontamination reports."""
+    suites = list(manifest.suites) + (list(manifest.regression_suites) if include_regression else [])
+    out: dict[str, list[str]] = {}
+    for suite in suites:
+        data_dir = suites_dir() / suite / "data"
+        for file in sorted(data_dir.glob("*.jsonl")) if data_dir.is_dir() else []:
+            texts = dict.fromkeys(t for row in read_jsonl(file) for t in _row_texts(row))
+            out[f"{suite}/{file.stem}"] = list(texts)
+    return out
+
+
+def eval_texts(manifest: Manifest, *, include_regression: bool = True) -> list[str]:
+    """Eval inputs of the manifest's suites (plus regression suites), deduplicated, in a stable order.
+
+    A suite row's inputs are its `decontam` list when present (the support_chat suite writes one: the
+    customer messages), else the values of EVAL_TEXT_KEYS. Reference outputs are deliberately not included:
+    agent replies are templated per intent, so they overlap training replies by design.
+    """
+    by_source = eval_texts_by_source(manifest, include_regression=include_regression)
+    return list(dict.fromkeys(t for texts in by_source.values() for t in texts))
+
+
+def _row_texts(row: dict[str, Any]) -> list[str]:
+    if "decontam" in row:
+        value = row["decontam"]
+        return [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)]
+    return [row[k] for k in EVAL_TEXT_KEYS if isinstance(row.get(k), str) and row[k].strip()]
+
+
+def domain_eval_texts(domain: Domain, *, include_regression: bool = True) -> list[str]:
+    return eval_texts(domain.manifest, include_regression=include_regression)
+
+
+__all__ = ["DEFAULT_STEPS", "STAGE_KINDS", "CleaningStep", "PrepContext", "PreparedData", "StageData", "apply_steps",
+           "domain_eval_texts", "eval_texts", "eval_texts_by_source", "input_key", "load_stage", "prepare_domain",
+           "print_prep_report", "read_jsonl", "record_prep", "split_records", "write_jsonl"]

@@ -1,0 +1,131 @@
+"""The dashboard as a user gets it: `streamlit run` serving the app, loaded in headless Chromium.
+
+AppTest (tests/test_dashboard.py) checks what each page shows; this checks that the real server starts,
+the browser renders pages with their charts and no exception, and it keeps screenshots (set
+HARNESS_SCREENSHOT_DIR to keep them outside the temporary folder, e.g. tests/artifacts)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from dashboard_fixture import resolve_dashboard_db
+
+from harness.dashboard import streamlit_command
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
+                                reason=f"{CHROMIUM} is not installed (scripts/ensure_browser.sh installs it)")
+
+
+@pytest.fixture(scope="module")
+def dashboard_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return resolve_dashboard_db(request, tmp_path_factory)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(dashboard_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A streamlit server on a free port; always terminated, its log shown when it fails to start."""
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+    cmd = streamlit_command(dashboard_db, port, headless=True,
+                            options=["--server.fileWatcherType", "none", "--server.address", "127.0.0.1"])
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                env={**os.environ, "HARNESS_DB": str(dashboard_db)})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"streamlit exited with {proc.returncode}:\n{log_path.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                    if resp.read().strip() == b"ok":
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not become healthy in 90 s:\n{log_path.read_text()}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _check_png(path: Path, width: int, height: int) -> None:
+    """A real screenshot: PNG of the viewport's size with many colours, not a blank or error page."""
+    from PIL import Image
+
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert path.stat().st_size > 20_000, f"{path} is only {path.stat().st_size} bytes"
+    with Image.open(path) as img:
+        assert img.size == (width, height)
+        colours = img.convert("RGB").getcolors(maxcolors=1_000_000) or []
+    assert len(colours) > 200, f"{path} has {len(colours)} colours: blank page?"
+
+
+def _keep(path: Path) -> None:
+    """Copy a screenshot to $HARNESS_SCREENSHOT_DIR (a folder; "1" or "true" means tests/artifacts)."""
+    target = os.environ.get("HARNESS_SCREENSHOT_DIR", "").strip()
+    if not target:
+        return
+    folder = ROOT / "tests" / "artifacts" if target.lower() in {"1", "true", "yes"} else Path(target)
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(path, folder / path.name)
+
+
+def test_dashboard_in_headless_chromium(server: str, dashboard_db: Path, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from harness.store import Store
+
+    store = Store(dashboard_db, read_only=True)
+    newest = store.query("SELECT run_id FROM runs ORDER BY started_at DESC, run_id LIMIT 1")[0]["run_id"]
+    comparable = len(store.query("SELECT DISTINCT r.run_id FROM runs r JOIN eval_samples s ON s.run_id = r.run_id"
+                                 " WHERE r.kind = 'eval' AND r.status = 'completed'")) >= 2
+    curves = bool(store.query("SELECT 1 FROM train_logs LIMIT 1"))
+    width, height = 1400, 1000
+    # (url path, screenshot name, text the finished page shows, whether it draws an Altair chart)
+    pages = [("", "runs", newest, False),
+             ("compare", "compare", "Per task" if comparable else "Comparing needs", comparable),
+             ("training", "training", "train vs validation loss" if curves else "No train run", curves)]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            for url_path, name, text, chart in pages:
+                page.goto(f"{server}/{url_path}", wait_until="domcontentloaded")
+                page.get_by_text(text, exact=False).first.wait_for(timeout=90_000)
+                if chart:  # Altair charts render through vega-embed
+                    page.locator(".vega-embed").first.wait_for(timeout=60_000)
+                page.wait_for_timeout(1500)  # let fonts and charts settle
+                assert page.locator("[data-testid='stException']").count() == 0, f"{name}: exception shown"
+                shot = tmp_path / f"dashboard_{name}.png"
+                page.screenshot(path=str(shot))
+                _check_png(shot, width, height)
+                _keep(shot)
+        finally:
+            browser.close()
