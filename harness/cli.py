@@ -109,7 +109,7 @@ def train(
     opts = PipelineOptions(domain=domain, base_model=model, stages=None if stage == "all" else [stage],
                            sources=source or [], overrides=set_ or [], device=device, evaluate=False,
                            trust_remote_code=trust_remote_code)
-    run_pipeline(opts, _store(db))
+    run_pipeline(opts, db)
 
 
 @app.command("eval")
@@ -193,7 +193,7 @@ def demo(
     lim = None if limit is None else (int(limit) if limit >= 1 else limit)
     opts = PipelineOptions(domain=domain, base_model=model, overrides=set_ or [], device=device, evaluate=True,
                            eval_limit=lim)
-    result = run_pipeline(opts, _store(db))
+    result = run_pipeline(opts, db)
     raise typer.Exit(0 if result.ok else 1)
 
 

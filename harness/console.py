@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 from rich.console import Console
 
-console = Console()
-err_console = Console(stderr=True)
+# Wide enough for the comparison tables when output is captured (CI logs), the terminal's width otherwise.
+console = Console(width=None if sys.stdout.isatty() else 160)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 
 def fmt_value(value: float | None, stderr: float | None = None, n: int | None = None, digits: int = 3) -> str:

@@ -40,8 +40,8 @@ def print_pipeline_summary(store: Store, domain: Domain, result: PipelineResult)
     aggregates = {s: _aggregates(store, result.eval_runs[s]) for s in stages}
     comp = compare_runs(store, result.eval_runs["base"], result.eval_runs[final],
                         regression_suites=domain.manifest.regression_suites)
-    table = Table("suite", "task", "metric", *stages, f"Δ {final}−base [95% CI]", "p (adj)", "verdict",
-                  title=f"{domain.name}: base vs stages (value ± stderr, n)")
+    table = Table("task", "metric", "n", *stages, f"Δ {final}−base\n[95% CI]", "p adj", "verdict",
+                  title=f"{domain.name}: base vs stages (value ±stderr; n = paired items)", title_justify="left")
     colour = {"improved": "green", "regressed": "red"}
     for row in sorted(comp.rows, key=lambda r: (r.suite not in domain.manifest.suites, r.suite, r.task)):
         if not row.primary:
@@ -50,10 +50,12 @@ def print_pipeline_summary(store: Store, domain: Domain, result: PipelineResult)
         cells = []
         for s in stages:
             agg = aggregates[s].get((row.task, row.metric))
-            cells.append(fmt_value(agg["value"], agg["stderr"], agg["n"]) if agg else "—")
-        delta = "—" if row.delta is None else f"{row.delta:+.3f} {fmt_ci(row.ci_low, row.ci_high, signed=True)}"
-        table.add_row(row.suite, row.task, metric, *cells, delta, fmt_p(row.p_adjusted),
-                      f"[{colour.get(row.verdict, 'white')}]{row.verdict}[/]")
+            cells.append(fmt_value(agg["value"], agg["stderr"]).replace(" ± ", " ±") if agg else "—")
+        delta = "—" if row.delta is None else f"{row.delta:+.3f}\n{fmt_ci(row.ci_low, row.ci_high, signed=True)}"
+        task = row.task.removeprefix(f"{row.suite}_")
+        verdict = row.verdict.replace("no significant change", "no sig. change")
+        table.add_row(f"{row.suite}/{task}", metric, str(row.n), *cells, delta, fmt_p(row.p_adjusted),
+                      f"[{colour.get(row.verdict, 'white')}]{verdict}[/]")
     console.print(table)
     line, ok = verdict_line(comp, domain.manifest.suites, final)
     console.print(f"[bold {'green' if ok else 'yellow'}]{line}[/]")

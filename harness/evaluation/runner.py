@@ -129,6 +129,20 @@ def _sample_rows(results: dict[str, Any], run_id: str, model_id: str, suite_of: 
     return rows
 
 
+def _fill_missing_stderr(aggregates: list[dict], samples: list[dict]) -> None:
+    """lm-eval gives no stderr for corpus-level metrics (perplexities, bits_per_byte): use the standard error
+    of the per-item mean so no stored figure lacks an uncertainty (an approximation for weighted metrics)."""
+    import statistics
+
+    for row in aggregates:
+        if row["stderr"] is not None:
+            continue
+        values = [s["value"] for s in samples if s["task"] == row["task"] and s["metric"] == row["metric"]
+                  and s["value"] is not None and math.isfinite(s["value"])]
+        if len(values) > 1:
+            row["stderr"] = statistics.stdev(values) / math.sqrt(len(values))
+
+
 def find_reusable_eval(store: Store, model_id: str, suites: list[str], limit: int | float | None) -> str | None:
     """Latest completed eval of the same model, suites and limit: evaluation is deterministic, reuse it."""
     rows = store.query(
@@ -170,5 +184,6 @@ def run_eval(store: Store, model: ModelRef, suites: list[str], *, limit: int | f
         suite_of = _task_to_suite(results)
         aggregates = _aggregate_rows(results, run_id, model.model_id, suite_of)
         samples = _sample_rows(results, run_id, model.model_id, suite_of)
+        _fill_missing_stderr(aggregates, samples)
         store.add_eval(run_id, aggregates, samples, model_id=model.model_id)
     return EvalSummary(run_id, model.model_id, aggregates, n_samples=len(samples))

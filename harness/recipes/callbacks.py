@@ -1,0 +1,103 @@
+"""Trainer callbacks shared by the recipes: loss curves into the store, and a log point at the last step."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from transformers import TrainerCallback
+
+if TYPE_CHECKING:
+    from transformers import TrainerControl, TrainerState, TrainingArguments
+
+    from harness.store import Store
+
+# Keys with their own train_logs column (or no use on a curve); everything else goes to metrics_json.
+_COLUMN_KEYS = {"loss", "learning_rate", "grad_norm", "epoch", "num_input_tokens_seen", "step"}
+_SKIP_SUFFIXES = ("_runtime", "_per_second")
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+class StoreLoggingCallback(TrainerCallback):
+    """Writes train and validation points into the store's `train_logs` table.
+
+    Rows are buffered and flushed after each evaluation, at train end and every `flush_every` rows, so a run
+    of a few hundred steps makes a handful of DuckDB transactions instead of one per log call. Recipes turn on
+    `eval_on_start`, so every validation curve has a point before the first update and one after the last.
+    """
+
+    def __init__(self, store: Store, run_id: str, flush_every: int = 50) -> None:
+        self.store = store
+        self.run_id = run_id
+        self.flush_every = flush_every
+        self.buffer: list[dict[str, Any]] = []
+        self.rows_written = 0
+
+    def row(self, logs: dict[str, Any], state: TrainerState) -> dict[str, Any] | None:
+        if "eval_loss" in logs:
+            split, prefix = "validation", "eval_"
+        elif "loss" in logs:  # the end-of-training summary carries `train_loss`, not `loss`: skipped
+            split, prefix = "train", ""
+        else:
+            return None
+        metrics: dict[str, float] = {}
+        for key, value in logs.items():
+            name = key.removeprefix(prefix)
+            number = _number(value)
+            if name in _COLUMN_KEYS or key.endswith(_SKIP_SUFFIXES) or number is None:
+                continue
+            metrics[name] = number
+        tokens = logs.get("num_input_tokens_seen", state.num_input_tokens_seen)
+        return {
+            "run_id": self.run_id,
+            "step": int(state.global_step),
+            "epoch": _number(logs.get("epoch", state.epoch)),
+            "split": split,
+            "loss": _number(logs.get(f"{prefix}loss")),
+            "learning_rate": _number(logs.get("learning_rate")),
+            "grad_norm": _number(logs.get("grad_norm")),
+            "tokens_seen": int(tokens) if tokens else None,
+            "metrics_json": metrics or None,
+        }
+
+    def flush(self) -> None:
+        if self.buffer:
+            self.rows_written += self.store.add_train_logs(self.buffer)
+            self.buffer = []
+
+    def on_log(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
+               logs: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        if not state.is_world_process_zero or not logs:
+            return
+        row = self.row(logs, state)
+        if row is not None:
+            self.buffer.append(row)
+        if len(self.buffer) >= self.flush_every:
+            self.flush()
+
+    def on_evaluate(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
+                    **kwargs: Any) -> None:
+        if state.is_world_process_zero:
+            self.flush()
+
+    def on_train_end(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
+                     **kwargs: Any) -> None:
+        if state.is_world_process_zero:
+            self.flush()
+
+
+class LogLastStepCallback(TrainerCallback):
+    """Force a train log at the final step, so `train_loss_last` and the curve end where training ended
+    even when max_steps is not a multiple of logging_steps."""
+
+    def on_step_end(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
+                    **kwargs: Any) -> TrainerControl:
+        if state.max_steps and state.global_step >= state.max_steps:
+            control.should_log = True
+        return control
