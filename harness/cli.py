@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
+
+# Before torch is imported: with spinning OpenMP waits, one training step took >10x longer whenever another
+# process shared the 2 CPU cores; passive waiting keeps steps fast on busy machines.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from pathlib import Path
 from typing import Annotated
 
@@ -280,7 +285,6 @@ def dashboard(
 
 def main() -> None:
     """Entry point: user errors become one line on stderr and exit code 2, never a traceback."""
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
         app()  # standalone: click handles --help, usage errors (exit 2) and typer.Exit
     except HarnessError as exc:

@@ -13,6 +13,7 @@ Stage folder layout (what `save_stage` writes, `harness_model.json` last so its 
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -223,12 +224,21 @@ def count_params(model: Any) -> tuple[int, int]:
 
 
 # -- trainer arguments ------------------------------------------------------------------------------------------
-def checkpointing_key() -> str:
-    """transformers 5.x renamed gradient_checkpointing to activation_checkpointing (old name warns)."""
+def _renamed_arguments(cfg: TrainSettings) -> dict[str, Any]:
+    """Arguments transformers 5 renamed: the new names where they exist (the old ones warn or are gone)."""
     from transformers import TrainingArguments
 
     fields = TrainingArguments.__dataclass_fields__
-    return "activation_checkpointing" if "activation_checkpointing" in fields else "gradient_checkpointing"
+    out: dict[str, Any] = {}
+    if "activation_checkpointing" in fields:
+        out["activation_checkpointing"] = cfg.gradient_checkpointing
+    else:
+        out["gradient_checkpointing"] = cfg.gradient_checkpointing
+    if "warmup_ratio" in fields:  # transformers 4.x
+        out["warmup_ratio"] = cfg.warmup_ratio
+    else:  # transformers 5: a float < 1 is a ratio of total steps
+        out["warmup_steps"] = float(cfg.warmup_ratio)
+    return out
 
 
 def trainer_arguments(cfg: TrainSettings, *, work_dir: Path, plan: DevicePlan, progress: bool,
@@ -244,7 +254,6 @@ def trainer_arguments(cfg: TrainSettings, *, work_dir: Path, plan: DevicePlan, p
         "gradient_accumulation_steps": cfg.gradient_accumulation,
         "learning_rate": cfg.learning_rate,
         "lr_scheduler_type": cfg.lr_scheduler,
-        "warmup_steps": float(cfg.warmup_ratio),  # transformers 5: a float < 1 is a ratio of total steps
         "weight_decay": cfg.weight_decay,
         "max_grad_norm": cfg.max_grad_norm,
         "logging_strategy": "steps",
@@ -258,7 +267,7 @@ def trainer_arguments(cfg: TrainSettings, *, work_dir: Path, plan: DevicePlan, p
         "disable_tqdm": not progress,
         "seed": cfg.seed,
         "data_seed": cfg.seed,
-        checkpointing_key(): cfg.gradient_checkpointing,
+        **_renamed_arguments(cfg),
         "include_num_input_tokens_seen": "non_padding",
         "dataloader_num_workers": 0,
         **plan.trainer_flags(),
@@ -275,6 +284,18 @@ def stage_callbacks(store: Store | None, run_id: str | None) -> list[TrainerCall
             raise ValueError("run_id is required when a store is given (start the run first)")
         callbacks.append(StoreLoggingCallback(store, run_id))
     return callbacks
+
+
+def flush_store_logs(callbacks: list[TrainerCallback]) -> None:
+    """Write buffered train_logs rows even when training failed, so a crashed run keeps its curve so far."""
+    from harness.recipes.callbacks import StoreLoggingCallback
+
+    for callback in callbacks:
+        if isinstance(callback, StoreLoggingCallback):
+            try:
+                callback.flush()
+            except Exception as exc:  # never mask the training error with a logging error
+                logging.getLogger(__name__).warning("could not write train logs: %s", exc)
 
 
 def quiet(trainer: Trainer, progress: bool) -> Trainer:
@@ -320,8 +341,10 @@ def prepare_output_dir(output_dir: Path) -> Path:
     if output_dir.exists():
         if not output_dir.is_dir():
             raise HarnessError(f"output path {output_dir} is a file", "pass a folder path for the stage output")
-        foreign = [p.name for p in output_dir.iterdir() if p.name not in STAGE_ENTRIES]
-        if foreign:  # never wipe a folder this harness did not write
+        names = {p.name for p in output_dir.iterdir()}
+        foreign = sorted(names - STAGE_ENTRIES)
+        # never wipe a folder a stage did not write (its manifest or trainer folder marks one that it did)
+        if foreign and not names & {MANIFEST_NAME, WORK_SUBDIR}:
             raise HarnessError(f"output folder {output_dir} holds files a stage does not write ({foreign[0]})",
                                "pass an empty or new folder as the stage output")
         shutil.rmtree(output_dir)

@@ -27,6 +27,7 @@ from harness.recipes.common import (
     TrainSettings,
     cleanup_work_dir,
     count_params,
+    flush_store_logs,
     load_model_and_tokenizer,
     prepare_output_dir,
     progress_bars,
@@ -154,6 +155,7 @@ def run(cfg: DPORecipeConfig, *, model_path: str, train_path: Path, validation_p
         try:
             trainer.train()
         finally:
+            flush_store_logs(callbacks)
             cleanup_work_dir(work_dir)
         return save_stage(trainer, trainer.processing_class, stage=STAGE, cfg=cfg, parent_model=model_path,
                           output_dir=output_dir, plan=plan, started=started, trainable_params=trainable,
