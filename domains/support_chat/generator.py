@@ -52,6 +52,7 @@ DEFAULTS: dict[str, Any] = {
     "typo_rate": 0.15,
     "lowercase_rate": 0.1,
     "n_options": 8,  # intent choices shown per item (gold + distractors); chance = 1 / n_options
+    "category_rate": 0.8,  # share of transcripts exported with their ticket category line (as helpdesks do)
 }
 
 
@@ -195,6 +196,8 @@ def transcript(rng: random.Random, split: str, params: dict[str, Any]) -> tuple[
     biz = BUSINESSES[msg.business]
     spec = INTENT_BY_LABEL[msg.intent]
     lines = [f"Support chat with {biz['business']}"]
+    if rng.random() < params.get("category_rate", DEFAULTS["category_rate"]):
+        lines.append(f"Category: {msg.intent}")
     if rng.random() < 0.3:
         lines += [f"Customer: {rng.choice(content.CHAT_OPENERS)}",
                   f"Agent: {_fill(rng.choice(content.CHAT_WELCOMES), biz)}"]
