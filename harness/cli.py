@@ -83,6 +83,9 @@ def prep(
     source: Annotated[list[str] | None, typer.Option(
         "--source", help="Use a file for a dataset: STAGE=PATH (e.g. sft=chats.jsonl).")] = None,
     set_: SetOpt = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Tokenizer for token/packing statistics "
+                                              "(default: the embedded default model if built).")] = None,
+    trust_remote_code: TrustOpt = False,
     db: DbOpt = None,
 ) -> None:
     """Prepare a domain's datasets (load, clean, split) and print the data report.
@@ -91,7 +94,8 @@ def prep(
     """
     from harness.pipeline import prep_domain_cli
 
-    prep_domain_cli(domain, sources=source or [], overrides=set_ or [], db=db)
+    prep_domain_cli(domain, sources=source or [], overrides=set_ or [], db=db, model=model,
+                    trust_remote_code=trust_remote_code)
 
 
 @app.command("train")

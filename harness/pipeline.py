@@ -170,6 +170,9 @@ def run_pipeline(opts: PipelineOptions, db: Path | None) -> PipelineResult:
     seconds["base_model"] = time.perf_counter() - t0
     t = time.perf_counter()
     data = prepare_domain(domain)  # bad input fails here, before the store is opened
+    from harness.token_report import add_token_reports
+
+    add_token_reports(data, base.path, {p.stage: p.config.max_length for p in plans}, base.trust_remote_code)
     seconds["prep"] = time.perf_counter() - t
     store = Store(db)
     record_prep(store, data, seed=domain.manifest.seed)
@@ -204,11 +207,30 @@ def run_pipeline(opts: PipelineOptions, db: Path | None) -> PipelineResult:
     return result
 
 
-def prep_domain_cli(domain_name: str, *, sources: list[str], overrides: list[str], db: Path | None) -> None:
+def prep_domain_cli(domain_name: str, *, sources: list[str], overrides: list[str], db: Path | None,
+                    model: str | None = None, trust_remote_code: bool = False) -> None:
+    """Prepare, add token statistics with `model`'s tokenizer (the embedded default when already built),
+    store the data reports, print them."""
     from harness.prep import prepare_domain, print_prep_report, record_prep
+    from harness.token_report import add_token_reports, histogram_table, token_table
 
-    opts = PipelineOptions(domain=domain_name, sources=sources, overrides=overrides, stages=[])
-    domain, _ = plan_pipeline(opts)
+    opts = PipelineOptions(domain=domain_name, sources=sources, overrides=overrides)
+    domain, plans = plan_pipeline(opts)
+    tokenizer_path = None
+    if model is not None:
+        tokenizer_path = resolve_model(model, trust_remote_code=trust_remote_code).path
+    else:
+        from harness.models.embedded import embedded_model_dir
+
+        built = embedded_model_dir("default")
+        tokenizer_path = str(built) if (built / "config.json").exists() else None
     data = prepare_domain(domain)
+    if tokenizer_path:
+        add_token_reports(data, tokenizer_path, {p.stage: p.config.max_length for p in plans}, trust_remote_code)
     record_prep(Store(db), data, seed=domain.manifest.seed)
-    print_prep_report(data)
+    print_prep_report(data, console)
+    if tokenizer_path:
+        console.print(token_table(data))
+        console.print(histogram_table(data))
+    else:
+        console.print("token statistics skipped: pass --model (or build the default with `harness model build`)")

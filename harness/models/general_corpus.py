@@ -324,21 +324,21 @@ def _pick(rng: random.Random, table: list[list[str]], k: int) -> list[str]:
 def _arithmetic_doc(rng: random.Random) -> str:
     kind = rng.random()
     a = rng.randint(0, 10)
-    if kind < 0.15:
+    if kind < 0.2:
         pairs = [(rng.randint(0, 10), rng.randint(0, 10)) for _ in range(rng.randint(4, 8))]
         return " ".join(rng.choice(addition_statements(x, y)) for x, y in pairs)
     if kind < 0.3:  # tables in order, as children learn them: the regularity is what a tiny model can bind
         return " ".join(addition_statements(a, b)[rng.randrange(2)] for b in range(11))
-    if kind < 0.45:
+    if kind < 0.5:
         pairs = [(rng.randint(0, 10), rng.randint(0, 10)) for _ in range(rng.randint(4, 8))]
         return " ".join(rng.choice(subtraction_statements(x + y, y)) for x, y in pairs)
     if kind < 0.6:
         c = rng.randint(0, 20)
         return " ".join(subtraction_statements(c, b)[rng.randrange(2)] for b in range(max(0, c - 10), min(c, 10) + 1))
     a = rng.choice(TIMES_TABLES)
-    if kind < 0.75:
+    if kind < 0.72:
         return " ".join(multiplication_statements(a, b)[rng.randrange(2)] for b in range(1, 11))
-    if kind < 0.9:
+    if kind < 0.85:
         return " ".join(rng.choice(multiplication_statements(a, rng.randint(1, 10))) for _ in range(6))
     return " ".join(rng.choice(counting_statements(rng.randint(0, 30))) for _ in range(rng.randint(4, 8)))
 
@@ -349,7 +349,7 @@ def _dates_doc(rng: random.Random) -> str:
         return " ".join(rng.choice(day_statements(rng.randrange(7))) for _ in range(rng.randint(4, 8)))
     if kind < 0.8:
         return " ".join(rng.choice(month_statements(rng.randrange(12))) for _ in range(rng.randint(4, 8)))
-    if kind < 0.9:
+    if kind < 0.85:
         return " ".join(rng.sample(calendar_statements(), 4))
     return " ".join(rng.choice(leap_statements(rng.choice(LEAP_YEAR_RANGE))) for _ in range(4)) + \
         " A leap year has 366 days."
@@ -417,11 +417,11 @@ def _narrative_doc(rng: random.Random) -> str:
 
 
 DOC_KINDS: list[tuple[str, float, Callable[[random.Random], str]]] = [
-    ("arithmetic", 0.3, _arithmetic_doc),
-    ("dates", 0.18, _dates_doc),
-    ("units", 0.14, _units_doc),
-    ("facts", 0.24, _facts_doc),
-    ("narrative", 0.14, _narrative_doc),
+    ("arithmetic", 0.4, _arithmetic_doc),
+    ("dates", 0.16, _dates_doc),
+    ("units", 0.1, _units_doc),
+    ("facts", 0.22, _facts_doc),
+    ("narrative", 0.12, _narrative_doc),
 ]
 
 
