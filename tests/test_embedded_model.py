@@ -147,3 +147,40 @@ def test_same_seed_gives_identical_weights(micro_model: Path, tmp_path: Path,
 
     other = PRESETS["micro"].model_copy(update={"seed": 1})
     assert embedded_model_dir(other).name != embedded_model_dir("micro").name
+
+
+def test_trl_assistant_only_loss_trains_only_on_assistant_turns(micro_model: Path, tmp_path: Path) -> None:
+    from datasets import Dataset
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from trl import SFTConfig, SFTTrainer
+
+    tok = AutoTokenizer.from_pretrained(micro_model)
+    model = AutoModelForCausalLM.from_pretrained(micro_model, dtype=torch.float32)
+    rows = [{"messages": [{"role": "user", "content": f"What is {a} + 1?"},
+                          {"role": "assistant", "content": f"{a + 1}."}]} for a in range(8)]
+    args = SFTConfig(output_dir=str(tmp_path), max_steps=1, per_device_train_batch_size=4, assistant_only_loss=True,
+                     bf16=False, fp16=False, use_cpu=True, report_to="none", save_strategy="no", max_length=64,
+                     disable_tqdm=True)
+    trainer = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(rows), processing_class=tok)
+    row = trainer.train_dataset[0]
+    trained = [t for t, label in zip(row["input_ids"], row["labels"], strict=True) if label != -100]
+    assert tok.decode(trained) == "1.<|end|>"
+    assert trainer.train().training_loss > 0
+
+
+def _build_in_subprocess(cache: str) -> tuple[str, int]:
+    import os
+
+    os.environ["HARNESS_CACHE_DIR"] = cache
+    folder = build_embedded_model("micro", progress=False)
+    return str(folder), (folder / "model.safetensors").stat().st_mtime_ns
+
+
+def test_concurrent_builds_train_once(tmp_path: Path) -> None:
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        results = pool.map(_build_in_subprocess, [str(tmp_path)] * 2)
+    assert results[0] == results[1]  # the second waited on the lock, then reused the first one's folder
+    assert [p.name for p in (tmp_path / "models").iterdir() if not p.name.endswith(".lock")] == [
+        Path(results[0][0]).name]

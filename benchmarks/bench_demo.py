@@ -1,0 +1,53 @@
+"""Wall-clock of `harness demo` on this machine: cold (empty cache: builds the embedded model, preps, trains,
+evaluates) and, optionally, warm (everything cached: only lookups). Prints measured seconds per phase.
+
+    .venv/bin/python benchmarks/bench_demo.py            # cold run in a fresh cache dir
+    .venv/bin/python benchmarks/bench_demo.py --warm     # then a second run on the same cache
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def run_demo(cache: Path, db: Path, extra: list[str]) -> tuple[float, str, int]:
+    env = {**os.environ, "HARNESS_CACHE_DIR": str(cache), "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
+           "HF_EVALUATE_OFFLINE": "1", "OMP_WAIT_POLICY": "PASSIVE", "TOKENIZERS_PARALLELISM": "false"}
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "harness.cli", "demo", "--db", str(db), *extra], env=env,
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    return time.perf_counter() - t0, proc.stdout + proc.stderr, proc.returncode
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--warm", action="store_true", help="also time a second, fully cached run")
+    parser.add_argument("--keep", type=Path, help="keep cache and store under this folder")
+    parser.add_argument("extra", nargs="*", help="extra `harness demo` arguments")
+    args = parser.parse_args()
+    root = args.keep or Path(tempfile.mkdtemp(prefix="bench-demo-"))
+    root.mkdir(parents=True, exist_ok=True)
+    print(f"cpu cores: {os.cpu_count()}, load before: {os.getloadavg()[0]:.2f}, folder: {root}")
+    runs = [("cold", root / "cache", root / "cold.duckdb")]
+    if args.warm:
+        runs.append(("warm", root / "cache", root / "warm.duckdb"))
+    for name, cache, db in runs:
+        seconds, output, code = run_demo(cache, db, args.extra)
+        timings = re.findall(r"timings \(s\): (.*)", output)
+        print(f"{name}: exit {code}, wall {seconds:.0f} s ({seconds / 60:.1f} min); phases: "
+              f"{timings[-1] if timings else 'n/a'}")
+        if code != 0:
+            print(output[-3000:])
+        (root / f"{name}.log").write_text(output)
+    print(f"load after: {os.getloadavg()[0]:.2f}; logs in {root}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Models: the embedded default base (embedded.py, general_corpus.py) and --model resolution (refs.py)."""
