@@ -47,6 +47,9 @@ class Manifest(BaseModel):
     gate_policy: str | None = "gates.yaml"
     validation_fraction: float = Field(0.1, gt=0, lt=0.5)
     cleaning: CleaningConfig = Field(default_factory=CleaningConfig)  # quality → PII → dedup → decontam
+    # Share of CPT rows replayed from the embedded model's own general pretraining corpus, added after
+    # cleaning: the standard guard against catastrophic forgetting in continual pretraining. 0 = off.
+    cpt_replay_fraction: float = Field(0.0, ge=0, lt=1)
 
 
 class Domain:

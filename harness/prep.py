@@ -196,6 +196,8 @@ def _prepare(domain: Domain, seed: int | None, overrides: dict[str, Any] | None,
             if not records:
                 raise HarnessError(f"stage '{stage}' of domain '{manifest.name}' has no records left after "
                                    "cleaning", "check the source data or relax the cleaning steps")
+            n_replay = replay_count(len(records), manifest.cpt_replay_fraction) if stage == "cpt" else 0
+            records = records + replay_records(n_replay)
             train, val = split_records(records, manifest.validation_fraction, f"{seed}-{stage}")
             paths = {s: tmp / f"{stage}.{s}.jsonl" for s in SPLITS}
             write_jsonl(paths["train"], train)
@@ -203,7 +205,7 @@ def _prepare(domain: Domain, seed: int | None, overrides: dict[str, Any] | None,
             stage_hash = fingerprint(hash_file(paths["train"]), hash_file(paths["validation"]))
             stages[stage] = StageData(stage, kind, source, root / paths["train"].name,
                                       root / paths["validation"].name, len(train), len(val), stage_hash)
-            report[stage] = {"source": source, "loaded": n_loaded,
+            report[stage] = {"source": source, "loaded": n_loaded, "replayed_general": n_replay,
                              "steps": step_report, "train": len(train), "validation": len(val)}
         data_hash = fingerprint({s: d.data_hash for s, d in stages.items()})
         prepared = PreparedData(manifest.name, key, root, data_hash, stages, report)
@@ -217,6 +219,22 @@ def _prepare(domain: Domain, seed: int | None, overrides: dict[str, Any] | None,
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return prepared
+
+
+def replay_count(n_domain: int, fraction: float) -> int:
+    """Rows to add so that replayed rows are `fraction` of the CPT set."""
+    return round(n_domain * fraction / (1 - fraction)) if fraction > 0 else 0
+
+
+def replay_records(n: int) -> list[dict[str, Any]]:
+    """The first n documents of the embedded model's general pretraining corpus (a prefix of what the base
+    saw). Not cleaned or decontaminated: they are the base model's own data, and the general suite tests
+    those facts by design."""
+    if n <= 0:
+        return []
+    from harness.models.general_corpus import generate_corpus
+
+    return [{"text": doc, "meta": {"replay": "general"}} for doc in generate_corpus(n, seed=0)]
 
 
 def default_steps(manifest: Manifest) -> list[CleaningStep]:
@@ -262,6 +280,7 @@ def input_key(domain: Domain, manifest: Manifest, seed: int, steps: Sequence[Cle
             sources[stage] = {"spec": spec, "content": hash_file(path)}
     step_ids = [getattr(s, "fingerprint", None) or getattr(s, "name", type(s).__name__) for s in steps]
     return fingerprint(PREP_VERSION, manifest.name, manifest.stages, manifest.validation_fraction, seed, sources,
+                       manifest.cpt_replay_fraction,
                        step_ids)
 
 
