@@ -82,11 +82,11 @@ def test_malformed_jsonl_line(populated_db, tmp_path):
 
 def test_missing_column(populated_db, tmp_path):
     csv = tmp_path / "intents.csv"
-    csv.write_text("utterance,intent\nwhere is my card,card_arrival\nI lost my card,lost_or_stolen_card\n")
+    csv.write_text("utterance_txt,tag\nwhere is my card,card_arrival\nI lost my card,lost_or_stolen_card\n")
     before = snapshot(populated_db)
     proc = run_cli(["prep", "support_chat", "--source", f"sft={csv}", "--set", "data.sft.kind=classification",
                     "--db", str(populated_db)])
-    assert_one_line_error(proc, "utterance")
+    assert_one_line_error(proc, "utterance_txt")
     assert snapshot(populated_db) == before
 
 
