@@ -212,3 +212,17 @@ def test_error_hf_dataset_not_cached_offline(monkeypatch: pytest.MonkeyPatch) ->
         load_records(spec("nosuch-org/nosuch-dataset", format="hf"), FIX)
     msg = _err(exc)
     assert "nosuch-org/nosuch-dataset" in msg and "offline" in msg and "format: jsonl" in msg
+
+
+def test_sharegpt_and_dolly_layouts_load_without_mapping(tmp_path):
+    from harness.data.loaders import load_source
+    from harness.domains import SourceSpec
+
+    fixtures = Path(__file__).parent / "fixtures" / "data"
+    sg = load_source(SourceSpec(source="file", path=str(fixtures / "sharegpt.jsonl")), tmp_path)
+    assert sg.kind == "chat" and len(sg.records) == 2
+    assert [m["role"] for m in sg.records[0]["messages"]] == ["system", "user", "assistant"]
+    dolly = load_source(SourceSpec(source="file", path=str(fixtures / "dolly.jsonl")), tmp_path)
+    assert dolly.kind == "prompt_completion"
+    assert "declined twice" in dolly.records[0]["prompt"] and dolly.records[0]["completion"].startswith("The customer")
+    assert dolly.records[1]["prompt"] == "How can I close my account?"  # empty context adds nothing

@@ -203,7 +203,32 @@ def _missing_column(where: str, field: str, kind: str, available: set[str],
                         f"map it in the data spec, e.g. `columns: {{{field}: {guess}}}`")
 
 
+SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant",
+                  "chatgpt": "assistant", "bard": "assistant", "bing": "assistant", "model": "assistant",
+                  "system": "system"}
+
+
+def _community_schema(data: dict[str, Any]) -> dict[str, Any]:
+    """Map well-known public layouts onto canonical fields (explicit `columns:` still win):
+    ShareGPT {conversations: [{from, value}]} → messages; Dolly-15K {instruction, context, response,
+    category} and Alpaca {instruction, input, output} → prompt/completion (context appended to the prompt)."""
+    convs = data.get("conversations")
+    if "messages" not in data and isinstance(convs, list) and convs and all(
+            isinstance(m, dict) and "from" in m and "value" in m for m in convs):
+        data = {**data, "messages": [{"role": SHAREGPT_ROLES.get(str(m["from"]).lower(), str(m["from"]).lower()),
+                                      "content": m["value"]} for m in convs]}
+    if "prompt" not in data and "instruction" in data and ("response" in data or "output" in data):
+        context = data.get("context") or data.get("input") or ""
+        prompt = str(data["instruction"]) + (f"\n\n{context}" if str(context).strip() else "")
+        meta = {**(data.get("meta") or {}), **({"category": data["category"]} if data.get("category") else {})}
+        data = {**data, "prompt": prompt, "completion": data.get("response", data.get("output")),
+                **({"meta": meta} if meta else {})}
+    return data
+
+
 def _to_record(row: Row, kind: str, columns_map: dict[str, str]) -> dict[str, Any]:
+    if not columns_map:
+        row = Row(row.where, _community_schema(row.data))
     available = set(row.data)
     record: dict[str, Any] = {}
     for field in KIND_FIELDS[kind]:
@@ -252,7 +277,7 @@ def load_source(spec: SourceSpec, base_dir: Path, *, expected: str | None = None
         if spec.limit is not None and len(records) >= spec.limit:
             break
         if kind is None:
-            available = set(row.data)
+            available = set(row.data if spec.columns else _community_schema(row.data))
             if expected and all(_column_for(f, spec.columns, available) for f in KIND_FIELDS[expected]):
                 kind = expected
             else:
