@@ -68,7 +68,7 @@ def populate(store: Store, *, seed: int, degrade: float = 0.0, general_noise: in
     cand += _rows("support_chat_intent", "support_chat", "acc", _flip(ib, rng, 1.0, 80))
     pb = (rng.random(240) < 0.55).astype(float)
     base += _rows("support_chat_preference", "support_chat", "acc", pb)
-    cand += _rows("support_chat_preference", "support_chat", "acc", _flip(pb, rng, 1.0, 40))
+    cand += _rows("support_chat_preference", "support_chat", "acc", _flip(pb, rng, 1.0, 80))
     bb = rng.normal(1.6, 0.3, 80)
     base += _rows("support_chat_ppl", "support_chat", "bits_per_byte", bb)
     cand += _rows("support_chat_ppl", "support_chat", "bits_per_byte", bb - 0.2 + rng.normal(0, 0.05, 80))
@@ -110,12 +110,12 @@ def test_shipped_policy_passes_good_candidate(store: Store) -> None:
     assert outcome.exit_code == 0
     assert len(outcome.results) == len(policy.rules)
     floor = next(r for r in outcome.results if r.kind == "floor")
-    assert floor.observed == pytest.approx(comparison.row("support_chat_intent").candidate)
+    assert floor.observed == pytest.approx(comparison.row("support_chat_preference").candidate)
     assert "n=240" in floor.detail and "95% CI" in floor.detail
 
 
 def test_shipped_policy_fails_degraded_candidate(store: Store) -> None:
-    populate(store, seed=1, degrade=0.15)
+    populate(store, seed=1, degrade=0.45)  # the shipped policy tolerates the tiny model's forgetting
     policy = load_policy(SHIPPED_POLICY)
     policy.n_boot = N_BOOT
     _, outcome = run_gate(store, policy, baseline="eval-base", candidate="eval-cand")
@@ -123,9 +123,9 @@ def test_shipped_policy_fails_degraded_candidate(store: Store) -> None:
     failed = {r.name: r for r in outcome.failures}
     assert set(failed) == {"max_drop:suite:general", "max_forgetting:suite:general"}
     drop = failed["max_drop:suite:general"]
-    assert drop.observed < drop.threshold == pytest.approx(-0.02)
+    assert drop.observed < drop.threshold == pytest.approx(-0.3)
     forget = failed["max_forgetting:suite:general"]
-    assert forget.observed < forget.threshold == pytest.approx(0.95)
+    assert forget.observed < forget.threshold == pytest.approx(0.7)
 
 
 def test_missing_task_fails_its_rules(store: Store) -> None:
@@ -238,7 +238,7 @@ def test_rule_names_are_generated_and_unique() -> None:
 
 
 def test_junit_markdown_and_store(store: Store, tmp_path: Path) -> None:
-    populate(store, seed=7, degrade=0.15)
+    populate(store, seed=7, degrade=0.45)
     policy = load_policy(SHIPPED_POLICY)
     policy.n_boot = N_BOOT
     comparison, outcome = run_gate(store, policy, baseline="model-base", candidate="model-cand")
