@@ -55,6 +55,7 @@ class PipelineResult:
     eval_runs: dict[str, str] = field(default_factory=dict)  # "base" | stage -> eval run id
     comparison: Any = None
     seconds: dict[str, float] = field(default_factory=dict)
+    gate_exit: int | None = None  # the domain gate on final vs base (full evaluations only)
 
 
 def _apply_sources(manifest_data: dict[str, Any], sources: list[str]) -> dict[str, Any]:
@@ -201,6 +202,14 @@ def run_pipeline(opts: PipelineOptions, db: Path | None) -> PipelineResult:
         from harness.summary import print_pipeline_summary
 
         result.comparison, result.ok = print_pipeline_summary(store, domain, result)
+        policy = domain.path(domain.manifest.gate_policy) if domain.manifest.gate_policy else None
+        if policy is not None and policy.exists() and opts.eval_limit is None:  # a --limit run has too few items
+            from harness.gate.cli import run_gate_command
+
+            final = list(result.models)[-1] if result.models else "base"
+            result.gate_exit = run_gate_command(
+                policy=policy, candidate=result.eval_runs[final], baseline=result.eval_runs["base"],
+                eval_missing=False, suites=None, junit=None, summary=None, device=opts.device, db=db)
     seconds["total"] = time.perf_counter() - t0
     result.seconds = seconds
     console.print("timings (s): " + ", ".join(f"{k}={v:.0f}" for k, v in seconds.items()))
