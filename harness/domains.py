@@ -30,6 +30,8 @@ class SourceSpec(BaseModel):
     columns: dict[str, str] = Field(default_factory=dict)  # canonical name -> column in the file
     split: str | None = None  # HF split
     limit: int | None = None
+    # Malformed rows (bad JSON line, invalid record): drop and count them (prep report), or stop with an error.
+    on_bad_rows: Literal["drop", "error"] = "drop"
 
 
 class Manifest(BaseModel):

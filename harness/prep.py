@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from harness.config_io import deep_merge, validate
-from harness.data.loaders import load_records, resolve_path
+from harness.data.loaders import load_converted, resolve_path
 from harness.data.records import canonical, validate_record
 from harness.domains import Domain, Manifest, SourceSpec
 from harness.errors import HarnessError
@@ -190,8 +190,9 @@ def _prepare(domain: Domain, seed: int | None, overrides: dict[str, Any] | None,
         for stage in manifest.stages:
             kind = _stage_kind(stage)
             ctx = PrepContext(domain, manifest, stage, kind, seed)
-            records, source = load_stage(domain, manifest, stage, generated)
-            n_loaded = len(records)
+            dropped_on_load: dict[str, Any] = {}
+            records, source = load_stage(domain, manifest, stage, generated, dropped_on_load)
+            n_loaded = len(records) + sum(dropped_on_load.get("counts", {}).values())
             records, step_report = apply_steps(records, steps, ctx)
             if not records:
                 raise HarnessError(f"stage '{stage}' of domain '{manifest.name}' has no records left after "
@@ -206,6 +207,7 @@ def _prepare(domain: Domain, seed: int | None, overrides: dict[str, Any] | None,
             stages[stage] = StageData(stage, kind, source, root / paths["train"].name,
                                       root / paths["validation"].name, len(train), len(val), stage_hash)
             report[stage] = {"source": source, "loaded": n_loaded, "replayed_general": n_replay,
+                             "dropped_on_load": dropped_on_load,
                              "steps": step_report, "train": len(train), "validation": len(val)}
         data_hash = fingerprint({s: d.data_hash for s, d in stages.items()})
         prepared = PreparedData(manifest.name, key, root, data_hash, stages, report)
@@ -310,13 +312,18 @@ def _lazy_generator(domain: Domain, manifest: Manifest, seed: int) -> Callable[[
 
 
 def load_stage(domain: Domain, manifest: Manifest, stage: str,
-               generated: Callable[[], dict[str, list[dict]]]) -> tuple[list[dict[str, Any]], str]:
-    """Records of the stage's canonical kind, from the generator or a file; returns (records, source name)."""
+               generated: Callable[[], dict[str, list[dict]]],
+               dropped: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], str]:
+    """Records of the stage's canonical kind, from the generator or a file; returns (records, source name).
+    Rows a file reader dropped (malformed JSON, invalid records) are added to `dropped` by reason."""
     kind = _stage_kind(stage)
     spec = stage_spec(manifest, stage)
     if spec.source == "file":
-        records = load_records(spec, domain.root, kind=kind)
+        loaded = load_converted(spec, domain.root, kind=kind)
+        records = loaded.records
         source = spec.path or ""
+        if dropped is not None and loaded.dropped:
+            dropped.update({"counts": loaded.dropped, "first_problem": loaded.examples})
     else:
         out = generated()
         if stage not in out or not out[stage]:
@@ -388,7 +395,9 @@ def print_prep_report(prepared: PreparedData, console: Console | None = None) ->
         table.add_column(col, justify="right" if col in ("loaded", "train", "validation") else "left")
     for stage, data in prepared.stages.items():
         rep = prepared.report.get(stage, {})
-        steps = ", ".join(f"{s['step']}: {s['dropped']}" for s in rep.get("steps", [])) or "-"
+        bad = rep.get("dropped_on_load", {}).get("counts", {})
+        steps = ", ".join([*(f"{reason}: {n}" for reason, n in bad.items()),
+                           *(f"{s['step']}: {s['dropped']}" for s in rep.get("steps", []))]) or "-"
         table.add_row(stage, data.kind, data.source, str(rep.get("loaded", "")), steps, str(data.n_train),
                       str(data.n_validation), data.data_hash)
     console.print(table)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -69,14 +70,37 @@ def test_missing_data_file(populated_db, tmp_path):
     assert snapshot(populated_db) == before
 
 
-def test_malformed_jsonl_line(populated_db, tmp_path):
+def test_malformed_jsonl_line_is_dropped_and_counted(populated_db, tmp_path):
+    bad = tmp_path / "chats.jsonl"
+    good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}'
+    bad.write_text(f"{good}\n{good}\n{{not json\n{good}\n[1, 2]\n")
+    proc = run_cli(["prep", "support_chat", "--source", f"sft={bad}", "--set", "data.sft.kind=chat",
+                    "--db", str(populated_db)])
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(Store(populated_db, read_only=True).query(
+        "SELECT report_json FROM data_reports WHERE dataset = 'sft'")[0]["report_json"])
+    assert report["dropped_on_load"]["counts"] == {"malformed_json": 1, "not_an_object": 1}
+    assert ":3:" in report["dropped_on_load"]["first_problem"]["malformed_json"]
+    assert report["loaded"] == 5
+
+
+def test_malformed_jsonl_line_with_on_bad_rows_error(populated_db, tmp_path):
     bad = tmp_path / "chats.jsonl"
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}'
     bad.write_text(f"{good}\n{good}\n{{not json\n{good}\n")
     before = snapshot(populated_db)
     proc = run_cli(["prep", "support_chat", "--source", f"sft={bad}", "--set", "data.sft.kind=chat",
-                    "--db", str(populated_db)])
+                    "--set", "data.sft.on_bad_rows=error", "--db", str(populated_db)])
     assert_one_line_error(proc, "line 3")
+    assert snapshot(populated_db) == before
+
+
+def test_unreadable_file(populated_db, tmp_path):
+    junk = tmp_path / "junk.jsonl"
+    junk.write_bytes(b"\x00\x01 not json at all\n{{{\n")
+    before = snapshot(populated_db)
+    proc = run_cli(["prep", "support_chat", "--source", f"sft={junk}", "--db", str(populated_db)])
+    assert_one_line_error(proc, "junk.jsonl")
     assert snapshot(populated_db) == before
 
 

@@ -138,9 +138,19 @@ def test_error_missing_file() -> None:
 
 def test_error_malformed_jsonl_names_line() -> None:
     with pytest.raises(HarnessError) as exc:
-        load_records(spec("malformed.jsonl"), FIX)
+        load_records(spec("malformed.jsonl", on_bad_rows="error"), FIX)
     msg = _err(exc)
     assert "malformed.jsonl:3" in msg and "column" in msg and "line 3" in msg
+
+
+def test_malformed_and_invalid_rows_are_dropped_and_counted_by_default() -> None:
+    from harness.data.loaders import load_source
+
+    loaded = load_source(spec("malformed.jsonl"), FIX)
+    assert loaded.dropped == {"malformed_json": 1} and "malformed.jsonl:3" in loaded.examples["malformed_json"]
+    assert loaded.records
+    chats = load_source(spec("bad_chat.jsonl"), FIX)
+    assert chats.dropped == {"invalid_record": 1} and "customer" in chats.examples["invalid_record"]
 
 
 def test_error_missing_column_lists_columns_and_mapping() -> None:
@@ -183,7 +193,7 @@ def test_error_unknown_format_in_manifest_is_harness_error() -> None:
 
 def test_error_invalid_record_names_line_and_problem() -> None:
     with pytest.raises(HarnessError) as exc:
-        load_records(spec("bad_chat.jsonl"), FIX)
+        load_records(spec("bad_chat.jsonl", on_bad_rows="error"), FIX)
     msg = _err(exc)
     assert "bad_chat.jsonl:2" in msg and "customer" in msg
 

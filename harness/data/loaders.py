@@ -10,6 +10,7 @@ import csv
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +37,21 @@ class Row:
 
 
 @dataclass
+class BadRow:
+    """A row that could not be parsed: dropped and counted, or raised with on_bad_rows=error."""
+
+    where: str
+    reason: str  # malformed_json | not_an_object | invalid_record
+    error: HarnessError
+
+
+@dataclass
 class Loaded:
     records: list[dict[str, Any]]
     kind: str  # kind of the records as read from the source (before any conversion)
     source: str  # file path or HF dataset id
+    dropped: dict[str, int] = dataclass_field(default_factory=dict)  # reason -> rows dropped while reading
+    examples: dict[str, str] = dataclass_field(default_factory=dict)  # reason -> first problem, for the report
 
 
 def resolve_path(spec: SourceSpec, base_dir: Path) -> Path:
@@ -62,7 +74,7 @@ def resolve_format(spec: SourceSpec, path: Path) -> str:
 
 # ---------------------------------------------------------------- readers (file -> rows)
 
-def _read_jsonl(path: Path) -> Iterator[Row]:
+def _read_jsonl(path: Path) -> Iterator[Row | BadRow]:
     with open(path, encoding="utf-8-sig") as fh:
         for lineno, line in enumerate(fh, start=1):
             if not line.strip():
@@ -70,11 +82,15 @@ def _read_jsonl(path: Path) -> Iterator[Row]:
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise HarnessError(f"{path}:{lineno}: malformed JSON line ({exc.msg} at column {exc.colno})",
-                                   f"correct or delete line {lineno}; each line must be one JSON object") from exc
+                yield BadRow(f"{path}:{lineno}", "malformed_json", HarnessError(
+                    f"{path}:{lineno}: malformed JSON line ({exc.msg} at column {exc.colno})",
+                    f"correct or delete line {lineno}; each line must be one JSON object"))
+                continue
             if not isinstance(obj, dict):
-                raise HarnessError(f"{path}:{lineno}: line holds a JSON {type(obj).__name__}, not an object",
-                                   f"make line {lineno} a JSON object like {{\"text\": \"...\"}}")
+                yield BadRow(f"{path}:{lineno}", "not_an_object", HarnessError(
+                    f"{path}:{lineno}: line holds a JSON {type(obj).__name__}, not an object",
+                    f"make line {lineno} a JSON object like {{\"text\": \"...\"}}"))
+                continue
             yield Row(f"{path}:{lineno}", obj)
 
 
@@ -273,9 +289,21 @@ def load_source(spec: SourceSpec, base_dir: Path, *, expected: str | None = None
     name, fmt, rows = _rows(spec, base_dir)
     records: list[dict[str, Any]] = []
     kind = spec.kind
+    dropped: dict[str, int] = {}
+    examples: dict[str, str] = {}
+
+    def drop(reason: str, error: HarnessError) -> None:
+        if spec.on_bad_rows == "error":
+            raise error
+        dropped[reason] = dropped.get(reason, 0) + 1
+        examples.setdefault(reason, error.problem)
+
     for row in rows:
         if spec.limit is not None and len(records) >= spec.limit:
             break
+        if isinstance(row, BadRow):
+            drop(row.reason, row.error)
+            continue
         if kind is None:
             available = set(row.data if spec.columns else _community_schema(row.data))
             if expected and all(_column_for(f, spec.columns, available) for f in KIND_FIELDS[expected]):
@@ -287,21 +315,35 @@ def load_source(spec: SourceSpec, base_dir: Path, *, expected: str | None = None
                 raise HarnessError(f"{row.where}: cannot tell the record kind from columns "
                                    f"{sorted(available)} (kinds need {fields})",
                                    "set `kind:` and map columns with `columns:` in the data spec")
-        records.append(_to_record(row, kind, spec.columns))
+        try:
+            records.append(_to_record(row, kind, spec.columns))
+        except HarnessError as exc:
+            if not records:  # the first good row already fails: a mapping problem, not one bad row
+                raise
+            drop("invalid_record", exc)
     if not records:
+        if dropped:
+            raise HarnessError(f"{name}: no readable records ({sum(dropped.values())} malformed rows; first: "
+                               f"{next(iter(examples.values()))})", "fix the file's format or point at another file")
         raise HarnessError(f"{name} holds no records ({fmt})",
                            "add data to the file or point `path:` at a non-empty file")
     assert kind is not None
-    return Loaded(records, kind, name)
+    return Loaded(records, kind, name, dropped, examples)
 
 
 def load_records(spec: SourceSpec, base_dir: Path, kind: str | None = None, **convert_kwargs: Any) -> list[dict]:
     """Canonical records from a file/HF source; converted to `kind` when given (e.g. classification -> chat)."""
+    return load_converted(spec, base_dir, kind, **convert_kwargs).records
+
+
+def load_converted(spec: SourceSpec, base_dir: Path, kind: str | None = None, **convert_kwargs: Any) -> Loaded:
+    """load_source, then conversion to `kind`; keeps the counts of rows dropped while reading."""
     loaded = load_source(spec, base_dir, expected=kind)
     if kind is None or kind == loaded.kind:
-        return loaded.records
+        return loaded
     if loaded.kind not in CONVERTIBLE.get(kind, ()):
         raise HarnessError(f"{loaded.source} holds {loaded.kind} records, which cannot be used as {kind}",
                            f"provide {kind} records (fields: {', '.join(KIND_FIELDS[kind])}) or one of the "
                            f"convertible kinds: {', '.join(CONVERTIBLE.get(kind, ()))}")
-    return convert(loaded.records, loaded.kind, kind, **convert_kwargs)
+    records = convert(loaded.records, loaded.kind, kind, **convert_kwargs)
+    return Loaded(records, kind, loaded.source, loaded.dropped, loaded.examples)
