@@ -113,7 +113,8 @@ def run_stage(store: Store, domain: Domain, plan: StagePlan, parent: ModelRef, d
     seed = getattr(plan.config, "seed", None)
     if meta_file.exists():
         meta = json.loads(meta_file.read_text())
-        ref = ModelRef(meta["model_path"], meta["model_path"], meta["model_id"], "stage")
+        ref = ModelRef(meta["model_path"], meta["model_path"], meta["model_id"], "stage",
+                       trust_remote_code=parent.trust_remote_code)
         known = store.query("SELECT run_id FROM runs WHERE kind = 'train' AND status = 'completed' AND model_id = ?"
                             " ORDER BY started_at DESC LIMIT 1", [ref.model_id])
         if known:
@@ -152,7 +153,8 @@ def run_stage(store: Store, domain: Domain, plan: StagePlan, parent: ModelRef, d
 
             shutil.rmtree(out_dir)
         tmp_dir.rename(out_dir)
-        ref = ModelRef(str(final_model), str(final_model), model_id, "stage")
+        ref = ModelRef(str(final_model), str(final_model), model_id, "stage",
+                       trust_remote_code=parent.trust_remote_code)
         _record_model(store, ref, base_ref=parent.path, method=meta["method"], n_params=output.n_params,
                       trainable=output.trainable_params)
         store.finish_run(run_id, model_id=model_id)
