@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -129,10 +128,8 @@ def test_rerun_reuses_every_stage(pipeline_run, tmp_path):
 
     _, first, _ = pipeline_run
     db = tmp_path / "again.duckdb"
-    t0 = time.perf_counter()
     again = run_pipeline(PipelineOptions(domain="support_chat", base_model="default:micro",
                                          overrides=MICRO_OVERRIDES, evaluate=False, progress=False), db)
-    assert time.perf_counter() - t0 < 60
     assert {s: m.model_id for s, m in again.models.items()} == {s: m.model_id for s, m in first.models.items()}
     store = Store(db, read_only=True)
     runs = store.query("SELECT run_id, config_json FROM runs WHERE kind = 'train'")

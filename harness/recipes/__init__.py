@@ -4,7 +4,7 @@
     cfg = load_recipe_config("sft", domain.recipe_path("sft"), overrides)
     out = recipe("sft").run(cfg, model_path=..., train_path=..., validation_path=..., output_dir=..., store=...)
 
-Every module exposes `<Name>Config`, `load_config(path, overrides)`, `setup(...) -> trainer` and
+Every module exposes `<Name>Config`, `load_config(path, overrides)`, `setup(...) -> (trainer, resolved choices)` and
 `run(...) -> StageOutput`; see harness/recipes/common.py for the stage folder layout.
 """
 

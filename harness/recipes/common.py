@@ -404,6 +404,34 @@ def cleanup_work_dir(work_dir: Path) -> None:
     shutil.rmtree(work_dir, ignore_errors=True)
 
 
+def train_and_save(stage: str, setup: Callable[..., tuple[Trainer, dict[str, Any]]], cfg: TrainSettings, *,
+                   model_path: str, train_path: Path, validation_path: Path | None, output_dir: Path,
+                   store: Store | None, run_id: str | None, device: DevicePlan | None, trust_remote_code: bool,
+                   progress: bool) -> StageOutput:
+    """The part every recipe shares after its own `setup`: train, flush curves to the store even when
+    training crashes, drop the trainer's work folder, save the stage folder."""
+    from harness.device import plan_device
+
+    started = time.perf_counter()
+    plan = device or plan_device()
+    callbacks = stage_callbacks(store, run_id)
+    output_dir = prepare_output_dir(output_dir)
+    work_dir = output_dir / WORK_SUBDIR
+    with progress_bars(progress):
+        trainer, resolved = setup(cfg, model_path=model_path, train_path=train_path,
+                                  validation_path=validation_path, work_dir=work_dir, plan=plan,
+                                  callbacks=callbacks, trust_remote_code=trust_remote_code, progress=progress)
+        _, trainable = count_params(trainer.model)
+        try:
+            trainer.train()
+        finally:
+            flush_store_logs(callbacks)
+            cleanup_work_dir(work_dir)
+        return save_stage(trainer, trainer.processing_class, stage=stage, cfg=cfg, parent_model=model_path,
+                          output_dir=output_dir, plan=plan, started=started, trainable_params=trainable,
+                          extra=resolved or None)
+
+
 def read_manifest(output_dir: Path) -> dict[str, Any] | None:
     """The stage's harness_model.json, or None when the stage never completed."""
     path = Path(output_dir) / MANIFEST_NAME

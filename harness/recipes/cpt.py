@@ -11,31 +11,23 @@ Full fine-tuning by default; `lora.enabled: true` trains an adapter and saves it
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
 from harness.config_io import load_yaml_model
-from harness.device import DevicePlan, plan_device
+from harness.device import DevicePlan
 from harness.recipes.common import (
-    WORK_SUBDIR,
     LoraSettings,
     StageOutput,
     TrainSettings,
-    cleanup_work_dir,
-    count_params,
-    flush_store_logs,
     load_model_and_tokenizer,
-    prepare_output_dir,
-    progress_bars,
     quiet,
     read_jsonl,
     records_to_dataset,
     require_str,
-    save_stage,
-    stage_callbacks,
+    train_and_save,
     trainer_arguments,
 )
 
@@ -74,8 +66,8 @@ def document_prefix(tokenizer: PreTrainedTokenizerBase) -> str:
 
 def setup(cfg: CPTConfig, *, model_path: str, train_path: Path, validation_path: Path | None,
           work_dir: Path, plan: DevicePlan, callbacks: list[TrainerCallback] | None = None,
-          trust_remote_code: bool = False, progress: bool = True) -> SFTTrainer:
-    """Model, data and a ready SFTTrainer (tokenized and packed)."""
+          trust_remote_code: bool = False, progress: bool = True) -> tuple[SFTTrainer, dict[str, Any]]:
+    """Model, data and a ready SFTTrainer (tokenized and packed); nothing is resolved at run time."""
     from trl import SFTConfig, SFTTrainer
 
     model, tokenizer = load_model_and_tokenizer(model_path, plan=plan, lora=cfg.lora.enabled,
@@ -102,27 +94,13 @@ def setup(cfg: CPTConfig, *, model_path: str, train_path: Path, validation_path:
     )
     trainer = SFTTrainer(model=model, args=args, train_dataset=train, eval_dataset=validation,
                          processing_class=tokenizer, peft_config=cfg.lora.peft_config(), callbacks=callbacks)
-    return quiet(trainer, progress)
+    return quiet(trainer, progress), {}
 
 
 def run(cfg: CPTConfig, *, model_path: str, train_path: Path, validation_path: Path | None,
         output_dir: Path, store: Store | None = None, run_id: str | None = None,
         device: DevicePlan | None = None, trust_remote_code: bool = False, progress: bool = True) -> StageOutput:
     """Train on `train_path` text, evaluate on `validation_path`, save a full model folder under output_dir."""
-    started = time.perf_counter()
-    plan = device or plan_device()
-    callbacks = stage_callbacks(store, run_id)
-    output_dir = prepare_output_dir(output_dir)
-    work_dir = output_dir / WORK_SUBDIR
-    with progress_bars(progress):
-        trainer = setup(cfg, model_path=model_path, train_path=train_path, validation_path=validation_path,
-                        work_dir=work_dir, plan=plan, callbacks=callbacks, trust_remote_code=trust_remote_code,
-                        progress=progress)
-        _, trainable = count_params(trainer.model)
-        try:
-            trainer.train()
-        finally:
-            flush_store_logs(callbacks)
-            cleanup_work_dir(work_dir)
-        return save_stage(trainer, trainer.processing_class, stage=STAGE, cfg=cfg, parent_model=model_path,
-                          output_dir=output_dir, plan=plan, started=started, trainable_params=trainable)
+    return train_and_save(STAGE, setup, cfg, model_path=model_path, train_path=train_path,
+                          validation_path=validation_path, output_dir=output_dir, store=store, run_id=run_id,
+                          device=device, trust_remote_code=trust_remote_code, progress=progress)

@@ -11,32 +11,24 @@ train_logs.metrics_json through the store callback, and in StageOutput.eval_firs
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from harness.config_io import load_yaml_model
-from harness.device import DevicePlan, plan_device
+from harness.device import DevicePlan
 from harness.errors import HarnessError
 from harness.recipes.common import (
-    WORK_SUBDIR,
     LoraOnSettings,
     StageOutput,
     TrainSettings,
-    cleanup_work_dir,
-    count_params,
-    flush_store_logs,
     load_model_and_tokenizer,
-    prepare_output_dir,
-    progress_bars,
     quiet,
     read_jsonl,
     records_to_dataset,
     require_str,
-    save_stage,
-    stage_callbacks,
+    train_and_save,
     trainer_arguments,
 )
 
@@ -142,21 +134,6 @@ def run(cfg: DPORecipeConfig, *, model_path: str, train_path: Path, validation_p
         output_dir: Path, store: Store | None = None, run_id: str | None = None,
         device: DevicePlan | None = None, trust_remote_code: bool = False, progress: bool = True) -> StageOutput:
     """LoRA (default) DPO against the parent model; saves adapter + merged model under output_dir."""
-    started = time.perf_counter()
-    plan = device or plan_device()
-    callbacks = stage_callbacks(store, run_id)
-    output_dir = prepare_output_dir(output_dir)
-    work_dir = output_dir / WORK_SUBDIR
-    with progress_bars(progress):
-        trainer, resolved = setup(cfg, model_path=model_path, train_path=train_path,
-                                  validation_path=validation_path, work_dir=work_dir, plan=plan,
-                                  callbacks=callbacks, trust_remote_code=trust_remote_code, progress=progress)
-        _, trainable = count_params(trainer.model)
-        try:
-            trainer.train()
-        finally:
-            flush_store_logs(callbacks)
-            cleanup_work_dir(work_dir)
-        return save_stage(trainer, trainer.processing_class, stage=STAGE, cfg=cfg, parent_model=model_path,
-                          output_dir=output_dir, plan=plan, started=started, trainable_params=trainable,
-                          extra=resolved)
+    return train_and_save(STAGE, setup, cfg, model_path=model_path, train_path=train_path,
+                          validation_path=validation_path, output_dir=output_dir, store=store, run_id=run_id,
+                          device=device, trust_remote_code=trust_remote_code, progress=progress)
