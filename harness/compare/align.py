@@ -2,12 +2,21 @@
 
 Only items both sides scored count: two runs can differ in what they saw (a changed suite, a --limit, a
 crashed shard), and comparing means over different items would mix a data change into the model
-difference. Items are matched on (task, metric, doc_hash), the content hash of the document, not the
-doc_id position. What could not be paired is reported per side, never dropped silently.
+difference. Items are matched on (task, metric, filter, doc_hash), the content hash of the document, not
+the doc_id position; a document repeated inside a task is paired by occurrence and reported. What could not
+be paired is reported per side, never dropped silently.
+
+Two runs are comparable only when each shared task was evaluated the same way: the task-config hash
+(prompt template, few-shot, generation settings, filters, metrics, version) and every paired item's prompt
+hash must agree, otherwise `align` refuses (or, with allow_config_drift, records the drift so every output
+says so). A model reference resolves per task to the newest complete, unlimited eval whose task config
+matches the other side's; limited (smoke) evals are used only when named by run id.
 """
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,11 +26,13 @@ import pandas as pd
 
 from harness.compare.stats import default_higher_is_better
 from harness.errors import HarnessError
+from harness.evaluation.aggregation import Aggregation, aggregation_for
+from harness.evaluation.tasks import TaskMeta, config_diff, suite_of, task_metas
 from harness.store import Store
 
-SAMPLE_COLS = ("run_id", "suite", "task", "metric", "doc_id", "doc_hash", "value", "prediction", "target",
-               "prompt")
-_KEY = ["task", "metric", "doc_hash"]
+SAMPLE_COLS = ("run_id", "suite", "task", "metric", "filter", "doc_id", "doc_hash", "value", "prediction",
+               "target", "prompt", "prompt_hash", "weight")
+_KEY = ["task", "metric", "filter", "doc_hash", "occurrence"]
 
 
 @dataclass
@@ -32,10 +43,16 @@ class ResolvedRuns:
     model_id: str | None
     task_runs: dict[str, str]
     notes: list[str] = field(default_factory=list)
+    explicit: bool = False  # named by eval run id (limited runs allowed)
+    limits: dict[str, Any] = field(default_factory=dict)  # run id -> its --limit, for limited runs only
 
     @property
     def run_ids(self) -> list[str]:
         return sorted(set(self.task_runs.values()))
+
+    @property
+    def limited(self) -> bool:
+        return bool(self.limits)
 
     def describe(self) -> str:
         runs = ", ".join(self.run_ids)
@@ -43,17 +60,32 @@ class ResolvedRuns:
 
 
 @dataclass
+class TaskInfo:
+    """How a task is judged, as its suite YAML declared it (stored with the run, else read from the suite)."""
+
+    suite: str
+    primary_metric: str | None = None
+    primary_filter: str | None = None
+    higher_is_better: bool | None = None
+    chance: float | None = None
+    config_hash: str | None = None
+
+
+@dataclass
 class AlignedMetric:
-    """One (task, metric) of both sides, paired on doc_hash. `items` has one row per paired item:
-    doc_hash, doc_id, baseline, candidate, baseline_prediction, candidate_prediction, target, prompt."""
+    """One (task, metric, filter) of both sides, paired on doc_hash. `items` has one row per paired item:
+    doc_hash, doc_id, baseline, candidate, weight, baseline_prediction, candidate_prediction, target, prompt."""
 
     suite: str
     task: str
     metric: str
     higher_is_better: bool
     items: pd.DataFrame
-    n_baseline: int  # distinct items the baseline scored for this task/metric
+    n_baseline: int  # items the baseline scored for this task/metric/filter
     n_candidate: int
+    filter: str = "none"
+    kind: Aggregation = "mean"
+    chance: float | None = None
 
     @property
     def n(self) -> int:
@@ -75,6 +107,12 @@ class AlignedMetric:
     def candidate_values(self) -> np.ndarray:
         return self.items["candidate"].to_numpy(dtype=float)
 
+    @property
+    def weights(self) -> np.ndarray | None:
+        if self.kind == "mean" or "weight" not in self.items:
+            return None
+        return self.items["weight"].to_numpy(dtype=float)
+
 
 @dataclass
 class Alignment:
@@ -82,26 +120,34 @@ class Alignment:
     candidate: ResolvedRuns
     metrics: list[AlignedMetric]
     notes: list[str] = field(default_factory=list)
+    tasks: dict[str, TaskInfo] = field(default_factory=dict)
+    config_drift: list[dict[str, Any]] = field(default_factory=list)  # allowed drift, named in every output
 
 
 # -- resolving arguments -----------------------------------------------------------------------------
-def _latest_eval_per_task(store: Store, model_id: str) -> dict[str, str]:
+@dataclass
+class _EvalRun:
+    run_id: str
+    limit: Any
+    tasks: dict[str, str | None]  # task -> config hash (None: not stored)
+
+
+def _eval_runs(store: Store, model_id: str) -> list[_EvalRun]:
+    """Completed eval runs of a model, newest first, with their tasks and task-config hashes."""
     rows = store.query(
-        "SELECT s.task, r.run_id FROM runs r"
-        " JOIN (SELECT DISTINCT run_id, task FROM eval_samples) s ON s.run_id = r.run_id"
-        " WHERE r.kind = 'eval' AND r.status = 'completed' AND r.model_id = ?"
-        " ORDER BY coalesce(r.finished_at, r.started_at), r.run_id",
-        [model_id],
-    )
-    latest: dict[str, str] = {}
-    for row in rows:  # ascending time: later runs overwrite earlier ones
-        latest[row["task"]] = row["run_id"]
-    return latest
+        "SELECT run_id, config_json FROM runs WHERE kind = 'eval' AND status = 'completed' AND model_id = ?"
+        " ORDER BY coalesce(finished_at, started_at) DESC, run_id DESC", [model_id])
+    return [_EvalRun(r["run_id"], json.loads(r["config_json"] or "{}").get("limit"), _run_tasks(store, r["run_id"]))
+            for r in rows]
 
 
-def _eval_run_tasks(store: Store, run_id: str) -> dict[str, str]:
-    rows = store.query("SELECT DISTINCT task FROM eval_samples WHERE run_id = ? ORDER BY task", [run_id])
-    return {r["task"]: run_id for r in rows}
+def _run_tasks(store: Store, run_id: str) -> dict[str, str | None]:
+    tasks: dict[str, str | None] = {r["task"]: None for r in store.query(
+        "SELECT DISTINCT task FROM eval_samples WHERE run_id = ?", [run_id])}
+    for r in store.query("SELECT task, config_hash FROM eval_tasks WHERE run_id = ?", [run_id]):
+        if r["task"] in tasks:
+            tasks[r["task"]] = r["config_hash"]
+    return tasks
 
 
 def _candidate_model_ids(store: Store, ref: str) -> list[str]:
@@ -129,45 +175,59 @@ def _candidate_model_ids(store: Store, ref: str) -> list[str]:
     return ids
 
 
-def resolve_runs(store: Store, ref: str) -> ResolvedRuns:
-    """A run id, model id, model ref or unique model-id prefix -> the eval run to use for each task.
+@dataclass
+class _Side:
+    """A resolved argument before pairing: one explicit run, or a model's eligible runs (newest first)."""
 
-    An eval run id is used as is (it must be completed). Anything else names a model, and for each task
-    the latest completed eval run of that model is used, so evaluations of different suites merge."""
+    label: str
+    model_id: str | None
+    runs: list[_EvalRun]
+    explicit: bool
+    notes: list[str] = field(default_factory=list)
+
+
+def _resolve_side(store: Store, ref: str) -> _Side:
     run = store.run(ref)
     if run is not None:
         if run["kind"] == "eval":
             if run["status"] != "completed":
                 raise HarnessError(f"eval run {ref} is {run['status']}",
                                    "compare completed runs only (re-run the evaluation)")
-            tasks = _eval_run_tasks(store, ref)
+            tasks = _run_tasks(store, ref)
             if not tasks:
                 raise HarnessError(f"eval run {ref} stored no per-item rows",
                                    "re-run the evaluation with per-sample logging enabled")
-            return ResolvedRuns(ref, run["model_id"], tasks)
+            limit = json.loads(run["config_json"] or "{}").get("limit")
+            return _Side(ref, run["model_id"], [_EvalRun(ref, limit, tasks)], explicit=True)
         if not run["model_id"]:
             raise HarnessError(f"run {ref} is a {run['kind']} run without a model",
                                "pass an eval run id, a model id or a model ref")
-        resolved = resolve_runs(store, run["model_id"])
-        resolved.label = ref
-        resolved.notes.append(f"{ref} is a {run['kind']} run; used the evaluations of its model")
-        return resolved
+        side = _resolve_side(store, run["model_id"])
+        side.label = ref
+        side.notes.append(f"{ref} is a {run['kind']} run; used the evaluations of its model")
+        return side
 
     ids = _candidate_model_ids(store, ref)
-    per_model = {mid: _latest_eval_per_task(store, mid) for mid in ids}
-    per_model = {mid: tasks for mid, tasks in per_model.items() if tasks}
+    per_model = {mid: runs for mid in ids if (runs := _eval_runs(store, mid))}
     if not per_model:
         what = "no run, model id or model ref" if not ids else "a model with no completed eval runs"
         raise HarnessError(f"'{ref}' matches {what}",
                            "run `harness eval` for that model first, or pass an eval run id")
     notes: list[str] = []
+    chosen = next(iter(per_model))
     if len(per_model) > 1:
-        finished = {mid: _newest_finish(store, list(tasks.values())) for mid, tasks in per_model.items()}
-        chosen = max(finished, key=lambda mid: (finished[mid], mid))
+        chosen = max(per_model, key=lambda mid: (_newest_finish(store, [per_model[mid][0].run_id]), mid))
         notes.append(f"'{ref}' matches {len(per_model)} model ids; used {chosen} (most recently evaluated)")
-    else:
-        chosen = next(iter(per_model))
-    return ResolvedRuns(ref, chosen, per_model[chosen], notes)
+    runs = per_model[chosen]
+    full = [r for r in runs if r.limit is None]
+    if not full:
+        limits = sorted({str(r.limit) for r in runs})
+        raise HarnessError(
+            f"'{ref}' has only limited (smoke) evaluations (--limit {', '.join(limits)}), never used implicitly",
+            "run a full `harness eval` of that model, or pass the limited eval's run id explicitly")
+    if len(full) < len(runs):
+        notes.append(f"ignored {len(runs) - len(full)} limited (smoke) eval run(s) of {ref}")
+    return _Side(ref, chosen, full, explicit=False, notes=notes)
 
 
 def _newest_finish(store: Store, run_ids: list[str]) -> Any:
@@ -175,6 +235,58 @@ def _newest_finish(store: Store, run_ids: list[str]) -> Any:
     row = store.query(f"SELECT max(coalesce(finished_at, started_at)) AS t FROM runs WHERE run_id IN ({marks})",
                       run_ids)
     return row[0]["t"]
+
+
+def _options(side: _Side, task: str) -> list[tuple[str, str | None]]:
+    return [(r.run_id, r.tasks[task]) for r in side.runs if task in r.tasks]
+
+
+def _finish(side: _Side, chosen: dict[str, str], extra_notes: list[str]) -> ResolvedRuns:
+    limits = {r.run_id: r.limit for r in side.runs if r.limit is not None and r.run_id in chosen.values()}
+    return ResolvedRuns(side.label, side.model_id, chosen, [*side.notes, *extra_notes], explicit=side.explicit,
+                        limits=limits)
+
+
+def resolve_pair(store: Store, baseline: str, candidate: str) -> tuple[ResolvedRuns, ResolvedRuns]:
+    """Resolve both arguments, choosing per task the newest eval of each side whose task config matches the
+    other side's (so an older eval made with an outdated prompt is never paired with a fresh one)."""
+    b, c = _resolve_side(store, baseline), _resolve_side(store, candidate)
+    tasks = sorted({t for r in b.runs + c.runs for t in r.tasks})
+    chosen_b: dict[str, str] = {}
+    chosen_c: dict[str, str] = {}
+    notes_b: list[str] = []
+    notes_c: list[str] = []
+    for task in tasks:
+        ob, oc = _options(b, task), _options(c, task)
+        if not ob or not oc:
+            if ob:
+                chosen_b[task] = ob[0][0]
+            if oc:
+                chosen_c[task] = oc[0][0]
+            continue
+        pick = next(((rb, rc) for rc, hc in oc for rb, hb in ob if hb is not None and hb == hc), None)
+        if pick is None:
+            pick = (ob[0][0], oc[0][0])
+        chosen_b[task], chosen_c[task] = pick
+        for chosen, opts, notes in ((pick[0], ob, notes_b), (pick[1], oc, notes_c)):
+            if chosen != opts[0][0]:
+                notes.append(f"task {task}: used {chosen}, not the newer {opts[0][0]}, whose task config "
+                             "differs from the other side's")
+    return _finish(b, chosen_b, notes_b), _finish(c, chosen_c, notes_c)
+
+
+def resolve_runs(store: Store, ref: str) -> ResolvedRuns:
+    """A run id, model id, model ref or unique model-id prefix -> the eval run to use for each task.
+
+    An eval run id is used as is (it must be completed). Anything else names a model, and for each task
+    the newest complete, unlimited eval run of that model is used, so evaluations of different suites merge.
+    (compare and gate use resolve_pair, which also matches task configs across the two sides.)"""
+    side = _resolve_side(store, ref)
+    chosen: dict[str, str] = {}
+    for run in reversed(side.runs):  # oldest first: newer runs overwrite
+        for task in run.tasks:
+            chosen[task] = run.run_id
+    return _finish(side, chosen, [])
 
 
 # -- loading and aligning ----------------------------------------------------------------------------
@@ -186,11 +298,10 @@ def load_samples(store: Store, resolved: ResolvedRuns) -> pd.DataFrame:
     frames = []
     for run_id, tasks in sorted(by_run.items()):
         marks = ", ".join("?" for _ in tasks)
-        rows = store.query(
+        frames.append(store.query_df(
             f"SELECT {', '.join(SAMPLE_COLS)} FROM eval_samples WHERE run_id = ? AND task IN ({marks})",
-            [run_id, *tasks],
-        )
-        frames.append(pd.DataFrame(rows, columns=list(SAMPLE_COLS)))
+            [run_id, *tasks]))
+    frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame(columns=list(SAMPLE_COLS))
     return pd.concat(frames, ignore_index=True)
@@ -208,51 +319,81 @@ def load_directions(store: Store, resolved: ResolvedRuns) -> dict[tuple[str, str
     return out
 
 
-def _suite_of(task: str, frames: list[pd.DataFrame]) -> str:
-    for frame in frames:
-        suites = frame.loc[frame["task"] == task, "suite"].dropna()
-        if len(suites):
-            return str(suites.iloc[0])
-    return task.split("_", 1)[0]  # eval runner stored no suite: lm-eval tasks are named <suite>_<task>
+def load_task_rows(store: Store, resolved: ResolvedRuns) -> dict[str, dict[str, Any]]:
+    """eval_tasks rows (identity and declared metadata) of the runs `resolved` chose, per task."""
+    out: dict[str, dict[str, Any]] = {}
+    for run_id in resolved.run_ids:
+        for r in store.query("SELECT * FROM eval_tasks WHERE run_id = ?", [run_id]):
+            if resolved.task_runs.get(r["task"]) == run_id:
+                out[r["task"]] = r
+    return out
 
 
-def _dedupe(frame: pd.DataFrame, side: str, notes: list[str]) -> pd.DataFrame:
-    """One row per (task, metric, doc_hash). Identical documents score identically, so keep the first."""
-    frame = frame.sort_values(["task", "metric", "doc_id", "doc_hash"], na_position="last", kind="stable")
-    dup = frame.duplicated(_KEY, keep="first")
-    if dup.any():
-        counts = frame.loc[dup].groupby("task").size()
+def task_info(task: str, stored: list[dict[str, Any] | None], sample_suite: str | None) -> TaskInfo:
+    """Declared metadata of a task: from the eval's stored row (candidate first), else the suite YAML."""
+    row = next((r for r in stored if r), None)
+    meta: TaskMeta | None = task_metas().get(task)
+    suite = (row or {}).get("suite") or (meta.suite if meta else None) or suite_of(task) or sample_suite
+    if row:
+        return TaskInfo(suite=suite or task, primary_metric=row["primary_metric"],
+                        primary_filter=row["primary_filter"], higher_is_better=row["higher_is_better"],
+                        chance=_finite(row["chance"]), config_hash=row["config_hash"])
+    if meta:
+        return TaskInfo(suite=suite or task, primary_metric=meta.primary_metric, primary_filter=meta.primary_filter,
+                        higher_is_better=meta.higher_is_better, chance=meta.chance)
+    return TaskInfo(suite=suite or task.split("_", 1)[0])
+
+
+def _finite(value: Any) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+
+
+def _with_occurrence(frame: pd.DataFrame, side: str, notes: list[str]) -> pd.DataFrame:
+    """Number repeated documents within (task, metric, filter) by doc_id order, so they pair by occurrence."""
+    frame = frame.copy()
+    frame["filter"] = frame["filter"].fillna("none")
+    frame = frame.sort_values(["task", "metric", "filter", "doc_id", "doc_hash"], na_position="last",
+                              kind="stable")
+    frame["occurrence"] = frame.groupby(["task", "metric", "filter", "doc_hash"], sort=False).cumcount()
+    repeated = frame.loc[frame["occurrence"] > 0]
+    if len(repeated):
+        counts = repeated.drop_duplicates(["task", "doc_hash", "occurrence"]).groupby("task").size()
         for task, count in counts.items():
-            notes.append(f"{side}: {count} duplicate item(s) of task {task} (same doc_hash) counted once")
-    return frame.loc[~dup]
+            notes.append(f"{side}: task {task} repeats {count} document(s) (same doc_hash); paired by occurrence")
+    return frame
 
 
 def align_samples(baseline: pd.DataFrame, candidate: pd.DataFrame,
                   directions: dict[tuple[str, str], bool] | None = None,
-                  notes: list[str] | None = None) -> list[AlignedMetric]:
-    """Pair two sample frames (columns SAMPLE_COLS) on (task, metric, doc_hash).
+                  notes: list[str] | None = None, tasks: dict[str, TaskInfo] | None = None) -> list[AlignedMetric]:
+    """Pair two sample frames (columns SAMPLE_COLS) on (task, metric, filter, doc_hash, occurrence).
 
-    Items whose value is missing on a side are not paired. Every (task, metric) either side has yields an
-    AlignedMetric, with n = 0 when nothing paired, so a missing task shows up instead of vanishing."""
+    Items whose value is missing on a side are not paired. Every (task, metric, filter) either side has
+    yields an AlignedMetric, with n = 0 when nothing paired, so a missing task shows up instead of vanishing."""
     notes = notes if notes is not None else []
     directions = directions or {}
-    b = _dedupe(baseline, "baseline", notes)
-    c = _dedupe(candidate, "candidate", notes)
-    keys = sorted(set(zip(b["task"], b["metric"], strict=True)) | set(zip(c["task"], c["metric"], strict=True)))
-    b_groups = dict(tuple(b.groupby(["task", "metric"], sort=False)))
-    c_groups = dict(tuple(c.groupby(["task", "metric"], sort=False)))
+    tasks = tasks or {}
+    for frame in (baseline, candidate):
+        for col in SAMPLE_COLS:
+            if col not in frame:
+                frame[col] = None
+    b = _with_occurrence(baseline, "baseline", notes)
+    c = _with_occurrence(candidate, "candidate", notes)
+    group_cols = ["task", "metric", "filter"]
+    keys = sorted(set(map(tuple, b[group_cols].to_numpy().tolist())) | set(map(tuple, c[group_cols].to_numpy()
+                                                                              .tolist())))
+    b_groups = {k: g for k, g in b.groupby(group_cols, sort=False)}
+    c_groups = {k: g for k, g in c.groupby(group_cols, sort=False)}
     empty = b.iloc[0:0]
+    cols = ["doc_hash", "occurrence", "doc_id", "value", "prediction", "target", "prompt", "weight"]
     out: list[AlignedMetric] = []
-    for task, metric in keys:
-        bg = b_groups.get((task, metric), empty)
-        cg = c_groups.get((task, metric), empty)
-        merged = pd.merge(
-            bg[["doc_hash", "doc_id", "value", "prediction", "target", "prompt"]],
-            cg[["doc_hash", "doc_id", "value", "prediction", "target", "prompt"]],
-            on="doc_hash", how="inner", suffixes=("_b", "_c"),
-        )
+    for task, metric, filt in keys:
+        bg = b_groups.get((task, metric, filt), empty)
+        cg = c_groups.get((task, metric, filt), empty)
+        merged = pd.merge(bg[cols], cg[cols], on=["doc_hash", "occurrence"], how="inner", suffixes=("_b", "_c"))
         values_b = pd.to_numeric(merged["value_b"], errors="coerce")
         values_c = pd.to_numeric(merged["value_c"], errors="coerce")
+        weights = pd.to_numeric(merged["weight_c"].combine_first(merged["weight_b"]), errors="coerce")
         ok = np.isfinite(values_b.to_numpy(dtype=float)) & np.isfinite(values_c.to_numpy(dtype=float))
         merged = merged.loc[ok]
         items = pd.DataFrame({
@@ -260,36 +401,122 @@ def align_samples(baseline: pd.DataFrame, candidate: pd.DataFrame,
             "doc_id": merged["doc_id_c"].combine_first(merged["doc_id_b"]).to_numpy(),
             "baseline": values_b[ok].to_numpy(dtype=float),
             "candidate": values_c[ok].to_numpy(dtype=float),
+            "weight": weights[ok].to_numpy(dtype=float),
             "baseline_prediction": merged["prediction_b"].to_numpy(),
             "candidate_prediction": merged["prediction_c"].to_numpy(),
             "target": merged["target_c"].combine_first(merged["target_b"]).to_numpy(),
             "prompt": merged["prompt_c"].combine_first(merged["prompt_b"]).to_numpy(),
         }).sort_values(["doc_id", "doc_hash"], kind="stable", ignore_index=True)
+        w = items["weight"].to_numpy(dtype=float)
+        has_weights = bool(len(w)) and bool(np.all(np.isfinite(w) & (w > 0)))
+        info = tasks.get(task) or task_info(task, [], _first(cg, bg, "suite"))
         hib = directions.get((task, metric))
+        if hib is None and metric == info.primary_metric:
+            hib = info.higher_is_better
         out.append(AlignedMetric(
-            suite=_suite_of(task, [cg, bg]), task=task, metric=metric,
+            suite=info.suite, task=task, metric=metric,
             higher_is_better=default_higher_is_better(metric) if hib is None else hib,
-            items=items, n_baseline=len(bg), n_candidate=len(cg),
+            items=items, n_baseline=len(bg), n_candidate=len(cg), filter=str(filt),
+            kind=aggregation_for(metric, has_weights), chance=info.chance if metric == info.primary_metric else None,
         ))
     return out
 
 
-def align(store: Store, baseline: str | ResolvedRuns, candidate: str | ResolvedRuns) -> Alignment:
-    """Resolve both arguments, load their per-item rows and pair them."""
-    base = baseline if isinstance(baseline, ResolvedRuns) else resolve_runs(store, baseline)
-    cand = candidate if isinstance(candidate, ResolvedRuns) else resolve_runs(store, candidate)
+def _first(cg: pd.DataFrame, bg: pd.DataFrame, col: str) -> str | None:
+    for frame in (cg, bg):
+        vals = frame[col].dropna() if col in frame else []
+        if len(vals):
+            return str(vals.iloc[0])
+    return None
+
+
+def _prompt_drift(baseline: pd.DataFrame, candidate: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    """Per task: (paired documents whose rendered prompt differs, paired documents with prompt hashes)."""
+    cols = ["task", "doc_hash", "prompt_hash"]
+    b = baseline[cols].dropna().drop_duplicates(["task", "doc_hash"])
+    c = candidate[cols].dropna().drop_duplicates(["task", "doc_hash"])
+    merged = pd.merge(b, c, on=["task", "doc_hash"], suffixes=("_b", "_c"))
+    out: dict[str, tuple[int, int]] = {}
+    for task, g in merged.groupby("task"):
+        out[str(task)] = (int((g["prompt_hash_b"] != g["prompt_hash_c"]).sum()), len(g))
+    return out
+
+
+def check_config_drift(base_rows: dict[str, dict[str, Any]], cand_rows: dict[str, dict[str, Any]],
+                       baseline: pd.DataFrame, candidate: pd.DataFrame, notes: list[str]) -> list[dict[str, Any]]:
+    """Tasks both sides scored whose task config or rendered prompts differ: a prompt change is not a model
+    change. Tasks without a stored config (older stores) are noted, and judged by their prompt hashes."""
+    shared = sorted(set(baseline["task"]) & set(candidate["task"]))
+    prompts = _prompt_drift(baseline, candidate)
+    drift: list[dict[str, Any]] = []
+    unknown = []
+    for task in shared:
+        fields: list[str] = []
+        rb, rc = base_rows.get(task), cand_rows.get(task)
+        if rb and rc and rb["config_hash"] and rc["config_hash"]:
+            if rb["config_hash"] != rc["config_hash"]:
+                fields += config_diff(_loads(rb["config_json"]), _loads(rc["config_json"])) or ["config_hash"]
+        else:
+            unknown.append(task)
+        changed, total = prompts.get(task, (0, 0))
+        if changed:
+            fields.append(f"prompt of {changed}/{total} paired documents")
+        if fields:
+            drift.append({"task": task, "fields": list(dict.fromkeys(fields)),
+                          "baseline_config_hash": (rb or {}).get("config_hash"),
+                          "candidate_config_hash": (rc or {}).get("config_hash")})
+    if unknown:
+        notes.append(f"no stored task config for {', '.join(unknown)} (older store or external writer): "
+                     "config drift checked on prompt hashes only")
+    return drift
+
+
+def _loads(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def drift_message(drift: list[dict[str, Any]]) -> str:
+    return "; ".join(f"{d['task']} ({', '.join(d['fields'])})" for d in drift)
+
+
+def align(store: Store, baseline: str | ResolvedRuns, candidate: str | ResolvedRuns, *,
+          allow_config_drift: bool = False) -> Alignment:
+    """Resolve both arguments, load their per-item rows, check they were evaluated the same way, pair them."""
+    if isinstance(baseline, ResolvedRuns) and isinstance(candidate, ResolvedRuns):
+        base, cand = baseline, candidate
+    elif isinstance(baseline, ResolvedRuns) or isinstance(candidate, ResolvedRuns):
+        base = baseline if isinstance(baseline, ResolvedRuns) else resolve_runs(store, baseline)
+        cand = candidate if isinstance(candidate, ResolvedRuns) else resolve_runs(store, candidate)
+    else:
+        base, cand = resolve_pair(store, baseline, candidate)
     if base.task_runs == cand.task_runs:
         raise HarnessError(f"baseline and candidate both resolve to {', '.join(base.run_ids)}",
                            "pass two different models or eval runs")
     notes = [f"baseline: {n}" for n in base.notes] + [f"candidate: {n}" for n in cand.notes]
     directions = load_directions(store, base)
     directions.update(load_directions(store, cand))  # the candidate's runner is the newer one
-    metrics = align_samples(load_samples(store, base), load_samples(store, cand), directions, notes)
+    b_samples, c_samples = load_samples(store, base), load_samples(store, cand)
+    base_rows, cand_rows = load_task_rows(store, base), load_task_rows(store, cand)
+    drift = check_config_drift(base_rows, cand_rows, b_samples, c_samples, notes)
+    if drift and not allow_config_drift:
+        raise HarnessError(
+            f"task config differs between baseline and candidate: {drift_message(drift)}",
+            "re-evaluate both models with the current suite (harness eval --no-reuse), or pass "
+            "--allow-config-drift to compare anyway (every output then says so)")
+    all_tasks = sorted(set(b_samples["task"]) | set(c_samples["task"]))
+    tasks = {t: task_info(t, [cand_rows.get(t), base_rows.get(t)],
+                          _first(c_samples[c_samples["task"] == t], b_samples[b_samples["task"] == t], "suite"))
+             for t in all_tasks}
+    metrics = align_samples(b_samples, c_samples, directions, notes, tasks)
     if not metrics:
         raise HarnessError("neither side has per-item eval rows", "run `harness eval` on both models first")
     if all(m.n == 0 for m in metrics):
         raise HarnessError(
             f"baseline {base.describe()} and candidate {cand.describe()} share no scored items",
             "evaluate both models on the same suites (items are matched by document content hash)")
-    return Alignment(base, cand, metrics, notes)
-
+    if drift:
+        notes.insert(0, f"CONFIG DRIFT ALLOWED: {drift_message(drift)}; differences in these tasks may come "
+                        "from the evaluation change, not the model")
+    return Alignment(base, cand, metrics, notes, tasks, drift)

@@ -4,15 +4,20 @@ Rules this module follows (the product principle: no number without its n and un
 "improvement" without a test):
 - Every mean is over the items both sides scored (see compare/align.py); n and the per-side drops are
   reported with it. Baseline, candidate and delta each carry a (1 - alpha) percentile bootstrap CI.
-- Task rows: McNemar (0/1 metrics) or paired permutation test (continuous); the p-values of all task rows
-  form one family corrected with Holm (default) or Benjamini-Hochberg. Verdict = corrected p < alpha,
-  direction from the sign of delta and the metric's higher_is_better.
-- Suite rows: macro mean over the suite's tasks of each task's primary metric, only tasks whose primary
-  metric is higher-is-better (averaging accuracy with bits-per-byte means nothing; those tasks are listed
-  as excluded). Delta CI and p-value from a paired bootstrap stratified by task (so the smallest p is
-  2/(B+1)); suite rows are their own family for the correction.
-- Forgetting (regression suites): candidate / baseline of that suite macro mean, CI from the same
-  bootstrap. 1.0 = nothing forgotten, 0.9 = 10% of the baseline's score lost.
+- A task's primary metric, filter, direction and chance level are what its suite YAML declares
+  (harness/evaluation/tasks.py), stored with each eval; nothing here keeps a list of metric names.
+- Task figures are lm-eval's aggregates (weighted ratio estimators for bits_per_byte and perplexities,
+  harness/evaluation/aggregation.py), so the compare baseline equals lm-eval's reported number.
+- Task rows: McNemar (0/1 metrics) or paired permutation test (continuous). The multiple-comparison
+  family is the primary metric of each task of the named suites (default: every suite compared), corrected
+  with Holm (default) or Benjamini-Hochberg; the family size is stated. Secondary metrics, and primary
+  metrics outside the named suites, are exploratory: raw p only, no verdict.
+- Suite rows: macro mean over the suite's member tasks (as the suite definition lists them, however the
+  evals were launched) of each task's higher-is-better primary metric; members missing on either side are
+  named and make the row incomplete. Delta CI and p-value from a paired bootstrap stratified by task.
+- Forgetting (regression suites): candidate / baseline of the suite's chance-corrected macro mean
+  ((score - chance) / (1 - chance) per task), and separately candidate / baseline of its perplexity-type
+  tasks' bits per byte. 1.0 = nothing forgotten; a ratio of 0.9 = 10% of the above-chance skill lost.
 """
 
 from __future__ import annotations
@@ -24,11 +29,12 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from harness.compare.align import AlignedMetric, Alignment, ResolvedRuns, align
+from harness.compare.align import AlignedMetric, Alignment, ResolvedRuns, TaskInfo, align
 from harness.compare.stats import (
     DEFAULT_N_BOOT,
     DEFAULT_N_PERM,
     Correction,
+    Stratum,
     Verdict,
     adjust_p_values,
     is_binary,
@@ -37,13 +43,8 @@ from harness.compare.stats import (
     rng_for,
     verdict,
 )
+from harness.evaluation.tasks import suite_members
 from harness.store import Store
-
-# Same order as harness/evaluation/tables.py, except that per-item bits_per_byte comes before the per-item
-# perplexities: a mean of per-document perplexities is dominated by a few hard documents (exp of the loss),
-# while bits per byte averages like the loss itself.
-PRIMARY_METRIC_ORDER = ("acc", "rouge_l", "rougeL", "exact_match", "acc_norm", "f1", "bleu", "bits_per_byte",
-                        "nll", "byte_perplexity", "word_perplexity")
 
 
 def _f(value: float | None) -> float | None:
@@ -62,12 +63,15 @@ class RunSide(BaseModel):
 
 
 class MetricRow(BaseModel):
-    """One task+metric. Means are over the n paired items; CIs at the comparison's confidence."""
+    """One task+metric+filter. Figures are lm-eval's aggregate over the n paired items; CIs at the
+    comparison's confidence. Rows outside the correction family (`in_family` false) are exploratory."""
 
     suite: str
     task: str
     metric: str
+    filter: str = "none"
     primary: bool
+    in_family: bool = False
     higher_is_better: bool
     n: int
     dropped_baseline: int
@@ -101,7 +105,8 @@ class SuiteRow(BaseModel):
 
     suite: str
     tasks: list[str]
-    excluded_tasks: list[str]  # lower-is-better primary metric or no paired items
+    excluded_tasks: list[str]  # lower-is-better primary metric
+    missing_tasks: list[str] = Field(default_factory=list)  # members (by definition) without paired items
     n: int
     baseline: float | None
     baseline_ci_low: float | None
@@ -120,16 +125,29 @@ class SuiteRow(BaseModel):
 
 
 class ForgettingRow(BaseModel):
-    """candidate / baseline of a regression suite's macro mean; < 1 means the candidate forgot."""
+    """How much of a regression suite the candidate kept. Accuracy-type: candidate / baseline of the
+    chance-corrected macro mean (< 1 = forgot). Perplexity-type: candidate / baseline bits per byte
+    (> 1 = general text got less predictable). One definition, used by compare, gate and dashboard."""
 
     suite: str
     tasks: list[str]
     n: int
-    baseline: float | None
+    baseline: float | None  # chance-corrected macro mean (0 = chance, 1 = perfect)
     candidate: float | None
     ratio: float | None
     ci_low: float | None
     ci_high: float | None
+    chance_corrected: bool = True
+    tasks_without_chance: list[str] = Field(default_factory=list)
+    missing_tasks: list[str] = Field(default_factory=list)
+    ppl_metric: str | None = None
+    ppl_tasks: list[str] = Field(default_factory=list)
+    ppl_n: int = 0
+    ppl_baseline: float | None = None
+    ppl_candidate: float | None = None
+    ppl_ratio: float | None = None
+    ppl_ci_low: float | None = None
+    ppl_ci_high: float | None = None
 
 
 class Flip(BaseModel):
@@ -168,13 +186,17 @@ class Comparison(BaseModel):
     flip_counts: list[FlipCount]
     flips: list[Flip]
     notes: list[str] = Field(default_factory=list)
+    family: list[str] = Field(default_factory=list)  # "task/metric" rows in the correction family
+    config_drift: list[dict[str, Any]] = Field(default_factory=list)  # allowed task-config differences
+
+    @property
+    def family_size(self) -> int:
+        return len(self.family)
 
     def row(self, task: str, metric: str | None = None) -> MetricRow | None:
-        """The row of a task's metric; metric=None picks the task's primary metric."""
-        for r in self.rows:
-            if r.task == task and (r.metric == metric if metric else r.primary):
-                return r
-        return None
+        """The row of a task's metric (primary filter first); metric=None picks the task's primary metric."""
+        rows = [r for r in self.rows if r.task == task and (r.metric == metric if metric else r.primary)]
+        return next((r for r in rows if r.primary), rows[0] if rows else None)
 
     def suite_row(self, suite: str) -> SuiteRow | None:
         return next((s for s in self.suites if s.suite == suite), None)
@@ -187,39 +209,49 @@ class Comparison(BaseModel):
 
 
 # -- building ----------------------------------------------------------------------------------------
-def primary_metric(metrics: Iterable[str], override: str | None = None) -> str:
-    """The metric a task is judged on: an explicit override, else the first of PRIMARY_METRIC_ORDER."""
-    names = sorted(set(metrics))
-    if override and override in names:
-        return override
-    for name in PRIMARY_METRIC_ORDER:
-        if name in names:
-            return name
-    return names[0]
+def _primary(info: TaskInfo | None, metrics: list[AlignedMetric], override: str | None) -> tuple[str, str]:
+    """(metric, filter) a task is judged on: an explicit override, else what its suite YAML declares, else
+    its only (or alphabetically first) metric, each on the declared or first filter."""
+    names = sorted({m.metric for m in metrics})
+    metric = override if override in names else None
+    if metric is None and info and info.primary_metric in names:
+        metric = info.primary_metric
+    metric = metric or names[0]
+    filters = [m.filter for m in metrics if m.metric == metric]
+    filt = info.primary_filter if info and info.primary_filter in filters else filters[0]
+    return metric, filt
 
 
 def _side(resolved: ResolvedRuns) -> RunSide:
-    return RunSide(label=resolved.label, model_id=resolved.model_id, runs=dict(resolved.task_runs),
-                   notes=list(resolved.notes))
+    notes = list(resolved.notes)
+    if resolved.limits:
+        notes.append("LIMITED eval(s): " + ", ".join(f"{r} (--limit {v})" for r, v in resolved.limits.items()))
+    return RunSide(label=resolved.label, model_id=resolved.model_id, runs=dict(resolved.task_runs), notes=notes)
+
+
+def stratum(m: AlignedMetric) -> Stratum:
+    return Stratum(m.baseline_values, m.candidate_values, m.weights, m.kind, m.chance)
 
 
 def _metric_row(m: AlignedMetric, primary: bool, *, alpha: float, n_boot: int, n_perm: int,
                 seed: int) -> MetricRow:
-    base = dict(suite=m.suite, task=m.task, metric=m.metric, primary=primary, higher_is_better=m.higher_is_better,
-                n=m.n, dropped_baseline=m.dropped_baseline, dropped_candidate=m.dropped_candidate)
+    base = dict(suite=m.suite, task=m.task, metric=m.metric, filter=m.filter, primary=primary,
+                higher_is_better=m.higher_is_better, n=m.n, dropped_baseline=m.dropped_baseline,
+                dropped_candidate=m.dropped_candidate)
     if m.n == 0:
         return MetricRow(**base, baseline=None, baseline_ci_low=None, baseline_ci_high=None, candidate=None,
                          candidate_ci_low=None, candidate_ci_high=None, delta=None, ci_low=None, ci_high=None,
                          test="none", p_value=None, p_adjusted=None, verdict="no data")
-    b, c = m.baseline_values, m.candidate_values
-    est = paired_estimate([(b, c)], n_boot=n_boot, alpha=alpha, rng=rng_for(seed, "task", m.task, m.metric))
-    test = paired_test(b, c, n_resamples=n_perm, rng=rng_for(seed, "test", m.task, m.metric))
+    key = (m.task, m.metric) if m.filter == "none" else (m.task, m.metric, m.filter)
+    est = paired_estimate([stratum(m)], n_boot=n_boot, alpha=alpha, rng=rng_for(seed, "task", *key))
+    test = paired_test(m.baseline_values, m.candidate_values, n_resamples=n_perm, rng=rng_for(seed, "test", *key),
+                       weights=m.weights, kind=m.kind)
     return MetricRow(
         **base, baseline=_f(est.baseline), baseline_ci_low=_f(est.baseline_ci[0]),
         baseline_ci_high=_f(est.baseline_ci[1]), candidate=_f(est.candidate),
         candidate_ci_low=_f(est.candidate_ci[0]), candidate_ci_high=_f(est.candidate_ci[1]),
         delta=_f(est.delta), ci_low=_f(est.delta_ci[0]), ci_high=_f(est.delta_ci[1]), test=test.test,
-        p_value=_f(test.p_value), p_adjusted=None, verdict="no significant change",
+        p_value=_f(test.p_value), p_adjusted=None, verdict="exploratory",
         baseline_only=test.baseline_only, candidate_only=test.candidate_only,
     )
 
@@ -257,98 +289,152 @@ def _text(value: Any) -> str | None:
     return None if _missing(value) else str(value)
 
 
+def _members(suite: str, primaries: list[AlignedMetric], tasks: Mapping[str, TaskInfo]) -> list[str]:
+    """A suite's tasks as its definition lists them, plus any task stored as belonging to it."""
+    defined = suite_members().get(suite, [])
+    seen = [m.task for m in primaries if m.suite == suite]
+    stored = [t for t, info in tasks.items() if info.suite == suite]
+    return list(dict.fromkeys([*defined, *seen, *stored]))
+
+
 def _suite_rows(primaries: list[AlignedMetric], *, alpha: float, n_boot: int, seed: int,
-                regression_suites: Sequence[str]) -> tuple[list[SuiteRow], list[ForgettingRow], list[str]]:
+                regression_suites: Sequence[str], tasks: Mapping[str, TaskInfo],
+                ) -> tuple[list[SuiteRow], list[ForgettingRow], list[str]]:
     notes: list[str] = []
     suites: list[SuiteRow] = []
     forgetting: list[ForgettingRow] = []
-    for suite in sorted({m.suite for m in primaries}):
-        members = [m for m in primaries if m.suite == suite]
-        used = [m for m in members if m.higher_is_better and m.n > 0]
-        excluded = [m.task for m in members if m not in used]
+    by_task = {m.task: m for m in primaries}
+    for suite in sorted({m.suite for m in primaries} | set(regression_suites)):
+        members = _members(suite, primaries, tasks)
+        missing = [t for t in members if t not in by_task or by_task[t].n == 0]
+        present = [by_task[t] for t in members if t not in missing]
+        used = [m for m in present if m.higher_is_better]
+        excluded = [m.task for m in present if not m.higher_is_better]
+        if not members:
+            notes.append(f"suite '{suite}' is neither defined nor in the results")
+            continue
         if not used:
             suites.append(SuiteRow(
-                suite=suite, tasks=[], excluded_tasks=excluded, n=0, baseline=None, baseline_ci_low=None,
-                baseline_ci_high=None, candidate=None, candidate_ci_low=None, candidate_ci_high=None, delta=None,
-                ci_low=None, ci_high=None, p_value=None, p_adjusted=None, verdict="no data"))
-            continue
-        est = paired_estimate([(m.baseline_values, m.candidate_values) for m in used], n_boot=n_boot,
-                              alpha=alpha, rng=rng_for(seed, "suite", suite))
-        suites.append(SuiteRow(
-            suite=suite, tasks=[m.task for m in used], excluded_tasks=excluded, n=est.n,
-            baseline=_f(est.baseline), baseline_ci_low=_f(est.baseline_ci[0]),
-            baseline_ci_high=_f(est.baseline_ci[1]), candidate=_f(est.candidate),
-            candidate_ci_low=_f(est.candidate_ci[0]), candidate_ci_high=_f(est.candidate_ci[1]),
-            delta=_f(est.delta), ci_low=_f(est.delta_ci[0]), ci_high=_f(est.delta_ci[1]),
-            p_value=_f(est.delta_p_value), p_adjusted=None, verdict="no significant change"))
+                suite=suite, tasks=[], excluded_tasks=excluded, missing_tasks=missing, n=0, baseline=None,
+                baseline_ci_low=None, baseline_ci_high=None, candidate=None, candidate_ci_low=None,
+                candidate_ci_high=None, delta=None, ci_low=None, ci_high=None, p_value=None, p_adjusted=None,
+                verdict="no data"))
+        else:
+            est = paired_estimate([stratum(m) for m in used], n_boot=n_boot, alpha=alpha,
+                                  rng=rng_for(seed, "suite", suite))
+            suites.append(SuiteRow(
+                suite=suite, tasks=[m.task for m in used], excluded_tasks=excluded, missing_tasks=missing, n=est.n,
+                baseline=_f(est.baseline), baseline_ci_low=_f(est.baseline_ci[0]),
+                baseline_ci_high=_f(est.baseline_ci[1]), candidate=_f(est.candidate),
+                candidate_ci_low=_f(est.candidate_ci[0]), candidate_ci_high=_f(est.candidate_ci[1]),
+                delta=_f(est.delta), ci_low=_f(est.delta_ci[0]), ci_high=_f(est.delta_ci[1]),
+                p_value=_f(est.delta_p_value), p_adjusted=None, verdict="no significant change"))
+        if missing:
+            notes.append(f"suite '{suite}' is incomplete: member task(s) {', '.join(missing)} have no items scored "
+                         "by both models")
         if suite in regression_suites:
-            forgetting.append(ForgettingRow(
-                suite=suite, tasks=[m.task for m in used], n=est.n, baseline=_f(est.baseline),
-                candidate=_f(est.candidate), ratio=_f(est.ratio), ci_low=_f(est.ratio_ci[0]),
-                ci_high=_f(est.ratio_ci[1])))
-    for suite in regression_suites:
-        if not any(f.suite == suite for f in forgetting):
-            notes.append(f"regression suite '{suite}' has no paired higher-is-better items: no forgetting score")
+            forgetting.append(_forgetting_row(suite, used, present, missing, alpha=alpha, n_boot=n_boot, seed=seed))
     return suites, forgetting, notes
+
+
+def _forgetting_row(suite: str, used: list[AlignedMetric], present: list[AlignedMetric], missing: list[str], *,
+                    alpha: float, n_boot: int, seed: int) -> ForgettingRow:
+    row: dict[str, Any] = dict(suite=suite, tasks=[m.task for m in used], missing_tasks=missing,
+                               tasks_without_chance=[m.task for m in used if m.chance is None], n=0,
+                               baseline=None, candidate=None, ratio=None, ci_low=None, ci_high=None)
+    if used:
+        est = paired_estimate([stratum(m) for m in used], n_boot=n_boot, alpha=alpha, chance_corrected=True,
+                              rng=rng_for(seed, "forgetting", suite))
+        row.update(n=est.n, baseline=_f(est.baseline), candidate=_f(est.candidate), ratio=_f(est.ratio),
+                   ci_low=_f(est.ratio_ci[0]), ci_high=_f(est.ratio_ci[1]))
+    ppl = [m for m in present if not m.higher_is_better]
+    if ppl:
+        metrics = sorted({m.metric for m in ppl})
+        est = paired_estimate([stratum(m) for m in ppl], n_boot=n_boot, alpha=alpha,
+                              rng=rng_for(seed, "forgetting-ppl", suite))
+        row.update(ppl_metric=metrics[0] if len(metrics) == 1 else "+".join(metrics), ppl_tasks=[m.task for m in ppl],
+                   ppl_n=est.n, ppl_baseline=_f(est.baseline), ppl_candidate=_f(est.candidate),
+                   ppl_ratio=_f(est.ratio), ppl_ci_low=_f(est.ratio_ci[0]), ppl_ci_high=_f(est.ratio_ci[1]))
+    return ForgettingRow(**row)
 
 
 def compare_alignment(alignment: Alignment, *, regression_suites: Sequence[str] = ("general",),
                       correction: Correction = "holm", alpha: float = 0.05, n_boot: int = DEFAULT_N_BOOT,
                       n_perm: int = DEFAULT_N_PERM, seed: int = 0, max_flips: int = 10,
-                      primary_metrics: Mapping[str, str] | None = None) -> Comparison:
-    """Statistics for already-aligned items (compare_runs without the store)."""
+                      primary_metrics: Mapping[str, str] | None = None,
+                      suites: Sequence[str] | None = None) -> Comparison:
+    """Statistics for already-aligned items (compare_runs without the store). `suites` names the suites
+    whose tasks' primary metrics form the correction family (default: every suite in the comparison)."""
     if not 0 < alpha < 1:
         raise ValueError("alpha must be in (0, 1)")
     overrides = dict(primary_metrics or {})
     by_task: dict[str, list[AlignedMetric]] = {}
     for m in alignment.metrics:
         by_task.setdefault(m.task, []).append(m)
-    primary_of = {task: primary_metric([m.metric for m in ms], overrides.get(task)) for task, ms in by_task.items()}
+    primary_of = {task: _primary(alignment.tasks.get(task), ms, overrides.get(task)) for task, ms in by_task.items()}
+    family_suites = set(suites) if suites else None
 
     rows: list[MetricRow] = []
     primaries: list[AlignedMetric] = []
     flip_counts: list[FlipCount] = []
     flips: list[Flip] = []
-    for m in sorted(alignment.metrics, key=lambda m: (m.suite, m.task, m.metric != primary_of[m.task], m.metric)):
-        is_primary = m.metric == primary_of[m.task]
-        rows.append(_metric_row(m, is_primary, alpha=alpha, n_boot=n_boot, n_perm=n_perm, seed=seed))
+    notes: list[str] = []
+    for task, ms in by_task.items():
+        info = alignment.tasks.get(task)
+        if (info is None or info.primary_metric is None) and len({m.metric for m in ms}) > 1 and task not in overrides:
+            notes.append(f"task {task} declares no primary_metric in its YAML metadata; judged on "
+                         f"{primary_of[task][0]}")
+    order = sorted(alignment.metrics, key=lambda m: (m.suite, m.task, (m.metric, m.filter) != primary_of[m.task],
+                                                      m.metric, m.filter))
+    for m in order:
+        is_primary = (m.metric, m.filter) == primary_of[m.task]
+        row = _metric_row(m, is_primary, alpha=alpha, n_boot=n_boot, n_perm=n_perm, seed=seed)
+        row.in_family = is_primary and (family_suites is None or m.suite in family_suites)
+        rows.append(row)
         if is_primary:
             primaries.append(m)
-            if m.n > 0 and is_binary(m.baseline_values, m.candidate_values):
+            if m.n > 0 and m.kind == "mean" and is_binary(m.baseline_values, m.candidate_values):
                 count, some = _flips(m, max_flips)
                 flip_counts.append(count)
                 flips.extend(some)
 
-    adjusted = adjust_p_values([r.p_value for r in rows], correction)
-    for r, p_adj in zip(rows, adjusted, strict=True):
+    family_rows = [r for r in rows if r.in_family and r.p_value is not None]
+    adjusted = adjust_p_values([r.p_value for r in family_rows], correction)
+    for r, p_adj in zip(family_rows, adjusted, strict=True):
         r.p_adjusted = _f(p_adj)
         r.verdict = verdict(r.delta, r.p_adjusted, alpha, r.higher_is_better, r.n)
+    for r in rows:
+        if r.n == 0:
+            r.verdict = "no data"
 
-    suites, forgetting, notes = _suite_rows(primaries, alpha=alpha, n_boot=n_boot, seed=seed,
-                                            regression_suites=regression_suites)
-    adjusted = adjust_p_values([s.p_value for s in suites], correction)
-    for s, p_adj in zip(suites, adjusted, strict=True):
+    suite_rows, forgetting, suite_notes = _suite_rows(primaries, alpha=alpha, n_boot=n_boot, seed=seed,
+                                                      regression_suites=regression_suites, tasks=alignment.tasks)
+    adjusted = adjust_p_values([s.p_value for s in suite_rows], correction)
+    for s, p_adj in zip(suite_rows, adjusted, strict=True):
         s.p_adjusted = _f(p_adj)
         s.verdict = verdict(s.delta, s.p_adjusted, alpha, True, s.n)
 
     return Comparison(
         baseline=_side(alignment.baseline), candidate=_side(alignment.candidate), alpha=alpha,
         confidence=1 - alpha, correction=correction, n_boot=n_boot, seed=seed,
-        regression_suites=list(regression_suites), rows=rows, suites=suites, forgetting=forgetting,
-        flip_counts=flip_counts, flips=flips, notes=[*alignment.notes, *notes],
+        regression_suites=list(regression_suites), rows=rows, suites=suite_rows, forgetting=forgetting,
+        flip_counts=flip_counts, flips=flips, notes=[*alignment.notes, *notes, *suite_notes],
+        family=[f"{r.task}/{r.metric}" for r in family_rows], config_drift=list(alignment.config_drift),
     )
 
 
 def compare_runs(store: Store, baseline: str, candidate: str, *, regression_suites: Sequence[str] = ("general",),
                  correction: Correction = "holm", alpha: float = 0.05, n_boot: int = DEFAULT_N_BOOT,
                  n_perm: int = DEFAULT_N_PERM, seed: int = 0, max_flips: int = 10,
-                 primary_metrics: Mapping[str, str] | None = None) -> Comparison:
-    """Compare two evaluations. baseline/candidate: an eval run id, or a model id/ref (its latest completed
-    eval run per task). Raises HarnessError when they cannot be resolved or share no items."""
-    alignment = align(store, baseline, candidate)
+                 primary_metrics: Mapping[str, str] | None = None, suites: Sequence[str] | None = None,
+                 allow_config_drift: bool = False) -> Comparison:
+    """Compare two evaluations. baseline/candidate: an eval run id, or a model id/ref (its newest complete,
+    unlimited eval run per task, matched on task config). Raises HarnessError when they cannot be resolved,
+    share no items, or were evaluated with different task configs (unless allow_config_drift)."""
+    alignment = align(store, baseline, candidate, allow_config_drift=allow_config_drift)
     return compare_alignment(alignment, regression_suites=regression_suites, correction=correction, alpha=alpha,
                              n_boot=n_boot, n_perm=n_perm, seed=seed, max_flips=max_flips,
-                             primary_metrics=primary_metrics)
+                             primary_metrics=primary_metrics, suites=suites)
 
 
 # -- rendering ---------------------------------------------------------------------------------------
@@ -380,10 +466,28 @@ def _delta_ci(row: MetricRow | SuiteRow) -> str:
 
 
 def _header(comp: Comparison) -> str:
+    drift = ""
+    if comp.config_drift:
+        drift = f"; CONFIG DRIFT ALLOWED in {', '.join(d['task'] for d in comp.config_drift)}"
     return (f"baseline: {comp.baseline.label} (model {comp.baseline.model_id or '?'})  vs  "
             f"candidate: {comp.candidate.label} (model {comp.candidate.model_id or '?'}); "
-            f"{comp.confidence:.0%} bootstrap CIs (B={comp.n_boot}), {comp.correction}-corrected p, "
-            f"alpha={comp.alpha}")
+            f"{comp.confidence:.0%} bootstrap CIs (B={comp.n_boot}), {comp.correction}-corrected p over a "
+            f"family of {comp.family_size} primary metric(s), alpha={comp.alpha}{drift}")
+
+
+def forgetting_text(f: ForgettingRow) -> str:
+    """One line per regression suite, shared by the CLI, the demo summary and the dashboard."""
+    parts = []
+    if f.ratio is not None:
+        parts.append(f"{f.suite} kept {fmt(f.ratio)} {fmt_ci(f.ci_low, f.ci_high)} of its above-chance score "
+                     f"(n={f.n})")
+    elif f.tasks:
+        parts.append(f"{f.suite}: baseline not above chance, no forgetting ratio (n={f.n})")
+    if f.ppl_ratio is not None:
+        parts.append(f"{f.ppl_metric} ×{fmt(f.ppl_ratio)} {fmt_ci(f.ppl_ci_low, f.ppl_ci_high)} (n={f.ppl_n})")
+    if f.missing_tasks:
+        parts.append(f"missing {', '.join(f.missing_tasks)}")
+    return "; ".join(parts) or f"{f.suite}: no data"
 
 
 def render_rich(comp: Comparison, *, show_flips: int = 3) -> Any:
@@ -392,7 +496,8 @@ def render_rich(comp: Comparison, *, show_flips: int = 3) -> Any:
     from rich.table import Table
     from rich.text import Text
 
-    style = {"improved": "green", "regressed": "bold red", "no significant change": "dim", "no data": "yellow"}
+    style = {"improved": "green", "regressed": "bold red", "no significant change": "dim", "no data": "yellow",
+             "exploratory": "dim italic"}
     ci = f"{comp.confidence:.0%} CI"
     tasks = Table(title="Per task (n = paired items; -b/-c = unpaired items of baseline/candidate)",
                   title_justify="left")
@@ -408,7 +513,8 @@ def render_rich(comp: Comparison, *, show_flips: int = 3) -> Any:
             suite = r.suite
             tasks.add_row(Text(r.suite, style="bold"))
         drops = f"\n-{r.dropped_baseline}/-{r.dropped_candidate}" if r.dropped_baseline or r.dropped_candidate else ""
-        metric = ("" if r.primary else "·") + r.metric + ("" if r.higher_is_better else " ↓")
+        metric = (("" if r.primary else "·") + r.metric + ("" if r.higher_is_better else " ↓")
+                  + ("" if r.filter == "none" else f" [{r.filter}]"))
         tasks.add_row(r.task, metric, f"{r.n}{drops}",
                       f"{fmt(r.baseline)}\n{fmt_ci(r.baseline_ci_low, r.baseline_ci_high)}",
                       f"{fmt(r.candidate)}\n{fmt_ci(r.candidate_ci_low, r.candidate_ci_high)}",
@@ -424,6 +530,7 @@ def render_rich(comp: Comparison, *, show_flips: int = 3) -> Any:
             suites.add_column(col, overflow="fold", justify="right" if col == "n" else "left")
         for s in comp.suites:
             excl = f"\nexcl. {', '.join(s.excluded_tasks)}" if s.excluded_tasks else ""
+            excl += f"\nMISSING {', '.join(s.missing_tasks)}" if s.missing_tasks else ""
             suites.add_row(s.suite, f"{len(s.tasks)}{excl}", str(s.n),
                            f"{fmt(s.baseline)}\n{fmt_ci(s.baseline_ci_low, s.baseline_ci_high)}",
                            f"{fmt(s.candidate)}\n{fmt_ci(s.candidate_ci_low, s.candidate_ci_high)}",
@@ -431,12 +538,17 @@ def render_rich(comp: Comparison, *, show_flips: int = 3) -> Any:
                            fmt_p(s.p_adjusted), Text(s.verdict, style=style[s.verdict]))
         parts.append(suites)
     if comp.forgetting:
-        forget = Table(title="Forgetting (candidate / baseline; 1 = nothing forgotten)", title_justify="left")
-        for col in ("suite", "n", "baseline", "candidate", f"ratio [{ci}]"):
+        forget = Table(title="Forgetting (candidate / baseline of the chance-corrected macro mean; 1 = nothing "
+                             "forgotten) and perplexity-type ratio (> 1 = worse)", title_justify="left")
+        for col in ("suite", "n", "baseline\n(above chance)", "candidate\n(above chance)", f"kept [{ci}]",
+                    f"bits/byte ratio [{ci}]\n(n)"):
             forget.add_column(col)
         for f in comp.forgetting:
-            forget.add_row(f.suite, str(f.n), fmt(f.baseline), fmt(f.candidate),
-                           f"{fmt(f.ratio)} {fmt_ci(f.ci_low, f.ci_high)}")
+            ppl = "—" if f.ppl_ratio is None else (f"{fmt(f.ppl_ratio)} {fmt_ci(f.ppl_ci_low, f.ppl_ci_high)}"
+                                                   f"\n(n={f.ppl_n})")
+            missing = f"\nMISSING {', '.join(f.missing_tasks)}" if f.missing_tasks else ""
+            forget.add_row(f.suite + missing, str(f.n), fmt(f.baseline), fmt(f.candidate),
+                           f"{fmt(f.ratio)} {fmt_ci(f.ci_low, f.ci_high)}", ppl)
         parts.append(forget)
     if comp.flip_counts:
         flips = Table(title="Flipped items (0/1 primary metrics)", title_justify="left")
@@ -479,7 +591,8 @@ def to_markdown(comp: Comparison, *, max_flips: int = 5) -> str:
     lines = [f"_{_header(comp)}_", "", "| suite | task | metric | n | dropped b/c | baseline | candidate | "
              f"Δ [{ci}] | p | p adj | test | verdict |", "|" + "---|" * 12]
     for r in comp.rows:
-        metric = r.metric + ("" if r.higher_is_better else " (↓)") + ("" if r.primary else " (secondary)")
+        metric = (r.metric + ("" if r.higher_is_better else " (↓)") + ("" if r.filter == "none" else f" [{r.filter}]")
+                  + ("" if r.primary else " (secondary)"))
         lines.append("| " + " | ".join(_md_cell(x) for x in (
             r.suite, r.task, metric, str(r.n), f"{r.dropped_baseline}/{r.dropped_candidate}",
             _value_ci(r.baseline, r.baseline_ci_low, r.baseline_ci_high),
@@ -497,11 +610,12 @@ def to_markdown(comp: Comparison, *, max_flips: int = 5) -> str:
                 _value_ci(s.candidate, s.candidate_ci_low, s.candidate_ci_high), _delta_ci(s),
                 fmt_p(s.p_adjusted), s.verdict)) + " |")
     if comp.forgetting:
-        lines += ["", f"| forgetting (candidate/baseline) | n | baseline | candidate | ratio [{ci}] |",
-                  "|---|---|---|---|---|"]
+        lines += ["", f"| forgetting | n | baseline (above chance) | candidate (above chance) | kept [{ci}] | "
+                  f"bits/byte ratio [{ci}] |", "|---|---|---|---|---|---|"]
         for f in comp.forgetting:
+            ppl = "—" if f.ppl_ratio is None else f"{fmt(f.ppl_ratio)} {fmt_ci(f.ppl_ci_low, f.ppl_ci_high)} (n={f.ppl_n})"
             lines.append(f"| {f.suite} | {f.n} | {fmt(f.baseline)} | {fmt(f.candidate)} | "
-                         f"{fmt(f.ratio)} {fmt_ci(f.ci_low, f.ci_high)} |")
+                         f"{fmt(f.ratio)} {fmt_ci(f.ci_low, f.ci_high)} | {ppl} |")
     if comp.flip_counts:
         lines += ["", "| flips | n | right→wrong | wrong→right |", "|---|---|---|---|"]
         for fc in comp.flip_counts:

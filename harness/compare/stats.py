@@ -27,10 +27,12 @@ from typing import Literal
 import numpy as np
 from scipy import stats
 
+from harness.evaluation.aggregation import Aggregation, aggregate, from_linear, to_linear
+
 DEFAULT_N_BOOT = 4000
 DEFAULT_N_PERM = 9999
 Correction = Literal["holm", "bh", "none"]
-Verdict = Literal["improved", "regressed", "no significant change", "no data"]
+Verdict = Literal["improved", "regressed", "no significant change", "no data", "exploratory"]
 
 _LOWER_IS_BETTER_PARTS = ("perplexity", "nll", "bits_per_byte", "loss")
 _LOWER_IS_BETTER_NAMES = frozenset({"wer", "cer", "ter"})
@@ -74,24 +76,59 @@ def _resample_chunks(rng: np.random.Generator, n: int, n_boot: int) -> Iterator[
         done += size
 
 
-def paired_bootstrap_means(strata: Sequence[tuple[np.ndarray, np.ndarray]], *, n_boot: int = DEFAULT_N_BOOT,
-                           rng: np.random.Generator | int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Bootstrap distributions of each stratum's baseline and candidate mean, shape (n_boot, n_strata).
+@dataclass(frozen=True)
+class Stratum:
+    """One task's paired items. `weights` + `kind` make the task figure lm-eval's ratio estimator (bytes- or
+    words-weighted, see harness/evaluation/aggregation.py); `chance` is the declared chance level."""
 
-    Items are resampled within each stratum, and the same resampled items feed both models (paired)."""
+    baseline: np.ndarray
+    candidate: np.ndarray
+    weights: np.ndarray | None = None
+    kind: Aggregation = "mean"
+    chance: float | None = None
+
+    @classmethod
+    def of(cls, item: Stratum | tuple) -> Stratum:
+        if isinstance(item, Stratum):
+            return item
+        b, c = _as_pair(item[0], item[1])
+        return cls(b, c, *item[2:])
+
+    def means(self) -> tuple[float, float]:
+        return (aggregate(self.baseline, self.weights, self.kind),
+                aggregate(self.candidate, self.weights, self.kind))
+
+
+def paired_bootstrap_means(strata: Sequence[Stratum | tuple], *, n_boot: int = DEFAULT_N_BOOT,
+                           rng: np.random.Generator | int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Bootstrap distributions of each stratum's baseline and candidate figure, shape (n_boot, n_strata).
+
+    Items are resampled within each stratum, and the same resampled items feed both models (paired). A
+    weighted stratum is re-aggregated as a ratio estimator on every resample, as lm-eval aggregates it."""
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     base = np.empty((n_boot, len(strata)))
     cand = np.empty((n_boot, len(strata)))
-    for k, (b_raw, c_raw) in enumerate(strata):
-        b, c = _as_pair(b_raw, c_raw)
+    for k, raw in enumerate(strata):
+        st = Stratum.of(raw)
+        b, c = _as_pair(st.baseline, st.candidate)
         if b.size == 0:
             raise ValueError("cannot bootstrap an empty stratum")
+        tb, tc = to_linear(b, st.kind), to_linear(c, st.kind)
+        w = None if st.weights is None or st.kind == "mean" else np.asarray(st.weights, dtype=float)
         start = 0
         for idx in _resample_chunks(gen, b.size, n_boot):
             stop = start + idx.shape[0]
-            base[start:stop, k] = b[idx].mean(axis=1)
-            cand[start:stop, k] = c[idx].mean(axis=1)
+            if w is None:
+                base[start:stop, k] = tb[idx].mean(axis=1)
+                cand[start:stop, k] = tc[idx].mean(axis=1)
+            else:
+                wi = w[idx]
+                den = wi.sum(axis=1)
+                base[start:stop, k] = (wi * tb[idx]).sum(axis=1) / den
+                cand[start:stop, k] = (wi * tc[idx]).sum(axis=1) / den
             start = stop
+        base[:, k] = from_linear(base[:, k], st.kind)
+        cand[:, k] = from_linear(cand[:, k], st.kind)
     return base, cand
 
 
@@ -154,19 +191,23 @@ def mcnemar_exact(baseline: Sequence[float] | np.ndarray, candidate: Sequence[fl
 
 
 def paired_permutation_test(baseline: Sequence[float] | np.ndarray, candidate: Sequence[float] | np.ndarray, *,
-                            n_resamples: int = DEFAULT_N_PERM,
-                            rng: np.random.Generator | int = 0) -> TestResult:
-    """Two-sided paired permutation test of the mean difference (swaps each item's pair at random)."""
+                            n_resamples: int = DEFAULT_N_PERM, rng: np.random.Generator | int = 0,
+                            weights: np.ndarray | None = None, kind: Aggregation = "mean") -> TestResult:
+    """Two-sided paired permutation test of the (weighted) mean difference, on the scale where the task's
+    aggregate is a mean (swaps each item's pair at random; an item's weight is the same on both sides)."""
     b, c = _as_pair(baseline, candidate)
     if b.size == 0:
         return TestResult("paired_permutation", math.nan)
+    b, c = to_linear(b, kind), to_linear(c, kind)
     diff = c - b
     if not np.any(diff):
         return TestResult("paired_permutation", 1.0)
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    w = np.ones_like(b) if weights is None or kind == "mean" else np.asarray(weights, dtype=float)
+    w = w / w.sum()
 
     def mean_diff(x: np.ndarray, y: np.ndarray, axis: int) -> np.ndarray:
-        return np.mean(y - x, axis=axis)
+        return np.sum(w * (y - x), axis=axis)
 
     res = stats.permutation_test((b, c), mean_diff, permutation_type="samples", vectorized=True,
                                  n_resamples=n_resamples, alternative="two-sided", rng=gen)
@@ -174,14 +215,15 @@ def paired_permutation_test(baseline: Sequence[float] | np.ndarray, candidate: S
 
 
 def paired_test(baseline: Sequence[float] | np.ndarray, candidate: Sequence[float] | np.ndarray, *,
-                n_resamples: int = DEFAULT_N_PERM, rng: np.random.Generator | int = 0) -> TestResult:
+                n_resamples: int = DEFAULT_N_PERM, rng: np.random.Generator | int = 0,
+                weights: np.ndarray | None = None, kind: Aggregation = "mean") -> TestResult:
     """McNemar for 0/1 metrics, the paired permutation test otherwise."""
     b, c = _as_pair(baseline, candidate)
     if b.size == 0:
         return TestResult("none", math.nan)
-    if is_binary(b, c):
+    if kind == "mean" and is_binary(b, c):
         return mcnemar_exact(b, c)
-    return paired_permutation_test(b, c, n_resamples=n_resamples, rng=rng)
+    return paired_permutation_test(b, c, n_resamples=n_resamples, rng=rng, weights=weights, kind=kind)
 
 
 # -- multiple comparisons ----------------------------------------------------------------------------
@@ -254,20 +296,35 @@ class PairedEstimate:
     ratio_ci: tuple[float, float]
 
 
-def paired_estimate(strata: Sequence[tuple[np.ndarray, np.ndarray]], *, n_boot: int = DEFAULT_N_BOOT,
-                    alpha: float = 0.05, rng: np.random.Generator | int = 0) -> PairedEstimate:
-    """Point estimates and bootstrap CIs for the macro mean (mean over strata of the item mean)."""
-    pairs = [_as_pair(b, c) for b, c in strata]
-    if not pairs or any(b.size == 0 for b, _ in pairs):
+def _above_chance(values: np.ndarray, strata: Sequence[Stratum]) -> np.ndarray:
+    """(score - chance) / (1 - chance) per stratum (last axis); strata without a chance level unchanged."""
+    out = np.array(values, dtype=float, copy=True)
+    for k, st in enumerate(strata):
+        if st.chance is not None and st.chance < 1:
+            out[..., k] = (out[..., k] - st.chance) / (1 - st.chance)
+    return out
+
+
+def paired_estimate(strata: Sequence[Stratum | tuple], *, n_boot: int = DEFAULT_N_BOOT, alpha: float = 0.05,
+                    rng: np.random.Generator | int = 0, chance_corrected: bool = False) -> PairedEstimate:
+    """Point estimates and bootstrap CIs for the macro mean (mean over strata of each stratum's figure, which
+    is lm-eval's aggregate of the task). `chance_corrected` first maps each stratum to its above-chance
+    share, (score - chance) / (1 - chance), so a 4-choice task at chance counts as 0, not 0.25."""
+    sts = [Stratum.of(s) for s in strata]
+    if not sts or any(s.baseline.size == 0 for s in sts):
         raise ValueError("paired_estimate needs at least one non-empty stratum")
-    n = int(sum(b.size for b, _ in pairs))
-    b_mean = float(np.mean([b.mean() for b, _ in pairs]))
-    c_mean = float(np.mean([c.mean() for _, c in pairs]))
+    n = int(sum(s.baseline.size for s in sts))
+    point = np.array([s.means() for s in sts], dtype=float).T  # (2, n_strata)
+    if chance_corrected:
+        point = _above_chance(point, sts)
+    b_mean, c_mean = float(point[0].mean()), float(point[1].mean())
     ratio = c_mean / b_mean if b_mean > 0 else math.nan
     if n < 2:
         nan2 = (math.nan, math.nan)
         return PairedEstimate(n, b_mean, nan2, c_mean, nan2, c_mean - b_mean, nan2, math.nan, ratio, nan2)
-    base, cand = paired_bootstrap_means(pairs, n_boot=n_boot, rng=rng)
+    base, cand = paired_bootstrap_means(sts, n_boot=n_boot, rng=rng)
+    if chance_corrected:
+        base, cand = _above_chance(base, sts), _above_chance(cand, sts)
     b_dist, c_dist = base.mean(axis=1), cand.mean(axis=1)
     d_dist = c_dist - b_dist
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -282,7 +339,7 @@ def paired_estimate(strata: Sequence[tuple[np.ndarray, np.ndarray]], *, n_boot: 
 
 @dataclass(frozen=True)
 class RatioEstimate:
-    """candidate / baseline of a (macro) mean with its bootstrap CI."""
+    """candidate / baseline of a (macro) figure with its bootstrap CI."""
 
     baseline: float
     candidate: float
@@ -292,10 +349,12 @@ class RatioEstimate:
     n: int
 
 
-def forgetting_ratio(strata: Sequence[tuple[np.ndarray, np.ndarray]], *, n_boot: int = DEFAULT_N_BOOT,
-                     alpha: float = 0.05, rng: np.random.Generator | int = 0) -> RatioEstimate:
-    """Forgetting score of a regression suite: the candidate's mean score over its tasks divided by the
-    baseline's ("LoRA Learns Less and Forgets Less"); < 1 means the candidate forgot. The CI comes from a
-    paired bootstrap stratified by task. Only meaningful for higher-is-better, non-negative metrics."""
-    est = paired_estimate(strata, n_boot=n_boot, alpha=alpha, rng=rng)
+def forgetting_ratio(strata: Sequence[Stratum | tuple], *, n_boot: int = DEFAULT_N_BOOT, alpha: float = 0.05,
+                     rng: np.random.Generator | int = 0, chance_corrected: bool = True) -> RatioEstimate:
+    """Forgetting score of a regression suite: the candidate's macro score over its tasks divided by the
+    baseline's, each task's score taken above its declared chance level ("LoRA Learns Less and Forgets
+    Less", chance-corrected so that falling to guessing reads as forgetting everything); < 1 means the
+    candidate forgot. The CI comes from a paired bootstrap stratified by task. Higher-is-better metrics only.
+    NaN when the baseline is not above chance (nothing to forget)."""
+    est = paired_estimate(strata, n_boot=n_boot, alpha=alpha, rng=rng, chance_corrected=chance_corrected)
     return RatioEstimate(est.baseline, est.candidate, est.ratio, est.ratio_ci[0], est.ratio_ci[1], est.n)

@@ -9,6 +9,7 @@ from typing import Any
 
 from harness.device import DevicePlan, plan_device
 from harness.errors import HarnessError
+from harness.evaluation.tasks import task_identities
 from harness.models.refs import ModelRef
 from harness.paths import suites_dir
 from harness.store import Store
@@ -55,8 +56,10 @@ def _check_suites(names: list[str]) -> None:
                            "pass --suite with one of the listed suites or an lm-eval task name")
 
 
-def _task_to_suite(results: dict[str, Any]) -> dict[str, str]:
-    mapping: dict[str, str] = {}
+def _task_to_suite(results: dict[str, Any], identities: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """A task's suite is what the suite definitions say, not how the eval was launched (a task evaluated on
+    its own still belongs to its suite); lm-eval's groups only fill in for tasks defined elsewhere."""
+    mapping: dict[str, str] = {task: ident["suite"] for task, ident in identities.items() if ident.get("suite")}
     for group, subtasks in (results.get("group_subtasks") or {}).items():
         for task in subtasks:
             mapping.setdefault(task, group)
@@ -117,42 +120,66 @@ def _sample_rows(results: dict[str, Any], run_id: str, model_id: str, suite_of: 
             prompt = str(args[0][0])[-PROMPT_CHARS:] if args and args[0] else None
             for metric in sample.get("metrics", []):
                 raw = sample.get(metric)
+                weight = None
                 if isinstance(raw, list | tuple) and len(raw) == 2 and metric in ROLLING_ITEM_VALUE:
                     value = ROLLING_ITEM_VALUE[metric](float(raw[0]), float(raw[1]))
+                    weight = float(raw[1])  # words or bytes: the aggregate is a ratio over these
                 else:
                     value = _number(raw)
                 rows.append({
                     "run_id": run_id, "model_id": model_id, "suite": suite_of.get(task, task), "task": task,
                     "doc_id": sample.get("doc_id"), "doc_hash": sample["doc_hash"], "metric": metric,
                     "value": value, "prediction": prediction, "target": target, "prompt": prompt,
+                    "filter": sample.get("filter"), "prompt_hash": sample.get("prompt_hash"), "weight": weight,
                 })
     return rows
 
 
+def _n_docs(results: dict[str, Any], task: str, ident: dict[str, Any]) -> int | None:
+    n = (results.get("n-samples") or {}).get(task, {}).get("effective")
+    return n if isinstance(n, int) else ident.get("n_docs")
+
+
 def _fill_missing_stderr(aggregates: list[dict], samples: list[dict]) -> None:
     """lm-eval gives no stderr for corpus-level metrics (perplexities, bits_per_byte): use the standard error
-    of the per-item mean so no stored figure lacks an uncertainty (an approximation for weighted metrics)."""
-    import statistics
+    of the same estimator compare uses (harness/evaluation/aggregation.py), so no figure lacks one."""
+    import numpy as np
+
+    from harness.evaluation.aggregation import aggregation_for, linearized_stderr
 
     for row in aggregates:
         if row["stderr"] is not None:
             continue
-        values = [s["value"] for s in samples if s["task"] == row["task"] and s["metric"] == row["metric"]
-                  and s["value"] is not None and math.isfinite(s["value"])]
-        if len(values) > 1:
-            row["stderr"] = statistics.stdev(values) / math.sqrt(len(values))
+        items = [s for s in samples if s["task"] == row["task"] and s["metric"] == row["metric"]
+                 and s.get("filter", row["filter"]) == row["filter"]
+                 and s["value"] is not None and math.isfinite(s["value"])]
+        if len(items) < 2:
+            continue
+        weights = [s.get("weight") for s in items]
+        has_w = all(w is not None and w > 0 for w in weights)
+        se = linearized_stderr(np.array([s["value"] for s in items]), np.array(weights, dtype=float) if has_w
+                               else None, aggregation_for(row["metric"], has_w))
+        if math.isfinite(se):
+            row["stderr"] = se
 
 
-def find_reusable_eval(store: Store, model_id: str, suites: list[str], limit: int | float | None) -> str | None:
-    """Latest completed eval of the same model, suites and limit: evaluation is deterministic, reuse it."""
+def find_reusable_eval(store: Store, model_id: str, identities: dict[str, dict[str, Any]],
+                       limit: int | float | None, dtype: str) -> str | None:
+    """Latest completed eval of the same model, limit and dtype whose tasks are exactly these, each with the
+    same config and suite-code hash: evaluation is deterministic, so it is reused. A changed prompt, few-shot
+    count, generation setting, filter or metric changes the hash and forces a fresh run."""
+    import json
+
+    want = {t: (i["config_hash"], i["code_hash"]) for t, i in identities.items()}
     rows = store.query(
         "SELECT run_id, config_json FROM runs WHERE kind = 'eval' AND status = 'completed' AND model_id = ?"
         " ORDER BY started_at DESC", [model_id])
-    import json
-
     for row in rows:
         cfg = json.loads(row["config_json"] or "{}")
-        if sorted(cfg.get("suites", [])) == sorted(suites) and cfg.get("limit") == limit:
+        if cfg.get("limit") != limit or cfg.get("dtype") != dtype:
+            continue
+        stored = store.query("SELECT task, config_hash, code_hash FROM eval_tasks WHERE run_id = ?", [row["run_id"]])
+        if {r["task"]: (r["config_hash"], r["code_hash"]) for r in stored} == want:
             return row["run_id"]
     return None
 
@@ -162,10 +189,11 @@ def run_eval(store: Store, model: ModelRef, suites: list[str], *, limit: int | f
              stage: str | None = None, reuse: bool = True, bootstrap_iters: int = 1000) -> EvalSummary:
     """Evaluate `model` on lm-eval suites/tasks and store everything under one eval run."""
     _check_suites(suites)
-    if reuse and (existing := find_reusable_eval(store, model.model_id, suites, limit)):
+    device = device or plan_device()
+    identities = task_identities(suites, task_manager())
+    if reuse and (existing := find_reusable_eval(store, model.model_id, identities, limit, device.dtype_name)):
         return EvalSummary(existing, model.model_id, store.query(
             "SELECT * FROM eval_results WHERE run_id = ? ORDER BY task, metric", [existing]), reused=True)
-    device = device or plan_device()
     batch_size = batch_size or ("auto" if device.device == "cuda" else 16)
     config = {"suites": suites, "limit": limit, "model": model.ref, "model_path": model.path,
               "adapter": model.adapter_path, "dtype": device.dtype_name, "batch_size": batch_size}
@@ -181,9 +209,12 @@ def run_eval(store: Store, model: ModelRef, suites: list[str], *, limit: int | f
         )
         if results is None:
             raise RuntimeError("lm-eval returned no results")
-        suite_of = _task_to_suite(results)
+        suite_of = _task_to_suite(results, identities)
         aggregates = _aggregate_rows(results, run_id, model.model_id, suite_of)
         samples = _sample_rows(results, run_id, model.model_id, suite_of)
         _fill_missing_stderr(aggregates, samples)
-        store.add_eval(run_id, aggregates, samples, model_id=model.model_id)
+        evaluated = {s["task"] for s in samples} | {a["task"] for a in aggregates}
+        tasks = [{**ident, "n_docs": _n_docs(results, task, ident)} for task, ident in identities.items()
+                 if task in evaluated]
+        store.add_eval(run_id, aggregates, samples, model_id=model.model_id, tasks=tasks)
     return EvalSummary(run_id, model.model_id, aggregates, n_samples=len(samples))

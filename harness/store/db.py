@@ -26,7 +26,9 @@ TRAIN_LOG_COLS = ("run_id", "step", "epoch", "split", "loss", "learning_rate", "
 EVAL_RESULT_COLS = ("run_id", "model_id", "suite", "task", "metric", "filter", "value", "stderr", "n",
                     "higher_is_better")
 EVAL_SAMPLE_COLS = ("run_id", "model_id", "suite", "task", "doc_id", "doc_hash", "metric", "value",
-                    "prediction", "target", "prompt")
+                    "prediction", "target", "prompt", "filter", "prompt_hash", "weight")
+EVAL_TASK_COLS = ("run_id", "task", "suite", "config_hash", "code_hash", "config_json", "primary_metric",
+                  "primary_filter", "higher_is_better", "chance", "n_docs", "lm_eval_version", "harness_version")
 GATE_RESULT_COLS = ("gate_id", "rule", "kind", "task", "metric", "observed", "threshold", "passed",
                     "detail_json")
 
@@ -197,10 +199,11 @@ class Store:
             return self._insert(con, "train_logs", TRAIN_LOG_COLS, rows)
 
     def add_eval(self, run_id: str, results: Iterable[Mapping[str, Any]], samples: Iterable[Mapping[str, Any]],
-                 *, model_id: str | None = None) -> None:
-        """Aggregates, per-sample rows and the 'completed' flip in one transaction."""
+                 *, model_id: str | None = None, tasks: Iterable[Mapping[str, Any]] = ()) -> None:
+        """Aggregates, per-sample rows, per-task identities and the 'completed' flip in one transaction."""
         with self.transaction() as con:
             self._insert(con, "eval_results", EVAL_RESULT_COLS, results)
+            self._insert(con, "eval_tasks", EVAL_TASK_COLS, [{**t, "run_id": run_id} for t in tasks])
             self._insert_samples(con, samples)
             self.finish_run(run_id, model_id=model_id, con=con)
 

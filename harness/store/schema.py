@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 TABLES = """
 CREATE TABLE IF NOT EXISTS schema_version (
@@ -72,7 +72,25 @@ CREATE TABLE IF NOT EXISTS eval_samples (
     value DOUBLE,
     prediction VARCHAR,
     target VARCHAR,
-    prompt VARCHAR
+    prompt VARCHAR,
+    filter VARCHAR,                   -- lm-eval filter the value was scored after (v2)
+    prompt_hash VARCHAR,              -- lm-eval's hash of the rendered prompt (v2)
+    weight DOUBLE                     -- bytes/words of a perplexity item (weighted metrics, v2)
+);
+CREATE TABLE IF NOT EXISTS eval_tasks (
+    run_id VARCHAR NOT NULL,
+    task VARCHAR NOT NULL,
+    suite VARCHAR,                    -- the suite the task belongs to by its definition
+    config_hash VARCHAR,              -- hash of lm-eval's resolved task config (prompt functions' source inside)
+    code_hash VARCHAR,                -- content hash of the suite folder's code and templates (not its data)
+    config_json JSON,                 -- lm-eval's resolved task config
+    primary_metric VARCHAR,           -- declared in the task's metadata (else its first metric)
+    primary_filter VARCHAR,
+    higher_is_better BOOLEAN,         -- of the primary metric
+    chance DOUBLE,                    -- declared chance level of the primary metric (NULL: none)
+    n_docs INTEGER,                   -- documents evaluated
+    lm_eval_version VARCHAR,
+    harness_version VARCHAR
 );
 CREATE TABLE IF NOT EXISTS data_reports (
     report_id VARCHAR PRIMARY KEY,
@@ -110,5 +128,13 @@ CREATE TABLE IF NOT EXISTS gate_results (
 );
 """
 
-# version -> SQL applied to move from version-1 to version. Empty while we are at v1.
-MIGRATIONS: dict[int, str] = {}
+# version -> SQL applied to move from version-1 to version (TABLES has already created new tables).
+MIGRATIONS: dict[int, str] = {
+    # v2: eval identity (issue "Verdicts a release manager can bet on"): per-sample filter, prompt hash and
+    # weight; per-task resolved configs live in the new eval_tasks table.
+    2: """
+    ALTER TABLE eval_samples ADD COLUMN IF NOT EXISTS filter VARCHAR;
+    ALTER TABLE eval_samples ADD COLUMN IF NOT EXISTS prompt_hash VARCHAR;
+    ALTER TABLE eval_samples ADD COLUMN IF NOT EXISTS weight DOUBLE;
+    """,
+}
