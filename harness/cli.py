@@ -217,6 +217,11 @@ def compare(
     show_flips: Annotated[int, typer.Option("--show-flips", help="List N flipped items per direction.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print Markdown instead of tables.")] = False,
+    suite: Annotated[list[str] | None, typer.Option(
+        "--suite", help="Suites whose tasks' primary metrics form the correction family (default: all).")] = None,
+    allow_config_drift: Annotated[bool, typer.Option(
+        "--allow-config-drift", help="Pair tasks evaluated with different task configs; every output says so.")
+    ] = False,
     db: DbOpt = None,
 ) -> None:
     """Paired, item-by-item comparison of two evaluated models with CIs, corrected p-values and verdicts.
@@ -233,7 +238,8 @@ def compare(
         raise HarnessError(f"unknown correction '{correction}'", "use --correction holm, bh or none")
     store = Store(db, read_only=True)
     comp = compare_runs(store, baseline, candidate, regression_suites=tuple(regression_suite or ["general"]),
-                        correction=correction, alpha=alpha, max_flips=max(show_flips, 0))
+                        correction=correction, alpha=alpha, max_flips=max(show_flips, 0), suites=suite,
+                        allow_config_drift=allow_config_drift)
     if as_json:
         print(json.dumps(to_json(comp), indent=2))
     elif markdown:
@@ -245,26 +251,40 @@ def compare(
 @app.command("gate")
 def gate(
     policy: Annotated[Path, typer.Option("--policy", help="Gate policy YAML (e.g. domains/support_chat/gates.yaml).")],
-    candidate: Annotated[str, typer.Option("--candidate", help="Eval run id, model id or model ref.")],
-    baseline: Annotated[str, typer.Option("--baseline", help="Eval run id, model id or model ref.")],
+    candidate: Annotated[str | None, typer.Option("--candidate", help="Eval run id, model id or model ref.")] = None,
+    baseline: Annotated[str | None, typer.Option("--baseline", help="Eval run id, model id or model ref.")] = None,
+    plan: Annotated[bool, typer.Option(
+        "--plan", help="Print per rule the n, CI half-width and whether the margin is resolvable; judge nothing."
+    )] = False,
     eval_missing: Annotated[bool, typer.Option(
         "--eval-missing", help="Evaluate candidate/baseline models that have no stored results.")] = False,
     suite: Annotated[list[str] | None, typer.Option(
         "--suite", help="Suites to evaluate with --eval-missing (default: the policy's domain suites).")] = None,
+    allow_limit: Annotated[bool, typer.Option(
+        "--allow-limit", help="Accept limited (--limit) evaluations; the verdict says so.")] = False,
+    allow_config_drift: Annotated[bool, typer.Option(
+        "--allow-config-drift", help="Pair tasks evaluated with different task configs; the verdict says so.")] = False,
     junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML here.")] = None,
     summary: Annotated[Path | None, typer.Option("--summary", help="Append a Markdown summary here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="With --plan: print JSON.")] = False,
     device: DeviceOpt = "auto",
     db: DbOpt = None,
 ) -> None:
-    """Release gate: apply a policy to candidate vs baseline. Exit 0 pass, 1 fail, 2 usage/input error.
+    """Release gate: apply a policy to candidate vs baseline. Exit 0 PASS, 1 FAIL or INCONCLUSIVE, 2 input error.
 
     Example: harness gate --policy domains/support_chat/gates.yaml --baseline default --candidate ./tuned \
       --eval-missing --junit gate.xml --summary "$GITHUB_STEP_SUMMARY"
+    Example: harness gate --plan --policy domains/support_chat/gates.yaml   (can each rule resolve its margin?)
     """
-    from harness.gate.cli import run_gate_command
+    from harness.gate.cli import run_gate_command, run_plan_command
 
+    if plan:
+        raise typer.Exit(run_plan_command(policy=policy, baseline=baseline, db=db, as_json=as_json))
+    if not candidate or not baseline:
+        raise HarnessError("gate needs --candidate and --baseline", "pass both, or --plan to size the policy")
     code = run_gate_command(policy=policy, candidate=candidate, baseline=baseline, eval_missing=eval_missing,
-                            suites=suite, junit=junit, summary=summary, device=device, db=db)
+                            suites=suite, junit=junit, summary=summary, device=device, db=db,
+                            allow_limit=allow_limit, allow_config_drift=allow_config_drift)
     raise typer.Exit(code)
 
 

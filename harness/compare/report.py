@@ -23,7 +23,7 @@ Rules this module follows (the product principle: no number without its n and un
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import pandas as pd

@@ -7,13 +7,14 @@ from harness.gate.policy import (
     GatePolicy,
     MaxDropRule,
     MaxForgettingRule,
+    MaxPerplexityIncreaseRule,
     MinImprovementRule,
     MinNRule,
     load_policy,
 )
 
 __all__ = [
-    "FloorRule", "GateOutcome", "GatePolicy", "MaxDropRule", "MaxForgettingRule", "MinImprovementRule", "MinNRule",
-    "RuleResult", "evaluate_gate", "load_policy", "run_gate", "store_gate", "to_junit_xml", "to_markdown_summary",
-    "write_junit", "write_summary",
+    "FloorRule", "GateOutcome", "GatePolicy", "MaxDropRule", "MaxForgettingRule", "MaxPerplexityIncreaseRule",
+    "MinImprovementRule", "MinNRule", "RuleResult", "evaluate_gate", "load_policy", "run_gate", "store_gate",
+    "to_junit_xml", "to_markdown_summary", "write_junit", "write_summary",
 ]

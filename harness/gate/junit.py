@@ -32,8 +32,8 @@ def to_junit_xml(outcome: GateOutcome) -> str:
     for r in outcome.results:
         case = ET.SubElement(suite, "testcase", classname=f"harness.gate.{outcome.policy}", name=r.name, time="0")
         text = (f"{r.detail}\nobserved={_num(r.observed, r.kind)} threshold={_num(r.threshold, r.kind)}")
-        if not r.passed:
-            failure = ET.SubElement(case, "failure", message=r.detail, type=r.kind)
+        if not r.passed:  # inconclusive blocks a release too: the data could not show the rule holds
+            failure = ET.SubElement(case, "failure", message=r.detail, type=f"{r.kind}:{r.outcome}")
             failure.text = text
         ET.SubElement(case, "system-out").text = text
     ET.indent(root)
@@ -52,7 +52,7 @@ def _cell(text: Any) -> str:
 
 
 def _row(r: RuleResult) -> str:
-    mark = "✅ pass" if r.passed else "❌ **FAIL**"
+    mark = {"pass": "✅ pass", "fail": "❌ **FAIL**", "inconclusive": "⚠️ **INCONCLUSIVE**"}[r.outcome]
     target = r.task or (f"suite {r.suite}" if r.suite else "")
     return "| " + " | ".join(_cell(x) for x in (
         r.name, r.kind, target, _num(r.observed, r.kind), _num(r.threshold, r.kind), mark, r.detail)) + " |"
@@ -60,9 +60,8 @@ def _row(r: RuleResult) -> str:
 
 def to_markdown_summary(outcome: GateOutcome, comparison_markdown: str | None = None) -> str:
     """Headline verdict, one table row per rule (failures first), optionally the full comparison."""
-    n, failed = len(outcome.results), len(outcome.failures)
-    head = (f"## ✅ Gate `{outcome.policy}` passed ({n} rules)" if outcome.passed
-            else f"## ❌ Gate `{outcome.policy}` FAILED ({failed} of {n} rules)")
+    icon = {"PASS": "✅", "FAIL": "❌", "INCONCLUSIVE": "⚠️"}[outcome.status]
+    head = f"## {icon} Gate `{outcome.policy}`: {outcome.headline()}"
     lines = [head, "",
              f"baseline `{outcome.baseline.label}` (model `{outcome.baseline.model_id or '?'}`) → candidate "
              f"`{outcome.candidate.label}` (model `{outcome.candidate.model_id or '?'}`); "

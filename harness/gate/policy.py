@@ -1,21 +1,25 @@
-"""Release-gate policy: a YAML list of rules, each a pass/fail check on a Comparison.
+"""Release-gate policy: a YAML list of rules, each judged on a Comparison with one of three outcomes.
 
-Rules judge intervals, not point estimates, wherever noise could flip the outcome:
-- floor:           candidate value >= threshold (<= for lower-is-better metrics). `on: ci` judges the
-                   unfavourable CI bound instead, i.e. "we are confident the floor is met".
-- min_improvement: candidate - baseline >= delta (signed so that positive is better); `significant: true`
-                   additionally requires the corrected paired-test p < alpha (default: the policy's alpha).
-- max_drop:        on a task (its metric) or a suite (macro mean). Default: fail only when we are
-                   confident the drop exceeds max_drop, i.e. even the favourable CI bound of the
-                   improvement is below -max_drop, so noise alone never fails a release. `strict: true`
-                   is the non-inferiority reading: fail unless the unfavourable bound is >= -max_drop.
-- max_forgetting:  forgetting ratio (candidate/baseline of the regression suite's macro mean). Default:
-                   fail when confident the loss exceeds the limit, i.e. the ratio's CI upper bound
-                   < 1 - max_forgetting. `strict: true`: fail when the CI lower bound is below it.
-- min_n:           every named task (default: every task in the comparison) has >= min_n paired items;
-                   pairs with the lenient defaults above so that "not confident" cannot mean "too few
-                   items to ever be confident".
-A rule naming a task or suite that is absent from the comparison fails: a gate never passes on missing data.
+PASS = the data show the requirement is met; FAIL = the data show it is not; INCONCLUSIVE = the interval
+still spans the limit (too few items to tell). A gate passes only when every rule passes.
+
+- floor:           candidate value >= threshold (<= for lower-is-better). `on: estimate` judges the point
+                   estimate (pass/fail); `on: ci` requires the unfavourable CI bound to meet it.
+- min_improvement: candidate - baseline >= delta (signed so that positive is better). `significant: true`
+                   requires the corrected paired test (family = the policy's significant rules) to show it;
+                   confidently below delta fails, otherwise the rule is inconclusive.
+- max_drop:        on a task (its metric) or a suite (macro mean over every member task the suite definition
+                   lists). Non-inferiority by default: PASS only when the unfavourable CI bound of the
+                   improvement is >= -max_drop. `lenient: true` is the old reading (fail only when confident
+                   the drop exceeds the limit) and is named as such in every output.
+- max_forgetting:  the chance-corrected forgetting ratio of a regression suite (candidate/baseline of the
+                   macro mean of (score - chance)/(1 - chance)) must be >= 1 - max_forgetting, judged the
+                   same way (non-inferiority unless lenient).
+- max_perplexity_increase: candidate/baseline bits per byte of the suite's perplexity-type tasks must be
+                   <= 1 + max_increase (non-inferiority unless lenient).
+- min_n:           every named task (default: every task in the comparison) has >= min_n paired items.
+A rule naming a task or suite (or a suite member) absent from the comparison fails: missing data never
+passes. `harness gate --plan` shows, per rule, whether its n can resolve its margin at all.
 """
 
 from __future__ import annotations
@@ -54,6 +58,14 @@ class FloorRule(_TaskRule):
     threshold: float
     on: Literal["estimate", "ci"] = "estimate"
 
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_on(cls, data: object) -> object:
+        """YAML 1.1 reads an unquoted `on:` key as the boolean True; take it as the `on` field."""
+        if isinstance(data, dict) and True in data:
+            data = {("on" if k is True else k): v for k, v in data.items()}
+        return data
+
 
 class MinImprovementRule(_TaskRule):
     kind: Literal["min_improvement"]
@@ -62,13 +74,23 @@ class MinImprovementRule(_TaskRule):
     alpha: float | None = Field(None, gt=0, lt=1)
 
 
+def _no_strict(data: object) -> object:
+    if isinstance(data, dict) and "strict" in data:
+        raise ValueError("`strict` was removed: non-inferiority (the old strict reading) is now the default; "
+                         "write `lenient: true` for the old default")
+    return data
+
+
 class MaxDropRule(_Rule):
     kind: Literal["max_drop"]
     task: str | None = None
     suite: str | None = None
     metric: str | None = None
-    max_drop: float = Field(ge=0)
-    strict: bool = False
+    max_drop: float = Field(ge=0, description="largest acceptable loss, in the metric's units")
+    lenient: bool = Field(False, description="fail only when confident the loss exceeds the margin "
+                                             "(default: pass only when confident it does not)")
+
+    _strict = model_validator(mode="before")(_no_strict)
 
     @model_validator(mode="after")
     def _one_target(self) -> MaxDropRule:
@@ -87,8 +109,22 @@ class MaxDropRule(_Rule):
 class MaxForgettingRule(_Rule):
     kind: Literal["max_forgetting"]
     suite: str = "general"
-    max_forgetting: float = Field(ge=0, lt=1)
-    strict: bool = False
+    max_forgetting: float = Field(ge=0, lt=1, description="largest acceptable share of the baseline's "
+                                                          "above-chance suite score lost")
+    lenient: bool = False
+
+    _strict = model_validator(mode="before")(_no_strict)
+
+    def target(self) -> str:
+        return f"suite:{self.suite}"
+
+
+class MaxPerplexityIncreaseRule(_Rule):
+    kind: Literal["max_perplexity_increase"]
+    suite: str = "general"
+    max_increase: float = Field(ge=0, description="largest acceptable relative increase of the suite's bits "
+                                                  "per byte (0.1 = 10% worse)")
+    lenient: bool = False
 
     def target(self) -> str:
         return f"suite:{self.suite}"
@@ -106,8 +142,20 @@ class MinNRule(_Rule):
         return f"suite:{self.suite}" if self.suite else "all"
 
 
-Rule = Annotated[FloorRule | MinImprovementRule | MaxDropRule | MaxForgettingRule | MinNRule,
-                 Field(discriminator="kind")]
+Rule = Annotated[FloorRule | MinImprovementRule | MaxDropRule | MaxForgettingRule | MaxPerplexityIncreaseRule
+                 | MinNRule, Field(discriminator="kind")]
+
+
+class Planning(BaseModel):
+    """Assumptions `harness gate --plan` uses where no stored baseline eval says otherwise."""
+
+    model_config = ConfigDict(extra="forbid")
+    discordance: float = Field(0.2, gt=0, le=1, description="share of 0/1 items expected to flip between "
+                                                             "baseline and candidate (either way)")
+    baseline_score: float = Field(0.7, gt=0, le=1, description="assumed baseline accuracy of regression-suite "
+                                                               "tasks, for forgetting rules")
+    relative_sd: float = Field(0.1, gt=0, description="assumed per-item sd of the paired difference of a "
+                                                      "continuous metric, relative to its baseline value")
 
 
 class GatePolicy(BaseModel):
@@ -121,6 +169,7 @@ class GatePolicy(BaseModel):
     regression_suites: list[str] = Field(default_factory=lambda: ["general"])
     n_boot: int = Field(DEFAULT_N_BOOT, ge=200)
     seed: int = 0
+    planning: Planning = Field(default_factory=Planning)
     rules: list[Rule] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -143,7 +192,7 @@ class GatePolicy(BaseModel):
 
     def all_regression_suites(self) -> list[str]:
         """regression_suites plus every suite a max_forgetting rule names (the comparison must score them)."""
-        extra = [r.suite for r in self.rules if isinstance(r, MaxForgettingRule)]
+        extra = [r.suite for r in self.rules if isinstance(r, MaxForgettingRule | MaxPerplexityIncreaseRule)]
         return list(dict.fromkeys([*self.regression_suites, *extra]))
 
 

@@ -17,7 +17,7 @@ from harness.domains import Domain, Manifest
 HERE = Path(__file__).resolve().parent
 DOMAIN_DIR = HERE.parents[1] / "domains" / "support_chat"
 SEED = 0
-SIZES = {"n_intent": 180, "n_preference": 180, "n_ppl": 64, "n_reply": 48}  # fits a CPU demo
+SIZES = {"n_intent": 400, "n_preference": 180, "n_ppl": 64, "n_reply": 48}  # fits a CPU demo
 
 
 def render() -> dict[str, str]:
