@@ -75,7 +75,7 @@ def populate(store: Store, *, seed: int, degrade: float = 0.0, general_noise: in
     rb = rng.uniform(0.2, 0.5, 60)
     base += _rows("support_chat_reply", "support_chat", "rouge_l", rb)
     cand += _rows("support_chat_reply", "support_chat", "rouge_l", rb + 0.04 + rng.normal(0, 0.02, 60))
-    for task in ("general_arithmetic", "general_facts", "general_units"):
+    for task in ("general_arithmetic", "general_dates", "general_facts", "general_units"):  # every suite member
         gb = (rng.random(160) < 0.7).astype(float)
         gc = gb.copy()
         noisy = rng.permutation(160)[:general_noise]
@@ -103,29 +103,32 @@ def _policy(rules: list[dict[str, Any]], **extra: Any) -> GatePolicy:
 def test_shipped_policy_passes_good_candidate(store: Store) -> None:
     populate(store, seed=0)
     policy = load_policy(SHIPPED_POLICY)
-    assert {r.kind for r in policy.rules} == {"min_n", "floor", "min_improvement", "max_drop", "max_forgetting"}
+    assert {r.kind for r in policy.rules} == {"min_n", "floor", "min_improvement", "max_drop", "max_forgetting",
+                                              "max_perplexity_increase"}
     policy.n_boot = N_BOOT
     comparison, outcome = run_gate(store, policy, baseline="model-base", candidate="model-cand")
     assert outcome.passed, [r.detail for r in outcome.failures]
-    assert outcome.exit_code == 0
+    assert outcome.exit_code == 0 and outcome.status == "PASS"
     assert len(outcome.results) == len(policy.rules)
-    floor = next(r for r in outcome.results if r.kind == "floor")
-    assert floor.observed == pytest.approx(comparison.row("support_chat_preference").candidate)
+    floor = next(r for r in outcome.results if r.kind == "floor")  # `on: ci`: judged on the lower bound
+    assert floor.observed == pytest.approx(comparison.row("support_chat_preference").candidate_ci_low)
     assert "n=240" in floor.detail and "95% CI" in floor.detail
+    assert outcome.family_size == 3  # the policy's three significance rules, not every evaluated task
 
 
 def test_shipped_policy_fails_degraded_candidate(store: Store) -> None:
-    populate(store, seed=1, degrade=0.45)  # the shipped policy tolerates the tiny model's forgetting
+    populate(store, seed=1, degrade=0.2)  # 20% of general items go from right to wrong
     policy = load_policy(SHIPPED_POLICY)
     policy.n_boot = N_BOOT
     _, outcome = run_gate(store, policy, baseline="eval-base", candidate="eval-cand")
-    assert not outcome.passed and outcome.exit_code == 1
+    assert not outcome.passed and outcome.exit_code == 1 and outcome.status == "FAIL"
     failed = {r.name: r for r in outcome.failures}
     assert set(failed) == {"max_drop:suite:general", "max_forgetting:suite:general"}
+    assert {r.outcome for r in failed.values()} == {"fail"}  # confidently beyond the margin, not just unsure
     drop = failed["max_drop:suite:general"]
-    assert drop.observed < drop.threshold == pytest.approx(-0.3)
+    assert drop.observed < drop.threshold == pytest.approx(-0.05)
     forget = failed["max_forgetting:suite:general"]
-    assert forget.observed < forget.threshold == pytest.approx(0.7)
+    assert forget.observed < forget.threshold == pytest.approx(0.9)
 
 
 def test_missing_task_fails_its_rules(store: Store) -> None:
@@ -152,22 +155,28 @@ def test_missing_task_fails_its_rules(store: Store) -> None:
     assert "support_chat_missing" in by["min_n:support_chat_intent,support_chat_missing"].detail
 
 
-def test_noise_does_not_fail_max_drop_but_strict_does(store: Store) -> None:
-    """A small, uncertain dip: the default rule passes (not confident of a real drop), strict fails."""
+def test_small_uncertain_dip_is_inconclusive_unless_lenient(store: Store) -> None:
+    """A small, uncertain dip on few items: non-inferiority (default) cannot show the loss is within the
+    margin -> INCONCLUSIVE, flagged as below resolution; the lenient reading passes and says it is lenient."""
     rng = np.random.default_rng(3)
     gb = (rng.random(60) < 0.7).astype(float)
     gc = _flip(gb, rng, 0.0, 3)
-    _write_eval(store, "b", "mb", _rows("general_facts", "general", "acc", gb))
-    _write_eval(store, "c", "mc", _rows("general_facts", "general", "acc", gc))
+    _write_eval(store, "b", "mb", _rows("custom_facts", "custom", "acc", gb))
+    _write_eval(store, "c", "mc", _rows("custom_facts", "custom", "acc", gc))
     policy = _policy([
-        {"kind": "max_drop", "task": "general_facts", "max_drop": 0.02, "name": "lenient"},
-        {"kind": "max_drop", "task": "general_facts", "max_drop": 0.02, "strict": True, "name": "strict"},
-        {"kind": "max_forgetting", "suite": "general", "max_forgetting": 0.02, "name": "forget"},
-        {"kind": "max_forgetting", "suite": "general", "max_forgetting": 0.02, "strict": True, "name": "forget_s"},
+        {"kind": "max_drop", "task": "custom_facts", "max_drop": 0.02, "name": "ni"},
+        {"kind": "max_drop", "task": "custom_facts", "max_drop": 0.02, "lenient": True, "name": "lenient"},
+        {"kind": "max_forgetting", "suite": "custom", "max_forgetting": 0.02, "name": "forget"},
+        {"kind": "max_forgetting", "suite": "custom", "max_forgetting": 0.02, "lenient": True, "name": "forget_l"},
     ])
     _, outcome = run_gate(store, policy, baseline="b", candidate="c")
-    passed = {r.name: r.passed for r in outcome.results}
-    assert passed == {"lenient": True, "strict": False, "forget": True, "forget_s": False}
+    by = {r.name: r for r in outcome.results}
+    assert {n: r.outcome for n, r in by.items()} == {"ni": "inconclusive", "lenient": "pass",
+                                                      "forget": "inconclusive", "forget_l": "pass"}
+    assert outcome.status == "INCONCLUSIVE" and outcome.exit_code == 1
+    assert by["ni"].unresolvable and "MARGIN BELOW RESOLUTION" in by["ni"].detail
+    assert "LENIENT" in by["lenient"].detail and by["lenient"].reading == "lenient"
+    assert "too few items to tell" in outcome.headline()
 
 
 def test_lower_is_better_floor_is_a_ceiling(store: Store) -> None:
@@ -214,6 +223,7 @@ def test_min_n_fails_on_small_evaluations(store: Store) -> None:
     ("rules:\n  - kind: max_forgetting\n    max_forgetting: 1.5\n", "max_forgetting"),
     ("rules:\n  - {kind: min_n, min_n: 5, name: x}\n  - {kind: min_n, min_n: 6, name: x}\n", "more than once"),
     ("rules: []\n", "rules"),
+    ("rules:\n  - {kind: max_drop, task: a, max_drop: 0.1, strict: true}\n", "lenient: true"),
     ("alpha: 2\nrules:\n  - {kind: min_n, min_n: 5}\n", "alpha"),
     ("rules:\n  - kind: floor\n   task: [\n", "not valid YAML"),
 ])
@@ -238,7 +248,7 @@ def test_rule_names_are_generated_and_unique() -> None:
 
 
 def test_junit_markdown_and_store(store: Store, tmp_path: Path) -> None:
-    populate(store, seed=7, degrade=0.45)
+    populate(store, seed=7, degrade=0.2)
     policy = load_policy(SHIPPED_POLICY)
     policy.n_boot = N_BOOT
     comparison, outcome = run_gate(store, policy, baseline="model-base", candidate="model-cand")
@@ -258,8 +268,9 @@ def test_junit_markdown_and_store(store: Store, tmp_path: Path) -> None:
     assert ET.parse(path).getroot().tag == "testsuites"
 
     md = to_markdown_summary(outcome)
-    assert f"FAILED ({n_fail} of {len(policy.rules)} rules)" in md
-    assert md.count("❌") == n_fail + 1  # headline + one per failed rule
+    n_fail_outcome = sum(r.outcome == "fail" for r in outcome.results)
+    assert f"{n_fail_outcome} fail" in md and "FAIL" in md.splitlines()[0]
+    assert md.count("❌") == n_fail_outcome + 1  # headline + one per failed rule
     summary = tmp_path / "summary.md"
     write_summary(md, summary)
     write_summary("more\n", summary)
