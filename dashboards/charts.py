@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 
 VERDICT_COLORS = {"improved": "#1a9850", "regressed": "#d73027", "no significant change": "#8c8c8c",
-                  "no data": "#fdae61"}
+                  "no data": "#fdae61", "exploratory": "#bdbdbd"}
 SPLIT_COLORS = {"train": "#4c78a8", "validation": "#f58518"}
 GATE_COLORS = {"passed": "#1a9850", "failed": "#d73027"}
 

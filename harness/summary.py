@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
-from harness.compare.report import Comparison, compare_runs, fmt_ci, fmt_p
+from harness.compare.report import Comparison, compare_runs, fmt_ci, fmt_p, forgetting_text
 from harness.console import console, fmt_value
 from harness.domains import Domain
 from harness.store import Store
@@ -27,9 +27,7 @@ def verdict_line(comp: Comparison, domain_suites: list[str], final: str) -> tupl
     regressed = [r.task for r in primaries if r.verdict == "regressed"]
     parts = [f"{final} vs base on {', '.join(domain_suites)}: {len(improved)}/{len(primaries)} tasks improved"
              f", {len(regressed)} regressed ({comp.correction}-corrected paired tests, α={comp.alpha})"]
-    for f in comp.forgetting:
-        parts.append(f"{f.suite} forgetting ratio {f.ratio:.3f} [{f.ci_low:.3f}, {f.ci_high:.3f}] (n={f.n})"
-                     if f.ratio is not None else f"{f.suite} forgetting: no data")
+    parts += [forgetting_text(f) for f in comp.forgetting]
     ok = bool(improved) and not regressed
     return ("PASS " if ok else "CHECK ") + "; ".join(parts), ok
 

@@ -60,7 +60,8 @@ def pipeline_run(micro_model: Path, tmp_path_factory: pytest.TempPathFactory):
     for name, cand, base in [("tuned_vs_base", "dpo", "base"), ("base_vs_tuned", "base", "dpo")]:
         gates[name] = run_gate_command(policy=MICRO_POLICY, candidate=result.eval_runs[cand],
                                        baseline=result.eval_runs[base], eval_missing=False, suites=None,
-                                       junit=None, summary=None, device="cpu", db=db)
+                                       junit=None, summary=None, device="cpu", db=db,
+                                       allow_limit=True)  # --limit 24 evaluations: a smoke gate by design
     return db, result, gates
 
 

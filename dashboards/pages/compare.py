@@ -54,10 +54,19 @@ def _forgetting(comp: dict[str, Any]) -> None:
         return
     cols = st.columns(max(len(comp["forgetting"]), 1))
     for col, f in zip(cols, comp["forgetting"], strict=False):
-        col.metric(f"Forgetting score · {f['suite']}", fmt(f["ratio"]),
-                   help="candidate / baseline of the suite's macro mean; 1.0 = nothing forgotten")
+        col.metric(f"Kept (chance-corrected) · {f['suite']}", fmt(f["ratio"]),
+                   help="candidate / baseline of the suite's macro mean of (score - chance) / (1 - chance); "
+                        "1.0 = nothing forgotten, 0 = fell to chance (same definition as compare and gate)")
         col.caption(f"{comp['confidence']:.0%} CI {fmt_ci(f['ci_low'], f['ci_high'])} · n = {f['n']} items over "
-                    f"{len(f['tasks'])} task(s) · baseline {fmt(f['baseline'])} → candidate {fmt(f['candidate'])}")
+                    f"{len(f['tasks'])} task(s) · above-chance baseline {fmt(f['baseline'])} → candidate "
+                    f"{fmt(f['candidate'])}")
+        if f.get("ppl_ratio") is not None:
+            col.metric(f"{f['ppl_metric']} ratio · {f['suite']}", fmt(f["ppl_ratio"]),
+                       help="candidate / baseline bits per byte of the suite's perplexity-type tasks; > 1 = worse")
+            col.caption(f"{comp['confidence']:.0%} CI {fmt_ci(f['ppl_ci_low'], f['ppl_ci_high'])} · n = {f['ppl_n']}"
+                        f" · baseline {fmt(f['ppl_baseline'])} → candidate {fmt(f['ppl_candidate'])}")
+        if f.get("missing_tasks"):
+            col.warning(f"Incomplete: member task(s) {', '.join(f['missing_tasks'])} were not scored by both.")
         if f["ci_high"] is not None and f["ci_high"] < 1:
             col.warning("The whole interval is below 1: the candidate confidently forgot part of this suite.")
 
@@ -106,8 +115,12 @@ def _show(db: Db, comp: dict[str, Any]) -> None:
     c3.metric("no significant change", int(verdicts.get("no significant change", 0)))
     c4.metric("no data", int(verdicts.get("no data", 0)))
     st.caption(f"Paired on items both runs scored; {conf:.0%} bootstrap CIs (B={comp['n_boot']}); McNemar for 0/1 "
-               f"metrics, paired permutation otherwise; p-values {comp['correction']}-corrected over "
-               f"{len(comp['rows'])} rows; verdict 'improved'/'regressed' only when p adj < {comp['alpha']}.")
+               f"metrics, paired permutation otherwise; p-values {comp['correction']}-corrected over a family of "
+               f"{len(comp['family'])} primary metrics (secondary metrics are exploratory: raw p, no verdict); "
+               f"verdict 'improved'/'regressed' only when p adj < {comp['alpha']}.")
+    if comp.get("config_drift"):
+        st.error("CONFIG DRIFT ALLOWED: " + "; ".join(f"{d['task']} ({', '.join(d['fields'])})"
+                                                    for d in comp["config_drift"]))
 
     st.subheader("Per task")
     table = _task_table(comp["rows"], conf)

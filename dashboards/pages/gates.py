@@ -47,7 +47,9 @@ with guard():
         st.info("This gate stored no rule results.")
     else:
         st.dataframe(pd.DataFrame({
-            "rule": rules["rule"], "result": rules["passed"].map({True: "pass", False: "FAIL"}),
+            "rule": rules["rule"],
+            "result": [str(d.get("outcome") or ("pass" if ok else "fail")).upper().replace("PASS", "pass")
+                       for ok, d in zip(rules["passed"], rules["detail_json"], strict=True)],
             "kind": rules["kind"],
             "target": [t if not missing(t) else (f"suite {d['suite']}" if d.get("suite") else "all")
                        for t, d in zip(rules["task"], rules["detail_json"], strict=True)],

@@ -613,7 +613,8 @@ def to_markdown(comp: Comparison, *, max_flips: int = 5) -> str:
         lines += ["", f"| forgetting | n | baseline (above chance) | candidate (above chance) | kept [{ci}] | "
                   f"bits/byte ratio [{ci}] |", "|---|---|---|---|---|---|"]
         for f in comp.forgetting:
-            ppl = "—" if f.ppl_ratio is None else f"{fmt(f.ppl_ratio)} {fmt_ci(f.ppl_ci_low, f.ppl_ci_high)} (n={f.ppl_n})"
+            ppl = ("—" if f.ppl_ratio is None
+                   else f"{fmt(f.ppl_ratio)} {fmt_ci(f.ppl_ci_low, f.ppl_ci_high)} (n={f.ppl_n})")
             lines.append(f"| {f.suite} | {f.n} | {fmt(f.baseline)} | {fmt(f.candidate)} | "
                          f"{fmt(f.ratio)} {fmt_ci(f.ci_low, f.ci_high)} | {ppl} |")
     if comp.flip_counts:
