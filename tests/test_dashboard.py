@@ -164,7 +164,7 @@ def test_compare_page_shows_the_paired_comparison(dashboard_db: Path, monkeypatc
     assert metrics["improved"] == str(sum(r.verdict == "improved" for r in comp.rows))
     assert metrics["regressed"] == str(sum(r.verdict == "regressed" for r in comp.rows))
     for f in comp.forgetting:
-        assert metrics[f"Forgetting score · {f.suite}"] == fmt(f.ratio)
+        assert metrics[f"Kept (chance-corrected) · {f.suite}"] == fmt(f.ratio)
         assert f"95% CI {fmt_ci(f.ci_low, f.ci_high)} · n = {f.n} items" in texts(at)
     if not comp.forgetting:
         assert "No forgetting score" in texts(at)

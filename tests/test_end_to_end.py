@@ -96,7 +96,7 @@ def test_gate_cli_exit_code_junit_and_summary(pipeline_run, tmp_path):
     junit, summary = tmp_path / "gate.xml", tmp_path / "summary.md"
     proc = _cli(["gate", "--policy", str(MICRO_POLICY), "--candidate", result.eval_runs["base"],
                  "--baseline", result.eval_runs["dpo"], "--junit", str(junit), "--summary", str(summary),
-                 "--db", str(db)])
+                 "--db", str(db), "--allow-limit"])
     assert proc.returncode == 1, proc.stdout + proc.stderr
     suite = ET.parse(junit).getroot()
     cases = suite.iter("testcase")
@@ -104,8 +104,12 @@ def test_gate_cli_exit_code_junit_and_summary(pipeline_run, tmp_path):
     assert failures and "support_chat_ppl" in ET.tostring(suite, encoding="unicode")
     assert "FAIL" in summary.read_text().upper()
     ok = _cli(["gate", "--policy", str(MICRO_POLICY), "--candidate", result.eval_runs["dpo"],
-               "--baseline", result.eval_runs["base"], "--db", str(db)])
+               "--baseline", result.eval_runs["base"], "--db", str(db), "--allow-limit"])
     assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "LIMITED" in ok.stdout  # a smoke gate says what it is
+    refused = _cli(["gate", "--policy", str(MICRO_POLICY), "--candidate", result.eval_runs["dpo"],
+                    "--baseline", result.eval_runs["base"], "--db", str(db)])
+    assert refused.returncode == 2 and "allow-limit" in refused.stderr
 
 
 def test_compare_cli_json_and_flips(pipeline_run):

@@ -41,7 +41,8 @@ def test_layout_and_committed_data_is_current() -> None:
 
 def test_item_counts_and_choices() -> None:
     intent, pref, ppl, reply = data("intent"), data("preference"), data("ppl"), data("reply")
-    assert 150 <= len(intent) <= 300 and 150 <= len(pref) <= 300
+    # intent: 400 items so the shipped gate's 5-point non-inferiority margin is resolvable (gate --plan)
+    assert 380 <= len(intent) <= 500 and 150 <= len(pref) <= 300
     assert 60 <= len(ppl) <= 100 and 40 <= len(reply) <= 60
     labels = set(load_domain("support_chat").hooks.intents())
     for row in intent:

@@ -15,6 +15,7 @@ from harness.paths import suites_dir
 from harness.store import Store
 
 PROMPT_CHARS = 4000
+FEWSHOT_SEED = 1234
 # Per-item value for loglikelihood_rolling metrics, whose samples hold (loglikelihood, weight) pairs.
 ROLLING_ITEM_VALUE = {
     "word_perplexity": lambda ll, w: math.exp(-ll / w) if w else float("nan"),
@@ -190,7 +191,7 @@ def run_eval(store: Store, model: ModelRef, suites: list[str], *, limit: int | f
     """Evaluate `model` on lm-eval suites/tasks and store everything under one eval run."""
     _check_suites(suites)
     device = device or plan_device()
-    identities = task_identities(suites, task_manager())
+    identities = task_identities(suites, task_manager(), fewshot_seed=FEWSHOT_SEED)
     if reuse and (existing := find_reusable_eval(store, model.model_id, identities, limit, device.dtype_name)):
         return EvalSummary(existing, model.model_id, store.query(
             "SELECT * FROM eval_results WHERE run_id = ? ORDER BY task, metric", [existing]), reused=True)
@@ -205,7 +206,7 @@ def run_eval(store: Store, model: ModelRef, suites: list[str], *, limit: int | f
             model="hf", model_args=model.lm_eval_args(device.dtype_name, device.device), tasks=suites,
             task_manager=task_manager(), log_samples=True, limit=limit, batch_size=batch_size,
             bootstrap_iters=bootstrap_iters, random_seed=0, numpy_random_seed=1234, torch_random_seed=1234,
-            fewshot_random_seed=1234,
+            fewshot_random_seed=FEWSHOT_SEED,
         )
         if results is None:
             raise RuntimeError("lm-eval returned no results")

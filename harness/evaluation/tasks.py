@@ -216,7 +216,7 @@ def _flatten_tasks(task_dict: Mapping[Any, Any]) -> dict[str, Any]:
     return out
 
 
-def task_identities(names: list[str], manager: Any) -> dict[str, dict[str, Any]]:
+def task_identities(names: list[str], manager: Any, *, fewshot_seed: int | None = None) -> dict[str, dict[str, Any]]:
     """Per task of the requested suites/tasks: the eval_tasks row (minus run_id) that identifies it.
 
     Loads the tasks the way simple_evaluate does (same YAML, same TaskManager), so the identity stored with
@@ -241,6 +241,8 @@ def task_identities(names: list[str], manager: Any) -> dict[str, dict[str, Any]]
     out: dict[str, dict[str, Any]] = {}
     for name, task in sorted(tasks.items()):
         config = normalized_config(task.dump_config())
+        if fewshot_seed is not None:
+            config["fewshot_seed"] = fewshot_seed  # which few-shot examples are drawn is part of the prompt
         known = metas.get(name)
         meta = meta_from_config(name, config, known.suite if known else None)
         folder = folders.get(name) or _config_folder(task)
