@@ -24,17 +24,18 @@ INTENTS = ["refund", "cancel", "shipping", "password", "invoice"]
 TASKS = [
     ("support_chat", "support_chat_intent", "acc", True, 60),
     ("support_chat", "support_chat_reply", "rouge_l", True, 30),
-    ("general", "general_qa", "acc", True, 50),
-    ("general", "general_wiki", "bits_per_byte", False, 20),
+    ("world", "world_qa", "acc", True, 200),  # items drawn independently per stage (high churn): the gate's
+    # non-inferiority rules need this many to resolve their margins
+    ("world", "world_wiki", "bits_per_byte", False, 20),
 ]
 # per (stage label) the item-level skill: probability right (0/1 tasks) or mean value (continuous)
 SKILL = {
-    "base": {"support_chat_intent": 0.30, "support_chat_reply": 0.20, "general_qa": 0.62, "general_wiki": 1.40},
-    "cpt": {"support_chat_intent": 0.40, "support_chat_reply": 0.24, "general_qa": 0.60, "general_wiki": 1.35},
-    "sft": {"support_chat_intent": 0.85, "support_chat_reply": 0.41, "general_qa": 0.58, "general_wiki": 1.42},
-    "dpo": {"support_chat_intent": 0.88, "support_chat_reply": 0.44, "general_qa": 0.57, "general_wiki": 1.43},
-    "sft2": {"support_chat_intent": 0.80, "support_chat_reply": 0.40, "general_qa": 0.30, "general_wiki": 1.70},
-    "dpo2": {"support_chat_intent": 0.82, "support_chat_reply": 0.42, "general_qa": 0.28, "general_wiki": 1.75},
+    "base": {"support_chat_intent": 0.30, "support_chat_reply": 0.20, "world_qa": 0.62, "world_wiki": 1.40},
+    "cpt": {"support_chat_intent": 0.40, "support_chat_reply": 0.24, "world_qa": 0.60, "world_wiki": 1.35},
+    "sft": {"support_chat_intent": 0.85, "support_chat_reply": 0.41, "world_qa": 0.58, "world_wiki": 1.42},
+    "dpo": {"support_chat_intent": 0.88, "support_chat_reply": 0.44, "world_qa": 0.57, "world_wiki": 1.43},
+    "sft2": {"support_chat_intent": 0.80, "support_chat_reply": 0.40, "world_qa": 0.30, "world_wiki": 1.70},
+    "dpo2": {"support_chat_intent": 0.82, "support_chat_reply": 0.42, "world_qa": 0.28, "world_wiki": 1.75},
 }
 
 
@@ -93,7 +94,7 @@ def _items(stage: str, suite: str, task: str, metric: str, n: int, run_id: str, 
 
 def _eval(store: Store, stage: str, label: str, model_id: str, start: datetime, seed: int) -> str:
     run_id = store.start_run("eval", domain=DOMAIN, stage=stage, model_id=model_id, fingerprint=model_id,
-                             config={"suites": [DOMAIN, "general"], "limit": None, "model": model_id})
+                             config={"suites": [DOMAIN, "world"], "limit": None, "model": model_id})
     results, samples = [], []
     for suite, task, metric, hib, n in TASKS:
         items = _items(label, suite, task, metric, n, run_id, model_id, seed)
@@ -123,13 +124,13 @@ def _train(store: Store, stage: str, parent: str, model_id: str, start: datetime
 
 
 POLICY = {
-    "name": "support_chat_synthetic", "regression_suites": ["general"], "n_boot": 1000,
+    "name": "support_chat_synthetic", "regression_suites": ["world"], "n_boot": 1000,
     "rules": [
         {"kind": "min_n", "name": "enough_items", "min_n": 20},
         {"kind": "floor", "task": "support_chat_intent", "metric": "acc", "threshold": 0.5},
         {"kind": "min_improvement", "task": "support_chat_intent", "metric": "acc", "significant": True},
-        {"kind": "max_drop", "suite": "general", "max_drop": 0.1},
-        {"kind": "max_forgetting", "suite": "general", "max_forgetting": 0.2},
+        {"kind": "max_drop", "suite": "world", "max_drop": 0.2},
+        {"kind": "max_forgetting", "suite": "world", "max_forgetting": 0.4},
     ],
 }
 

@@ -274,7 +274,7 @@ def test_gates_page_explains_a_failed_gate(synthetic_db: Path, monkeypatch: pyte
 
 
 def test_regression_page_marks_passed_and_failed_gates(synthetic_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    at = open_page(synthetic_db, "regression", monkeypatch, reg_task="general_qa")
+    at = open_page(synthetic_db, "regression", monkeypatch, reg_task="world_qa")
     assert sorted(g for g in frame_with(at, "gate id")["gate"] if g != "—") == ["FAILED", "passed"]
     assert "2 of them were a gate's candidate" in texts(at)
 
