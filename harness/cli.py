@@ -174,7 +174,7 @@ def runs(
         " WHERE (? IS NULL OR kind = ?) AND (? IS NULL OR domain = ?) ORDER BY started_at DESC LIMIT ?",
         [kind, kind, domain, domain, last])
     table = Table("run_id", "kind", "domain", "stage", "status", "model_id", "started", "s", "error")
-    colour = {"completed": "green", "failed": "red", "running": "yellow"}
+    colour = {"completed": "green", "failed": "red", "running": "yellow", "abandoned": "magenta"}
     for r in rows:
         table.add_row(r["run_id"], r["kind"], r["domain"] or "", r["stage"] or "",
                       f"[{colour.get(r['status'], 'white')}]{r['status']}[/]", (r["model_id"] or "")[:40],
