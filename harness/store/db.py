@@ -76,11 +76,14 @@ def _is_lock_conflict(exc: duckdb.Error) -> bool:
 class Store:
     """Thin, explicit access to the DuckDB file. Every method opens, works, and closes."""
 
+    # liveness leases of the runs this process started, by (store file, run id): any Store object of the
+    # same file may finish a run another one started
+    _leases: dict[tuple[str, str], liveness.Lease] = {}
+
     def __init__(self, path: str | Path | None = None, read_only: bool = False) -> None:
         self.path = Path(path) if path else default_store_path()
         self.read_only = read_only
         self._lock = FileLock(str(self.path) + ".lock")
-        self._leases: dict[str, liveness.Lease] = {}
         self._release_after_commit: list[str] = []
         if self.path.exists() and not self.path.is_file():
             raise HarnessError(f"store {self.path} is a {'directory' if self.path.is_dir() else 'special file'}",
@@ -225,11 +228,11 @@ class Store:
         except BaseException:
             lease.release()
             raise
-        self._leases[run_id] = lease
+        self._leases[(str(self.path.resolve()), run_id)] = lease
         return run_id
 
     def _release(self, run_id: str) -> None:
-        lease = self._leases.pop(run_id, None)
+        lease = self._leases.pop((str(self.path.resolve()), run_id), None)
         if lease is not None:
             lease.release()
 
