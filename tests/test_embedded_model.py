@@ -149,6 +149,7 @@ def test_same_seed_gives_identical_weights(micro_model: Path, tmp_path: Path,
     assert embedded_model_dir(other).name != embedded_model_dir("micro").name
 
 
+@pytest.mark.slow  # trains
 def test_trl_assistant_only_loss_trains_only_on_assistant_turns(micro_model: Path, tmp_path: Path) -> None:
     from datasets import Dataset
     from transformers import AutoModelForCausalLM, AutoTokenizer
