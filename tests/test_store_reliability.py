@@ -375,3 +375,12 @@ def test_the_wait_is_bounded(tmp_path):
     finally:
         holder.kill()
         holder.wait(timeout=30)
+
+
+def test_zero_byte_file_is_one_line_and_kept(tmp_path):
+    db = tmp_path / "zero.duckdb"
+    db.touch()
+    for read_only in (False, True):
+        with pytest.raises(HarnessError, match="empty file"):
+            Store(db, read_only=read_only)
+    assert db.stat().st_size == 0

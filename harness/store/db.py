@@ -158,8 +158,9 @@ class Store:
                 migrations.refuse(self.path, state, version, self.read_only)
                 if state == "harness":
                     dead = liveness.dead_runs(con, self.path)
-        elif self.read_only:
-            migrations.refuse(self.path, "empty", None, True)
+        elif self.path.exists():
+            raise HarnessError(f"store {self.path} is an empty file (0 bytes), not a DuckDB database",
+                               "delete it to start a new store there, or pass another --db")
         needs_schema = state == "empty" or (version or 0) < migrations.schema.SCHEMA_VERSION
         if not (needs_schema or dead):
             return
