@@ -157,32 +157,35 @@ def test_saved_v1_store_opens_migrates_and_keeps_its_rows(tmp_path):
 
 
 def test_migration_steps_run_in_order_each_with_its_version(tmp_path, monkeypatch):
-    """The framework itself: two appended steps (SQL, then a callable) move the saved v1 file to v3."""
-    if schema.SCHEMA_VERSION != 1:
-        pytest.skip("exercised with the real migrations by the test above once the schema is past v1")
+    """The framework itself: two steps appended after the real ones (SQL, then a callable) move the saved
+    v1 file through every real migration and then the two new versions."""
     db = v1_copy(tmp_path)
+    real = schema.SCHEMA_VERSION
     calls = []
 
-    def step3(con):
-        calls.append(3)
-        con.execute("UPDATE runs SET probe = 'v3:' || run_id")
+    def last_step(con):
+        calls.append(real + 2)
+        con.execute("UPDATE runs SET probe = 'v' || ? || ':' || run_id", [str(real + 2)])
 
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 3)
-    monkeypatch.setattr(schema, "MIGRATIONS", {2: "ALTER TABLE runs ADD COLUMN probe VARCHAR", 3: step3})
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", real + 2)
+    monkeypatch.setattr(schema, "MIGRATIONS", {**schema.MIGRATIONS,
+                                               real + 1: "ALTER TABLE runs ADD COLUMN probe VARCHAR",
+                                               real + 2: last_step})
     Store(db)
     rows = Store(db, read_only=True).query("SELECT run_id, probe FROM runs ORDER BY run_id")
-    assert calls == [3] and all(r["probe"] == "v3:" + r["run_id"] for r in rows) and len(rows) == 5
-    assert [r[0] for r in table_dump(db)["schema_version"]] == [1, 2, 3]
+    assert calls == [real + 2] and len(rows) == 5
+    assert all(r["probe"] == f"v{real + 2}:" + r["run_id"] for r in rows)
+    assert [r[0] for r in table_dump(db)["schema_version"]] == list(range(1, real + 3))
 
 
 def test_a_failed_migration_step_leaves_the_store_at_its_version(tmp_path, monkeypatch):
-    if schema.SCHEMA_VERSION != 1:
-        pytest.skip("uses the v1 fixture as the 'current - 1' store")
     db = v1_copy(tmp_path)
-    Store(db)
+    Store(db)  # now at the current version
     before = table_dump(db)
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(schema, "MIGRATIONS", {2: "ALTER TABLE runs ADD COLUMN x INT; SELECT no_such_column FROM runs"})
+    real = schema.SCHEMA_VERSION
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", real + 1)
+    monkeypatch.setattr(schema, "MIGRATIONS", {
+        **schema.MIGRATIONS, real + 1: "ALTER TABLE runs ADD COLUMN x INT; SELECT no_such_column FROM runs"})
     with pytest.raises(duckdb.Error):
         Store(db)
     assert table_dump(db) == before
