@@ -30,7 +30,8 @@ from harness.cleaning.pii import STRUCTURED_TYPES, PiiDetector  # noqa: E402
 from harness.cleaning.pii_scoring import load_labelled, score  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "pii"
-DEFAULT_FILES = [FIXTURES / "pii_labelled.jsonl", FIXTURES / "holdout.jsonl", FIXTURES / "holdout_v2.jsonl"]
+DEFAULT_FILES = [FIXTURES / "pii_labelled.jsonl", FIXTURES / "holdout.jsonl", FIXTURES / "holdout_v2.jsonl",
+                 FIXTURES / "holdout_v3.jsonl"]
 ACCOUNT_PATTERNS = [r"ACC-\d{8}", r"MRN[:#]? ?(?P<id>\d{6,10})"]  # the fixture domain's configured patterns
 
 

@@ -75,7 +75,7 @@ _CARD = re.compile(r"(?<![\w.+-])\d(?:[ -]?\d){11,22}(?![\w])")
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){8,34}(?![A-Za-z0-9])")
 _PHONE = re.compile(r"(?<![\w+@.])(?:\+|\(\+?)?\d(?:[\d().\-/]| (?=[\d(]))*\d")
 _PHONE_CONTEXT = re.compile(
-    r"(?i)\b(?:phone|tel|telephone|call|calling|called|mobile|cell|cellphone|fax|sms|text|whatsapp|reach|"
+    r"(?i)\b(?:phone|ph|mob|tel|telephone|call|calling|called|mobile|cell|cellphone|fax|sms|text|whatsapp|reach|"
     r"dial|ring|contact|landline|hotline|helpline|voicemail)\b[^\n\d]{0,24}$"
 )
 # a reference noun right before a number says it is not a phone, even next to "call": "call about order #4412398712"
