@@ -138,12 +138,13 @@ def evaluate(
     Example: harness eval --model default --suite support_chat --suite general
     """
     from harness.cli_args import parse_limit
+
+    lim = parse_limit(limit)  # before the heavy imports, the model, the store or any run row
     from harness.device import plan_device
     from harness.evaluation import run_eval
     from harness.evaluation.tables import results_table
     from harness.models.refs import resolve_model
 
-    lim = parse_limit(limit)  # before the model, the store or any run row
     suites = suite or ["general"]
     plan = plan_device(device)
     ref = resolve_model(model, trust_remote_code=trust_remote_code)
@@ -199,9 +200,10 @@ def demo(
     Example: harness demo --model default:micro --limit 20   (smoke run)
     """
     from harness.cli_args import parse_limit
-    from harness.pipeline import PipelineOptions, run_pipeline
 
     lim = parse_limit(limit)
+    from harness.pipeline import PipelineOptions, run_pipeline
+
     opts = PipelineOptions(domain=domain, base_model=model, overrides=set_ or [], device=device, evaluate=True,
                            eval_limit=lim)
     result = run_pipeline(opts, db)
