@@ -127,7 +127,7 @@ def evaluate(
     suite: Annotated[
         list[str] | None, typer.Option("--suite", "-s", help="Suite or lm-eval task (repeatable).")
     ] = None,
-    limit: Annotated[float | None, typer.Option(help="Items per task (int) or fraction (<1).")] = None,
+    limit: Annotated[str | None, typer.Option(help="Items per task (int >= 1) or fraction (0 < F < 1).")] = None,
     device: DeviceOpt = "auto",
     trust_remote_code: TrustOpt = False,
     no_reuse: Annotated[bool, typer.Option("--no-reuse", help="Re-evaluate even if stored.")] = False,
@@ -137,13 +137,15 @@ def evaluate(
 
     Example: harness eval --model default --suite support_chat --suite general
     """
+    from harness.cli_args import parse_limit
+
+    lim = parse_limit(limit)  # before the heavy imports, the model, the store or any run row
     from harness.device import plan_device
     from harness.evaluation import run_eval
     from harness.evaluation.tables import results_table
     from harness.models.refs import resolve_model
 
     suites = suite or ["general"]
-    lim = None if limit is None else (int(limit) if limit >= 1 else limit)
     plan = plan_device(device)
     ref = resolve_model(model, trust_remote_code=trust_remote_code)
     store = _store(db)
@@ -174,7 +176,7 @@ def runs(
         " WHERE (? IS NULL OR kind = ?) AND (? IS NULL OR domain = ?) ORDER BY started_at DESC LIMIT ?",
         [kind, kind, domain, domain, last])
     table = Table("run_id", "kind", "domain", "stage", "status", "model_id", "started", "s", "error")
-    colour = {"completed": "green", "failed": "red", "running": "yellow"}
+    colour = {"completed": "green", "failed": "red", "running": "yellow", "abandoned": "magenta"}
     for r in rows:
         table.add_row(r["run_id"], r["kind"], r["domain"] or "", r["stage"] or "",
                       f"[{colour.get(r['status'], 'white')}]{r['status']}[/]", (r["model_id"] or "")[:40],
@@ -188,7 +190,7 @@ def demo(
     domain: Annotated[str, typer.Option(help="Domain to run.")] = "support_chat",
     model: ModelOpt = "default",
     set_: SetOpt = None,
-    limit: Annotated[float | None, typer.Option(help="Items per eval task (smoke runs).")] = None,
+    limit: Annotated[str | None, typer.Option(help="Items per eval task (smoke runs).")] = None,
     device: DeviceOpt = "auto",
     db: DbOpt = None,
 ) -> None:
@@ -197,9 +199,11 @@ def demo(
     Example: harness demo            (embedded default, support_chat)
     Example: harness demo --model default:micro --limit 20   (smoke run)
     """
+    from harness.cli_args import parse_limit
+
+    lim = parse_limit(limit)
     from harness.pipeline import PipelineOptions, run_pipeline
 
-    lim = None if limit is None else (int(limit) if limit >= 1 else limit)
     opts = PipelineOptions(domain=domain, base_model=model, overrides=set_ or [], device=device, evaluate=True,
                            eval_limit=lim)
     result = run_pipeline(opts, db)

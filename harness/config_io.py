@@ -9,13 +9,14 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from harness.errors import HarnessError
+from harness.file_checks import require_file
 
 M = TypeVar("M", bound=BaseModel)
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        raise HarnessError(f"config file {path} not found", "check the path or create the file")
+    require_file(path, "config file", "check the path or create the file",
+                 folder_fix="pass the path of a YAML file inside that folder")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:

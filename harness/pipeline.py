@@ -18,6 +18,7 @@ from harness.console import console
 from harness.device import DevicePlan, plan_device
 from harness.domains import Domain, Manifest, load_domain
 from harness.errors import HarnessError
+from harness.file_checks import describe_non_file
 from harness.fingerprint import fingerprint, library_versions
 from harness.models.refs import ModelRef, resolve_model
 from harness.paths import cache_dir
@@ -63,8 +64,9 @@ def _apply_sources(manifest_data: dict[str, Any], sources: list[str]) -> dict[st
         if "=" not in item:
             raise HarnessError(f"--source '{item}' is not STAGE=PATH", "write e.g. --source sft=data/chats.jsonl")
         stage, path = item.split("=", 1)
-        if not Path(path).expanduser().exists():
-            raise HarnessError(f"data file {path} not found", "check the path passed with --source")
+        problem = describe_non_file(Path(path).expanduser())
+        if problem and not problem.startswith("is a folder"):  # a folder may be a saved HF dataset
+            raise HarnessError(f"data file {path} {problem}", "check the path passed with --source")
         spec = dict(manifest_data.get("data", {}).get(stage, {}))
         spec.update({"source": "file", "path": str(Path(path).expanduser().resolve())})
         manifest_data.setdefault("data", {})[stage] = spec

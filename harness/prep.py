@@ -24,6 +24,7 @@ from harness.data.loaders import load_converted, resolve_path
 from harness.data.records import canonical, validate_record
 from harness.domains import Domain, Manifest, SourceSpec
 from harness.errors import HarnessError
+from harness.file_checks import describe_non_file
 from harness.fingerprint import fingerprint, hash_file
 from harness.paths import cache_dir, suites_dir
 
@@ -276,8 +277,9 @@ def input_key(domain: Domain, manifest: Manifest, seed: int, steps: Sequence[Cle
             sources[stage] = {"hf": spec}
         else:
             path = resolve_path(spec, domain.root)
-            if not path.is_file():
-                raise HarnessError(f"data file {path} for stage '{stage}' not found",
+            problem = describe_non_file(path)  # a folder, FIFO, /dev/null, symlink loop... is named as such
+            if problem:
+                raise HarnessError(f"data file {path} for stage '{stage}' {problem}",
                                    f"check `data.{stage}.path` (relative paths start at {domain.root})")
             sources[stage] = {"spec": spec, "content": hash_file(path)}
     step_ids = [getattr(s, "fingerprint", None) or getattr(s, "name", type(s).__name__) for s in steps]

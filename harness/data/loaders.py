@@ -17,6 +17,7 @@ from typing import Any
 from harness.data.records import CONVERTIBLE, KIND_FIELDS, canonical, convert, validate_record
 from harness.domains import SourceSpec
 from harness.errors import HarnessError
+from harness.file_checks import require_file
 
 SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "csv",
                   ".parquet": "parquet", ".pq": "parquet", ".txt": "txt", ".text": "txt", ".md": "txt"}
@@ -272,12 +273,8 @@ def _rows(spec: SourceSpec, base_dir: Path) -> tuple[str, str, Iterator[Row]]:
         name, rows = _read_hf(spec, base_dir)
         return name, "hf", rows
     path = resolve_path(spec, base_dir)
-    if not path.exists():
-        raise HarnessError(f"data file {path} not found",
-                           f"check `path:` (relative paths start at {base_dir}) or use `source: generator`")
-    if path.is_dir():
-        raise HarnessError(f"data path {path} is a folder, not a file",
-                           "point `path:` at one file, or use format: hf for a saved dataset folder")
+    require_file(path, "data file", f"check `path:` (relative paths start at {base_dir}) or use `source: generator`",
+                 folder_fix="point `path:` at one file, or use format: hf for a saved dataset folder")
     fmt = resolve_format(spec, path)
     reader = {"jsonl": _read_jsonl, "json": _read_json, "csv": _read_csv, "parquet": _read_parquet,
               "txt": _read_txt}[fmt]
