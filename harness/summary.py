@@ -35,7 +35,7 @@ def verdict_line(comp: Comparison, domain_suites: list[str], final: str) -> tupl
 
 
 def print_pipeline_summary(store: Store, domain: Domain, result: PipelineResult) -> tuple[Comparison, bool]:
-    stages = ["base", *result.models]
+    stages = list(result.eval_runs)  # base, then every evaluated stage in order
     final = stages[-1]
     aggregates = {s: _aggregates(store, result.eval_runs[s]) for s in stages}
     comp = compare_runs(store, result.eval_runs["base"], result.eval_runs[final],
