@@ -193,6 +193,14 @@ def run_stage(store: Store, domain: Domain, plan: StagePlan, parent: ModelRef, d
     return ref, run_id
 
 
+def lookup_store(db: Path | None) -> Store | None:
+    """The store opened read-only to resolve `--model RUN_ID | DOMAIN:STAGE`, or None when it does not exist."""
+    from harness.paths import default_store_path
+
+    path = Path(db) if db is not None else default_store_path()
+    return Store(path, read_only=True) if path.exists() else None
+
+
 def _max_lengths(plans: list[StagePlan]) -> dict[str, int]:
     """Per dataset, the longest max_length of the stages reading it (for token statistics)."""
     out: dict[str, int] = {}
@@ -224,7 +232,8 @@ def run_pipeline(opts: PipelineOptions, db: Path | None) -> PipelineResult:
     domain, plans = plan_pipeline(opts)
     seconds: dict[str, float] = {}
     console.rule(f"[bold]{domain.name}[/bold] on {opts.base_model} ({device.device}, {device.dtype_name})")
-    base = resolve_model(opts.base_model, trust_remote_code=opts.trust_remote_code, progress=opts.progress)
+    base = resolve_model(opts.base_model, trust_remote_code=opts.trust_remote_code, progress=opts.progress,
+                         store=lookup_store(db))
     seconds["base_model"] = time.perf_counter() - t0
     t = time.perf_counter()
     data = prepare_domain(domain)  # bad input fails here, before the store is opened
