@@ -41,6 +41,7 @@ class PipelineOptions(BaseModel):
     eval_limit: int | float | None = None
     trust_remote_code: bool = False
     progress: bool = True
+    quiet: bool = True  # library output to a log file; the terminal keeps tables, progress lines, warnings once
 
 
 @dataclass
@@ -131,7 +132,7 @@ def _record_model(store: Store, ref: ModelRef, *, base_ref: str | None, method: 
 
 
 def run_stage(store: Store, domain: Domain, plan: StagePlan, parent: ModelRef, data: Any,
-              device: DevicePlan, progress: bool = True) -> tuple[ModelRef, str]:
+              device: DevicePlan, progress: bool = True, log_file: Path | None = None) -> tuple[ModelRef, str]:
     """Train one stage, or reuse its cached output; returns the stage model and its train run id."""
     train_path, val_path = data.paths(plan.dataset)
     data_hash = data.dataset(plan.dataset).data_hash
@@ -140,7 +141,8 @@ def run_stage(store: Store, domain: Domain, plan: StagePlan, parent: ModelRef, d
     out_dir = _stage_dir(domain.name, plan.stage, fp)
     meta_file = out_dir / "stage.json"
     config = {"method": plan.method.name, "dataset": plan.dataset, "config": plan.config.model_dump(mode="json"),
-              "parent": parent.ref, "parent_stage": plan.parent}
+              "parent": parent.ref, "parent_stage": plan.parent,
+              "log_file": None if log_file is None else str(log_file)}
     seed = getattr(plan.config, "seed", None)
     if meta_file.exists():
         meta = json.loads(meta_file.read_text())
@@ -225,13 +227,25 @@ def print_trained(domain: Domain, plans: list[StagePlan], result: PipelineResult
 
 
 def run_pipeline(opts: PipelineOptions, db: Path | None) -> PipelineResult:
-    from harness.prep import prepare_domain, record_prep
+    """Plan (all input errors surface here), then run with library output in a log file (harness.runlog)."""
+    from harness.runlog import new_log_file, quiet_run
 
     t0 = time.perf_counter()
     device = plan_device(opts.device)
     domain, plans = plan_pipeline(opts)
-    seconds: dict[str, float] = {}
     console.rule(f"[bold]{domain.name}[/bold] on {opts.base_model} ({device.device}, {device.dtype_name})")
+    log_file = new_log_file(domain.name)
+    if opts.quiet:
+        console.print(f"full logs: {log_file}", highlight=False)
+    with quiet_run(log_file, enabled=opts.quiet):
+        return _run_planned(opts, db, domain, plans, device, t0, log_file)
+
+
+def _run_planned(opts: PipelineOptions, db: Path | None, domain: Domain, plans: list[StagePlan], device: DevicePlan,
+                 t0: float, log_file: Path) -> PipelineResult:
+    from harness.prep import prepare_domain, record_prep
+
+    seconds: dict[str, float] = {}
     base = resolve_model(opts.base_model, trust_remote_code=opts.trust_remote_code, progress=opts.progress,
                          store=lookup_store(db))
     seconds["base_model"] = time.perf_counter() - t0
@@ -251,7 +265,7 @@ def run_pipeline(opts: PipelineOptions, db: Path | None) -> PipelineResult:
         t = time.perf_counter()
         parent = result.models.get(plan.parent, base)  # a parent stage outside this run: start from --model
         console.print(f"[bold]stage {plan.stage}[/bold] ({plan.method.name} on {plan.dataset}) ← {parent.model_id}")
-        ref, run_id = run_stage(store, domain, plan, parent, data, device, opts.progress)
+        ref, run_id = run_stage(store, domain, plan, parent, data, device, opts.progress, log_file)
         result.models[plan.stage] = ref
         result.train_runs[plan.stage] = run_id
         seconds[f"train_{plan.stage}"] = time.perf_counter() - t
