@@ -113,6 +113,16 @@ def test_micro_pipeline_runs(domain, request: pytest.FixtureRequest, tmp_path: P
         assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
         assert f"{SCAFFOLD}: base vs stages" in demo.stdout and "PASS" in demo.stdout
         assert f"{SCAFFOLD}:dpo" in demo.stdout  # train printed how to address what it produced
+        # a quiet terminal: no raw Trainer dicts or tqdm bars; library output is in the log file the runs record
+        terminal = demo.stdout + demo.stderr
+        assert "{'loss'" not in terminal and "Running loglikelihood" not in terminal and "it/s]" not in terminal
+        log_file = Path(next(line for line in demo.stdout.splitlines() if line.startswith("full logs: "))[11:])
+        assert "Running loglikelihood requests" in log_file.read_text()
+        from harness.store import Store
+
+        configs = Store(project / "h.duckdb", read_only=True).query(
+            "SELECT json_extract_string(config_json, '$.log_file') AS log FROM runs WHERE kind = 'train'")
+        assert {c["log"] for c in configs} == {str(log_file)}
         return
     from harness.pipeline import PipelineOptions, run_pipeline
 
