@@ -45,7 +45,8 @@ class Method:
     reads: dataset kinds it can train on (harness/data/records.py KINDS). produces: what its stage folder holds.
     needs: models it loads (policy = the parent stage's model; reference/teacher/reward come from the stage's
     `models:` block). evaluate: for outputs that lm-eval cannot score, a callable
-    (store, model_ref, *, domain, stage, limit, device) -> EvalSummary writing eval_results/eval_samples.
+    (store, model_ref, *, domain, stage, paths, limit, device) -> EvalSummary writing eval_results/eval_samples
+    (paths = the stage dataset's (train, validation) JSONL; harness.evaluation.custom.record_eval writes them).
     """
 
     name: str

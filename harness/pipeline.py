@@ -64,6 +64,7 @@ class PipelineResult:
     models: dict[str, ModelRef] = field(default_factory=dict)  # stage -> model
     train_runs: dict[str, str] = field(default_factory=dict)
     eval_runs: dict[str, str] = field(default_factory=dict)  # "base" | stage -> eval run id
+    own_evals: set[str] = field(default_factory=set)  # stages evaluated by their method's hook, not lm-eval
     comparison: Any = None
     seconds: dict[str, float] = field(default_factory=dict)
     gate_exit: int | None = None  # the domain gate on final vs base (full evaluations only)
@@ -286,8 +287,10 @@ def _run_planned(opts: PipelineOptions, db: Path | None, domain: Domain, plans: 
                                   f"{method.produces} and declares no evaluation")
                     continue
                 console.print(f"[bold]eval {name}[/bold] with {method.name}'s own evaluation")
-                summary = method.evaluate(store, ref, domain=domain, stage=name, limit=opts.eval_limit,
-                                          device=device)
+                plan = next(p for p in plans if p.stage == name)
+                summary = method.evaluate(store, ref, domain=domain, stage=name, paths=data.paths(plan.dataset),
+                                          limit=opts.eval_limit, device=device)
+                result.own_evals.add(name)
             else:
                 console.print(f"[bold]eval {name}[/bold] on {', '.join(suites)}")
                 summary = run_eval(store, ref, suites, limit=opts.eval_limit, device=device, domain=domain.name,
@@ -296,12 +299,17 @@ def _run_planned(opts: PipelineOptions, db: Path | None, domain: Domain, plans: 
             seconds[f"eval_{name}"] = time.perf_counter() - t
         from harness.summary import print_pipeline_summary
 
-        result.comparison, result.ok = print_pipeline_summary(store, domain, result)
+        scored = [s for s in result.eval_runs if s not in result.own_evals]  # base + stages lm-eval scored
+        if len(scored) < 2:
+            console.print("no stage output lm-eval can score: no base-vs-stage table or gate (compare the own "
+                          "evaluations with `harness compare RUN_A RUN_B`)")
+        else:
+            result.comparison, result.ok = print_pipeline_summary(store, domain, result)
         policy = domain.path(domain.manifest.gate_policy) if domain.manifest.gate_policy else None
-        if policy is not None and policy.exists() and opts.eval_limit is None:  # a --limit run has too few items
-            from harness.gate.cli import run_gate_command
+        if policy is not None and policy.exists() and opts.eval_limit is None and len(scored) > 1:
+            from harness.gate.cli import run_gate_command  # (a --limit run has too few items for the gate)
 
-            final = list(result.eval_runs)[-1]
+            final = scored[-1]
             result.gate_exit = run_gate_command(
                 policy=policy, candidate=result.eval_runs[final], baseline=result.eval_runs["base"],
                 eval_missing=False, suites=None, junit=None, summary=None, device=opts.device, db=db)

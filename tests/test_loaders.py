@@ -122,7 +122,8 @@ def test_hf_saved_dataset_folder(tmp_path: Path) -> None:
 def test_chat_to_text_and_normalize() -> None:
     msgs = [{"role": "system", "content": "s"}, {"role": "user", "content": "Hi"},
             {"role": "assistant", "content": "Hello!"}]
-    assert chat_to_text(msgs) == "Customer: Hi\nAgent: Hello!"
+    assert chat_to_text(msgs) == "User: Hi\nAssistant: Hello!"
+    assert chat_to_text(msgs, {"user": "Customer", "assistant": "Agent"}) == "Customer: Hi\nAgent: Hello!"
     assert normalize_text("  Hi, there!  How's IT going? ") == "hi there how s it going"
     assert to_chat([{"text": "x", "label": "a"}], "classification", system=None)[0]["messages"][0]["role"] == "user"
     assert classification_prompt("m", ["a", "b"], INTENT).endswith("Options: a, b\nAnswer with one option.")

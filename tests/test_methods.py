@@ -144,3 +144,67 @@ def test_stage_method_mismatches_are_one_line_errors(acme: Path) -> None:
     _edit_manifest(acme, stages={"dpo": {"method": "dpo", "data": "pairs", "parent": "later"}})
     with pytest.raises(HarnessError, match="parent 'later'"):
         plan_pipeline(PipelineOptions(domain="acme"))
+
+
+SCORER_METHOD = '''\
+"""A throwaway method whose output lm-eval does not score: it declares its own evaluation (mean token loss on
+the stage dataset's validation texts), written to the same store tables."""
+
+import json
+
+from harness.evaluation.custom import record_eval
+from harness.methods import Method
+from harness.recipes import cpt
+from harness.recipes.common import train_and_save
+
+
+def evaluate(store, model, *, domain, stage, paths, limit, device):
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(model.path)
+    lm = AutoModelForCausalLM.from_pretrained(model.path).eval()
+    texts = [json.loads(line)["text"] for line in paths[1].read_text().splitlines()][: limit or None]
+    items = []
+    for i, text in enumerate(texts):
+        ids = tokenizer(text, return_tensors="pt")["input_ids"]
+        with torch.no_grad():
+            loss = lm(input_ids=ids, labels=ids).loss.item()
+        items.append({"doc_id": i, "doc": text, "value": loss})
+    return record_eval(store, model, suite=f"{domain.name}_scorer", task=f"{domain.name}_scorer_loss",
+                       metric="loss", items=items, higher_is_better=False, domain=domain.name, stage=stage)
+
+
+METHOD = Method(name="toy_scorer", config=cpt.CPTConfig, reads=("text",), produces="classifier",
+                summary="throwaway scorer", evaluate=evaluate)
+
+
+def run(cfg, **kwargs):
+    return train_and_save("toy_scorer", cpt.setup, cfg, **kwargs)
+'''
+
+
+def test_an_output_lm_eval_cannot_score_gets_its_own_evaluation(acme: Path, micro_model: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.compare.report import compare_runs
+    from harness.pipeline import PipelineOptions, run_pipeline
+    from harness.store import Store
+
+    folder = tmp_path / "scorer"
+    folder.mkdir()
+    (folder / "toy_scorer.py").write_text(SCORER_METHOD)
+    (folder / "toy_scorer.yaml").write_text("max_steps: 3\nlogging_steps: 1\nmax_length: 32\n")
+    monkeypatch.setenv(METHODS_PATH_ENV, str(folder))
+    _edit_manifest(acme, stages={"score_a": {"method": "toy_scorer", "data": "notes", "parent": "base"},
+                                 "score_b": {"method": "toy_scorer", "data": "notes", "parent": "score_a"}})
+    db = tmp_path / "scorer.duckdb"
+    result = run_pipeline(PipelineOptions(domain="acme", base_model="default:micro", stages=["score_a", "score_b"],
+                                          eval_limit=4, progress=False), db)
+    assert result.own_evals == {"score_a", "score_b"} and set(result.eval_runs) == {"base", "score_a", "score_b"}
+    store = Store(db, read_only=True)
+    row = store.query("SELECT task, metric, n, stderr FROM eval_results WHERE run_id = ?",
+                      [result.eval_runs["score_b"]])[0]
+    assert row["task"] == "acme_scorer_loss" and row["n"] > 0 and row["stderr"] is not None
+    comp = compare_runs(store, result.eval_runs["score_a"], result.eval_runs["score_b"], regression_suites=())
+    paired = next(r for r in comp.rows if r.task == "acme_scorer_loss")
+    assert paired.n == row["n"] and paired.delta is not None  # compare works on it unchanged

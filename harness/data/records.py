@@ -129,8 +129,8 @@ def to_chat(records: list[dict[str, Any]], kind: str, *, system: str | None = DE
 
 
 def chat_to_text(messages: list[dict[str, str]], names: dict[str, str] | None = None) -> str:
-    """Render a chat as a plain transcript (`Customer: ...` / `Agent: ...`), dropping the system turn."""
-    names = names or {"user": "Customer", "assistant": "Agent"}
+    """Render a chat as a plain transcript (`User: ...` / `Assistant: ...`, or `names`), dropping the system turn."""
+    names = names or {"user": "User", "assistant": "Assistant"}
     return "\n".join(f"{names.get(m['role'], m['role'])}: {m['content']}" for m in messages if m["role"] != "system")
 
 
