@@ -18,7 +18,8 @@ from harness.console import console, err_console
 from harness.errors import HarnessError
 
 app = typer.Typer(
-    help="Evaluation-driven domain adaptation: prep, train (CPT/SFT/DPO), evaluate, compare, gate.",
+    help="Evaluation-driven domain adaptation: prep, train (`harness methods`), evaluate, compare, gate. "
+    "Every config field with its doc: `harness config show DOMAIN`. New domain: `harness domain new NAME`.",
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, rich_markup_mode="rich",
 )
 model_app = typer.Typer(help="The embedded default model.", no_args_is_help=True)
@@ -76,7 +77,11 @@ def domains() -> None:
 
     table = Table("domain", "datasets", "stages (method ← dataset)", "suites", "folder", "description")
     for name in list_domains():
-        d = load_domain(name)
+        try:
+            d = load_domain(name)
+        except HarnessError as exc:  # one broken manifest must not hide the others
+            table.add_row(name, "", "", "", "", f"[red]invalid[/red]: {exc.problem}")
+            continue
         m = d.manifest
         table.add_row(name, ", ".join(f"{k} ({v.kind})" for k, v in m.datasets.items()),
                       ", ".join(f"{k} ({v.method} ← {v.data})" for k, v in m.stages.items()),
@@ -197,8 +202,9 @@ def train(
     trust_remote_code: TrustOpt = False,
     db: DbOpt = None,
 ) -> None:
-    """Run training stages of a domain on a base model; prints each stage's run id and model folder. A stage whose
-    parent is not run starts from --model. Outputs are cached by fingerprint.
+    """Run a domain's training stages and print what each produced (run id, DOMAIN:STAGE, folder).
+
+    A stage whose parent stage is not part of the run starts from --model. Outputs are cached by fingerprint.
 
     Example: harness train support_chat --stage sft --model ./my-base --set sft.max_steps=50
     Example: harness train support_chat --stage dpo --model support_chat:sft
@@ -284,7 +290,7 @@ def demo(
     device: DeviceOpt = "auto",
     db: DbOpt = None,
 ) -> None:
-    """The whole path on the embedded default: build base, prep, CPT → SFT → DPO, evaluate all, compare.
+    """The whole path on the embedded default: build base, prep, run the domain's stages, evaluate all, compare.
 
     Example: harness demo            (embedded default, support_chat)
     Example: harness demo --model default:micro --limit 20   (smoke run)
