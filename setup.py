@@ -20,6 +20,7 @@ class BuildPyWithData(build_py):
         if getattr(self, "editable_mode", False):
             return  # an editable install reads <repo>/domains and <repo>/suites directly
         target = Path(self.build_lib) / "harness" / "_data"
+        shutil.rmtree(target, ignore_errors=True)  # an in-tree build/ must not keep files deleted since
         for name in DATA:
             if (ROOT / name).is_dir():
                 shutil.copytree(ROOT / name, target / name, dirs_exist_ok=True,
