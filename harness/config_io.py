@@ -37,7 +37,8 @@ def validate(model: type[M], data: dict[str, Any], source: str) -> M:
         err = exc.errors()[0]
         loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
         raise HarnessError(f"{source}: field '{loc}': {err['msg']}",
-                           f"fix '{loc}' in {source} (see `harness --help` for the schema)") from exc
+                           f"fix '{loc}' in {source} (`harness config show DOMAIN` lists every field and its doc)"
+                           ) from exc
 
 
 def load_yaml_model(model: type[M], path: Path, overrides: dict[str, Any] | None = None) -> M:

@@ -32,7 +32,7 @@ def test_every_run_completed(pipeline_run):
     assert sorted(r["stage"] for r in rows if r["kind"] == "eval") == ["base", "cpt", "dpo", "sft"]
     assert [r for r in rows if r["kind"] == "prep"]
     reports = store.query("SELECT dataset, n_rows_in, n_rows_out, report_json FROM data_reports")
-    assert {r["dataset"] for r in reports} == {"cpt", "sft", "dpo"}
+    assert {r["dataset"] for r in reports} == {"transcripts", "chats", "pairs"}
     assert all(r["n_rows_out"] > 0 for r in reports)
 
 
