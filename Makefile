@@ -26,6 +26,11 @@ test: $(BIN)/.installed
 	$(OFFLINE) $(BIN)/ruff check .
 	$(OFFLINE) $(BIN)/pytest -q
 
+.PHONY: test-fast
+# The edit-test loop: everything but training, the micro pipeline and the browser (`-m "not slow"`).
+test-fast: $(BIN)/.installed
+	$(OFFLINE) $(BIN)/pytest -q -m "not slow"
+
 dashboard: $(BIN)/.installed
 	$(BIN)/harness dashboard
 

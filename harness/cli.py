@@ -18,14 +18,20 @@ from harness.console import console, err_console
 from harness.errors import HarnessError
 
 app = typer.Typer(
-    help="Evaluation-driven domain adaptation: prep, train (CPT/SFT/DPO), evaluate, compare, gate.",
+    help="Evaluation-driven domain adaptation: prep, train (`harness methods`), evaluate, compare, gate. "
+    "Every config field with its doc: `harness config show DOMAIN`. New domain: `harness domain new NAME`.",
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, rich_markup_mode="rich",
 )
 model_app = typer.Typer(help="The embedded default model.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
+domain_app = typer.Typer(help="Create domains.", no_args_is_help=True)
+app.add_typer(domain_app, name="domain")
+config_app = typer.Typer(help="Show resolved configuration and its schema.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
 
 DbOpt = Annotated[Path | None, typer.Option("--db", help="DuckDB store file [env HARNESS_DB].")]
-ModelOpt = Annotated[str, typer.Option("--model", "-m", help="`default`, `default:micro`, a local HF folder, "
+ModelOpt = Annotated[str, typer.Option("--model", "-m", help="`default`, `default:micro`, a trained stage "
+                                       "(`DOMAIN:STAGE`, its train run id or its folder), a local HF folder, "
                                        "a PEFT adapter folder, or a cached hub id.")]
 TrustOpt = Annotated[bool, typer.Option("--trust-remote-code", help="Allow model code from the model repo.")]
 DeviceOpt = Annotated[str, typer.Option("--device", help="auto | cpu | cuda.")]
@@ -61,7 +67,7 @@ def model_build(
 
 @app.command("domains")
 def domains() -> None:
-    """List the domains found under domains/.
+    """List the domains: ./domains of this folder, HARNESS_DOMAINS_DIR, and the built-in ones.
 
     Example: harness domains
     """
@@ -69,19 +75,105 @@ def domains() -> None:
 
     from harness.domains import list_domains, load_domain
 
-    table = Table("domain", "stages", "suites", "description")
+    table = Table("domain", "datasets", "stages (method ← dataset)", "suites", "folder", "description")
     for name in list_domains():
-        d = load_domain(name)
-        table.add_row(name, ", ".join(d.manifest.stages), ", ".join(d.manifest.suites + d.manifest.regression_suites),
-                      d.manifest.description)
+        try:
+            d = load_domain(name)
+        except HarnessError as exc:  # one broken manifest must not hide the others
+            table.add_row(name, "", "", "", "", f"[red]invalid[/red]: {exc.problem}")
+            continue
+        m = d.manifest
+        table.add_row(name, ", ".join(f"{k} ({v.kind})" for k, v in m.datasets.items()),
+                      ", ".join(f"{k} ({v.method} ← {v.data})" for k, v in m.stages.items()),
+                      ", ".join(m.suites + m.regression_suites), str(d.root), m.description)
     console.print(table)
+
+
+@domain_app.command("new")
+def domain_new(
+    name: Annotated[str, typer.Argument(help="Domain name (lowercase letters, digits, _).")],
+    root: Annotated[Path | None, typer.Option(help="Parent folder (default: ./domains).")] = None,
+) -> None:
+    """Scaffold a domain that runs at once: manifest, stub generator, recipes, gate policy and an lm-eval suite.
+
+    Example: harness domain new acme && harness demo --domain acme --model default:micro
+    """
+    from harness.scaffold import new_domain
+
+    folder = new_domain(name, root)
+    console.print(f"[green]domain ready[/green] {folder}")
+    console.print(f"next: harness demo --domain {name} --model default:micro   (then edit {folder / 'hooks.py'})")
+
+
+@app.command("methods")
+def methods(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List the training methods: the dataset kinds each reads and what it produces.
+
+    Example: harness methods --json
+    """
+    import json
+
+    from rich.table import Table
+
+    from harness.methods import discover
+
+    found = discover()
+    if as_json:
+        print(json.dumps([m.to_json() for m in found.values()], indent=2))
+        return
+    table = Table("method", "reads", "produces", "needs", "config", "summary")
+    for m in found.values():
+        table.add_row(m.name, ", ".join(m.reads), m.produces, ", ".join(m.needs), m.config.__name__, m.summary)
+    console.print(table)
+
+
+@config_app.command("show")
+def config_show(
+    domain: Annotated[str, typer.Argument(help="Domain name.")],
+    set_: SetOpt = None,
+    schema: Annotated[bool, typer.Option("--schema/--no-schema", help="Print each stage's fields with docs.")] = True,
+) -> None:
+    """Print a domain's resolved manifest and each stage's config (value, default, doc of every field).
+
+    Example: harness config show support_chat --set sft.max_steps=20
+    """
+    import yaml
+    from rich.table import Table
+
+    from harness.domains import DatasetSpec, Manifest, StageSpec
+    from harness.methods import schema_rows
+    from harness.pipeline import PipelineOptions, plan_pipeline
+
+    d, plans = plan_pipeline(PipelineOptions(domain=domain, overrides=set_ or []))
+    console.rule(f"manifest: {d.root / 'manifest.yaml'} (resolved)")
+    console.print(yaml.safe_dump(d.manifest.model_dump(mode="json", exclude_defaults=False), sort_keys=False,
+                                 allow_unicode=True), markup=False, highlight=False)
+    if schema:
+        for title, cls in (("manifest", Manifest), ("datasets.<name>", DatasetSpec), ("stages.<name>", StageSpec)):
+            table = Table("field", "type", "default", "doc", title=f"{title} fields", title_justify="left")
+            for row in schema_rows(cls):
+                table.add_row(*row)
+            console.print(table)
+    for plan in plans:
+        values = plan.config.model_dump(mode="json")
+        table = Table("field", "value", "default", "doc", title=f"stage {plan.stage}: method {plan.method.name} "
+                      f"({plan.method.config.__name__}), dataset {plan.dataset}, parent {plan.parent}",
+                      title_justify="left")
+        for name, _, default, doc in schema_rows(plan.method.config):
+            value: object = values
+            for part in name.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            if isinstance(value, dict):
+                continue
+            table.add_row(name, repr(value), default, doc)
+        console.print(table)
 
 
 @app.command("prep")
 def prep(
     domain: Annotated[str, typer.Argument(help="Domain name (see `harness domains`).")],
     source: Annotated[list[str] | None, typer.Option(
-        "--source", help="Use a file for a dataset: STAGE=PATH (e.g. sft=chats.jsonl).")] = None,
+        "--source", help="Use a file for a dataset: DATASET=PATH (e.g. chats=my_chats.jsonl).")] = None,
     set_: SetOpt = None,
     model: Annotated[str | None, typer.Option("--model", "-m", help="Tokenizer for token/packing statistics "
                                               "(default: the embedded default model if built).")] = None,
@@ -90,7 +182,7 @@ def prep(
 ) -> None:
     """Prepare a domain's datasets (load, clean, split) and print the data report.
 
-    Example: harness prep support_chat --source sft=my_chats.jsonl --set data.sft.kind=chat
+    Example: harness prep support_chat --source chats=my_chats.jsonl --set datasets.chats.system="Be brief."
     """
     from harness.pipeline import prep_domain_cli
 
@@ -101,21 +193,26 @@ def prep(
 @app.command("train")
 def train(
     domain: Annotated[str, typer.Argument(help="Domain name.")],
-    stage: Annotated[str, typer.Option("--stage", help="Stage to run: cpt | sft | dpo (or all, in order).")] = "all",
+    stage: Annotated[list[str] | None, typer.Option(
+        "--stage", help="Stage(s) of the domain to run (repeatable; default: all, in order).")] = None,
     model: ModelOpt = "default",
-    source: Annotated[list[str] | None, typer.Option("--source", help="STAGE=PATH data file override.")] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", help="DATASET=PATH data file override.")] = None,
     set_: SetOpt = None,
     device: DeviceOpt = "auto",
     trust_remote_code: TrustOpt = False,
     db: DbOpt = None,
 ) -> None:
-    """Run training stages of a domain on a base model; each stage's output is cached by fingerprint.
+    """Run a domain's training stages and print what each produced (run id, DOMAIN:STAGE, folder).
+
+    A stage whose parent stage is not part of the run starts from --model. Outputs are cached by fingerprint.
 
     Example: harness train support_chat --stage sft --model ./my-base --set sft.max_steps=50
+    Example: harness train support_chat --stage dpo --model support_chat:sft
     """
     from harness.pipeline import PipelineOptions, run_pipeline
 
-    opts = PipelineOptions(domain=domain, base_model=model, stages=None if stage == "all" else [stage],
+    stages = None if not stage or stage == ["all"] else stage
+    opts = PipelineOptions(domain=domain, base_model=model, stages=stages,
                            sources=source or [], overrides=set_ or [], device=device, evaluate=False,
                            trust_remote_code=trust_remote_code)
     run_pipeline(opts, db)
@@ -127,7 +224,7 @@ def evaluate(
     suite: Annotated[
         list[str] | None, typer.Option("--suite", "-s", help="Suite or lm-eval task (repeatable).")
     ] = None,
-    limit: Annotated[float | None, typer.Option(help="Items per task (int) or fraction (<1).")] = None,
+    limit: Annotated[str | None, typer.Option(help="Items per task (int >= 1) or fraction (0 < F < 1).")] = None,
     device: DeviceOpt = "auto",
     trust_remote_code: TrustOpt = False,
     no_reuse: Annotated[bool, typer.Option("--no-reuse", help="Re-evaluate even if stored.")] = False,
@@ -136,17 +233,20 @@ def evaluate(
     """Evaluate any model on lm-eval suites and store aggregate and per-item results.
 
     Example: harness eval --model default --suite support_chat --suite general
+    Example: harness eval --model support_chat:sft --suite support_chat
     """
+    from harness.cli_args import parse_limit
+
+    lim = parse_limit(limit)  # before the heavy imports, the model, the store or any run row
     from harness.device import plan_device
     from harness.evaluation import run_eval
     from harness.evaluation.tables import results_table
     from harness.models.refs import resolve_model
 
     suites = suite or ["general"]
-    lim = None if limit is None else (int(limit) if limit >= 1 else limit)
     plan = plan_device(device)
-    ref = resolve_model(model, trust_remote_code=trust_remote_code)
     store = _store(db)
+    ref = resolve_model(model, trust_remote_code=trust_remote_code, store=store)
     summary = run_eval(store, ref, suites, limit=lim, device=plan, reuse=not no_reuse)
     console.print(results_table(summary.rows, title=f"{ref.ref} — run {summary.run_id}"
                                 + (" (reused)" if summary.reused else "")))
@@ -174,7 +274,7 @@ def runs(
         " WHERE (? IS NULL OR kind = ?) AND (? IS NULL OR domain = ?) ORDER BY started_at DESC LIMIT ?",
         [kind, kind, domain, domain, last])
     table = Table("run_id", "kind", "domain", "stage", "status", "model_id", "started", "s", "error")
-    colour = {"completed": "green", "failed": "red", "running": "yellow"}
+    colour = {"completed": "green", "failed": "red", "running": "yellow", "abandoned": "magenta"}
     for r in rows:
         table.add_row(r["run_id"], r["kind"], r["domain"] or "", r["stage"] or "",
                       f"[{colour.get(r['status'], 'white')}]{r['status']}[/]", (r["model_id"] or "")[:40],
@@ -188,18 +288,20 @@ def demo(
     domain: Annotated[str, typer.Option(help="Domain to run.")] = "support_chat",
     model: ModelOpt = "default",
     set_: SetOpt = None,
-    limit: Annotated[float | None, typer.Option(help="Items per eval task (smoke runs).")] = None,
+    limit: Annotated[str | None, typer.Option(help="Items per eval task (smoke runs).")] = None,
     device: DeviceOpt = "auto",
     db: DbOpt = None,
 ) -> None:
-    """The whole path on the embedded default: build base, prep, CPT → SFT → DPO, evaluate all, compare.
+    """The whole path on the embedded default: build base, prep, run the domain's stages, evaluate all, compare.
 
     Example: harness demo            (embedded default, support_chat)
     Example: harness demo --model default:micro --limit 20   (smoke run)
     """
+    from harness.cli_args import parse_limit
+
+    lim = parse_limit(limit)
     from harness.pipeline import PipelineOptions, run_pipeline
 
-    lim = None if limit is None else (int(limit) if limit >= 1 else limit)
     opts = PipelineOptions(domain=domain, base_model=model, overrides=set_ or [], device=device, evaluate=True,
                            eval_limit=lim)
     result = run_pipeline(opts, db)

@@ -9,13 +9,14 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from harness.errors import HarnessError
+from harness.file_checks import require_file
 
 M = TypeVar("M", bound=BaseModel)
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        raise HarnessError(f"config file {path} not found", "check the path or create the file")
+    require_file(path, "config file", "check the path or create the file",
+                 folder_fix="pass the path of a YAML file inside that folder")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -36,7 +37,8 @@ def validate(model: type[M], data: dict[str, Any], source: str) -> M:
         err = exc.errors()[0]
         loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
         raise HarnessError(f"{source}: field '{loc}': {err['msg']}",
-                           f"fix '{loc}' in {source} (see `harness --help` for the schema)") from exc
+                           f"fix '{loc}' in {source} (`harness config show DOMAIN` lists every field and its doc)"
+                           ) from exc
 
 
 def load_yaml_model(model: type[M], path: Path, overrides: dict[str, Any] | None = None) -> M:

@@ -1,4 +1,12 @@
-"""Domains are folders under domains/ with a manifest.yaml and a hooks.py; no core edits to add one."""
+"""A domain is one self-contained folder: manifest.yaml, hooks.py (generator), recipes/*.yaml, gates.yaml and
+its own lm-eval suite(s) under suite/. Domains are found in `./domains` of the working folder, in folders
+named by HARNESS_DOMAINS_DIR, and among the built-in domains; adding one never touches core code.
+
+The manifest separates three things that used to share one name:
+  datasets: named data, each with a kind (text, chat, preference, ...) and a source (generator or file);
+  stages:   a method (see `harness methods`) + the dataset it reads + a config + its parent stage.
+Several stages may use one method (two SFT variants) or one dataset (DPO and ORPO on the same pairs).
+"""
 
 from __future__ import annotations
 
@@ -8,30 +16,83 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from harness.cleaning.config import CleaningConfig
 from harness.config_io import load_yaml_model
 from harness.errors import HarnessError
-from harness.paths import domains_dir
+from harness.paths import domain_roots, suites_dir
 
-RecordKind = Literal["text", "chat", "prompt_completion", "preference", "classification"]
-FileFormat = Literal["auto", "jsonl", "json", "csv", "parquet", "txt", "hf"]
+RecordKind = Literal["text", "chat", "prompt_completion", "preference", "unpaired_preference", "classification",
+                     "prompt_only"]
+FileFormat = Literal["auto", "jsonl", "json", "csv", "parquet", "txt", "lines", "hf"]
+BASE = "base"  # the parent name of a stage that starts from the base model (--model)
+RESERVED_NAMES = {BASE, "all", "default"}
 
 
-class SourceSpec(BaseModel):
-    """Where a dataset comes from: the domain's generator, or a user file with a column mapping."""
+class PromptDefaults(BaseModel):
+    """Text used when records of one kind are rendered as another (classification or prompt/completion as chat).
+    Set per dataset, or once for the domain under `prompts:`."""
 
     model_config = ConfigDict(extra="forbid")
-    source: Literal["generator", "file"] = "generator"
-    path: str | None = None  # file path (relative to the manifest) or HF dataset id when format=hf
-    format: FileFormat = "auto"
-    kind: RecordKind | None = None  # record kind the file holds
-    columns: dict[str, str] = Field(default_factory=dict)  # canonical name -> column in the file
-    split: str | None = None  # HF split
-    limit: int | None = None
-    # Malformed rows (bad JSON line, invalid record): drop and count them (prep report), or stop with an error.
-    on_bad_rows: Literal["drop", "error"] = "drop"
+    system: str | None = Field(None, description="system prompt added to chats built from other kinds")
+    instruction: str | None = Field(
+        None, description="user turn for classification records; placeholders {text} and {options}")
+    n_options: int | None = Field(None, ge=2, description="labels listed per classification prompt (gold included)")
+
+
+class DatasetSpec(PromptDefaults):
+    """A named dataset: where its records come from and the kind they are prepared as."""
+
+    kind: RecordKind = Field(description="kind of the prepared records (what stages read)")
+    source: Literal["generator", "file"] = Field(
+        "generator", description="generator: the domain's hooks.generate() output of this name; file: `path`")
+    path: str | None = Field(None, description="data file (relative to the manifest) or HF dataset id (format: hf)")
+    format: FileFormat = Field(
+        "auto", description="auto from the suffix; lines: one record per line (logs), grouped by `group_lines`")
+    file_kind: RecordKind | None = Field(
+        None, description="kind the file holds when it differs from `kind` (detected when unset)")
+    columns: dict[str, str] = Field(
+        default_factory=dict, description="canonical field -> column; dotted paths reach into nested JSON (a.b.0.c)")
+    explode: list[str] = Field(
+        default_factory=list, description="list fields (dotted paths) to expand into one record per element")
+    group_lines: int = Field(1, ge=1, description="format lines: N consecutive lines per record")
+    group_seconds: float | None = Field(
+        None, gt=0, description="format lines: start a new record when a line's leading timestamp is this far "
+        "past the record's first one (instead of counting lines)")
+    split: str | None = Field(None, description="HF split")
+    limit: int | None = Field(None, ge=1, description="use the first N records")
+    on_bad_rows: Literal["drop", "error"] = Field(
+        "drop", description="malformed rows: drop and count them (prep report), or stop with an error")
+    replay_general: float = Field(
+        0.0, ge=0, lt=1, description="text datasets: share of rows replayed from the embedded model's general "
+        "pretraining corpus after cleaning (guards against forgetting); 0 = off")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _explode_is_a_list(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("explode"), str):
+            data = {**data, "explode": [data["explode"]]}
+        return data
+
+    def prompts(self, defaults: PromptDefaults) -> dict[str, Any]:
+        """system / instruction / n_options for conversions, the dataset's own values over the domain's."""
+        out = {k: getattr(self, k) if getattr(self, k) is not None else getattr(defaults, k)
+               for k in ("system", "instruction", "n_options")}
+        return {k: v for k, v in out.items() if v is not None}
+
+
+class StageSpec(BaseModel):
+    """One training stage: a method applied to a dataset, starting from a parent stage's model."""
+
+    model_config = ConfigDict(extra="forbid")
+    method: str = Field(description="a method from `harness methods`")
+    data: str = Field(description="the dataset (a key of `datasets:`) the stage trains on")
+    config: str | None = Field(None, description="recipe YAML (relative to the manifest); default: the method's")
+    parent: str | None = Field(None, description="stage whose model this one starts from; `base` = --model; "
+                               "default: the stage listed before it")
+    models: dict[str, str] = Field(
+        default_factory=dict, description="extra models the method needs, by role (teacher, reward): a model ref")
 
 
 class Manifest(BaseModel):
@@ -40,18 +101,40 @@ class Manifest(BaseModel):
     description: str = ""
     hooks: str = "hooks.py"
     seed: int = 1234
-    generator: dict[str, Any] = Field(default_factory=dict)  # passed to hooks.generate()
-    data: dict[str, SourceSpec] = Field(default_factory=dict)  # keys: cpt | sft | dpo
-    stages: list[str] = Field(default_factory=lambda: ["cpt", "sft", "dpo"])
-    recipes: dict[str, str] = Field(default_factory=dict)  # stage -> recipe yaml (relative)
-    suites: list[str] = Field(default_factory=list)  # domain suites (lm-eval group names)
+    generator: dict[str, Any] = Field(default_factory=dict, description="passed to hooks.generate()")
+    prompts: PromptDefaults = Field(default_factory=PromptDefaults, description="defaults for every dataset")
+    datasets: dict[str, DatasetSpec] = Field(default_factory=dict)
+    stages: dict[str, StageSpec] = Field(default_factory=dict, description="run in the order listed")
+    suites: list[str] = Field(default_factory=list, description="the domain's lm-eval groups, under `suite_dir`")
+    suite_dir: str = Field("suite", description="folder of the domain's suites (an lm-eval include path)")
     regression_suites: list[str] = Field(default_factory=lambda: ["general"])
     gate_policy: str | None = "gates.yaml"
     validation_fraction: float = Field(0.1, gt=0, lt=0.5)
-    cleaning: CleaningConfig = Field(default_factory=CleaningConfig)  # quality → PII → dedup → decontam
-    # Share of CPT rows replayed from the embedded model's own general pretraining corpus, added after
-    # cleaning: the standard guard against catastrophic forgetting in continual pretraining. 0 = off.
-    cpt_replay_fraction: float = Field(0.0, ge=0, lt=1)
+    cleaning: CleaningConfig = Field(default_factory=CleaningConfig, description="quality → PII → dedup → decontam")
+
+    @model_validator(mode="after")
+    def _stages_refer_to_known_things(self) -> Manifest:
+        seen: list[str] = []
+        for name, stage in self.stages.items():
+            if name in RESERVED_NAMES or ":" in name:
+                raise ValueError(f"stage name '{name}' is reserved; pick another")
+            if stage.data not in self.datasets:
+                raise ValueError(f"stage '{name}' reads dataset '{stage.data}', which `datasets:` does not declare "
+                                 f"(declared: {', '.join(self.datasets) or 'none'})")
+            if stage.parent not in (None, BASE, *seen):
+                raise ValueError(f"stage '{name}' has parent '{stage.parent}', which is not a stage listed before it "
+                                 f"(or `base`)")
+            seen.append(name)
+        return self
+
+    def parent_of(self, stage: str) -> str:
+        """The stage's parent stage name, or `base`."""
+        names = list(self.stages)
+        spec = self.stages[stage]
+        if spec.parent is not None:
+            return spec.parent
+        i = names.index(stage)
+        return names[i - 1] if i > 0 else BASE
 
 
 class Domain:
@@ -70,7 +153,7 @@ class Domain:
     @cached_property
     def hooks(self) -> ModuleType:
         file = self.path(self.manifest.hooks)
-        spec = importlib.util.spec_from_file_location(f"harness_domain_{self.name}", file)
+        spec = importlib.util.spec_from_file_location(f"harness_domain_{self.name}_{abs(hash(str(file))):x}", file)
         if spec is None or spec.loader is None or not file.exists():
             raise HarnessError(f"domain '{self.name}' hooks file {file} is missing",
                                "create hooks.py next to manifest.yaml")
@@ -78,23 +161,71 @@ class Domain:
         spec.loader.exec_module(module)
         return module
 
-    def recipe_path(self, stage: str) -> Path:
-        if stage not in self.manifest.recipes:
-            raise HarnessError(f"domain '{self.name}' has no recipe for stage '{stage}'",
-                               f"add `recipes: {{{stage}: recipes/{stage}.yaml}}` to its manifest")
-        return self.path(self.manifest.recipes[stage])
+    @property
+    def suite_root(self) -> Path:
+        return self.path(self.manifest.suite_dir)
+
+    def stage(self, name: str) -> StageSpec:
+        if name not in self.manifest.stages:
+            raise HarnessError(f"domain '{self.name}' has no stage '{name}'",
+                               f"use one of: {', '.join(self.manifest.stages) or '(none)'}")
+        return self.manifest.stages[name]
+
+    def stage_config_path(self, name: str) -> Path | None:
+        """The stage's recipe YAML, or None to use the method's default config."""
+        cfg = self.stage(name).config
+        if cfg is None:
+            return None
+        path = self.path(cfg)
+        if not path.exists():
+            raise HarnessError(f"domain '{self.name}' stage '{name}' config {path} not found",
+                               f"create it or drop `config:` from stage '{name}' to use the method's defaults")
+        return path
+
+
+def _domain_dirs() -> dict[str, Path]:
+    """name -> folder; an earlier root (working folder, HARNESS_DOMAINS_DIR) hides a built-in of the same name."""
+    found: dict[str, Path] = {}
+    for root in domain_roots():
+        for manifest in sorted(root.glob("*/manifest.yaml")):
+            found.setdefault(manifest.parent.name, manifest.parent)
+    return found
 
 
 def list_domains() -> list[str]:
-    root = domains_dir()
-    return sorted(p.parent.name for p in root.glob("*/manifest.yaml"))
+    return sorted(_domain_dirs())
 
 
 def load_domain(name: str) -> Domain:
-    root = domains_dir() / name
-    manifest_file = root / "manifest.yaml"
-    if not manifest_file.exists():
+    folder = _domain_dirs().get(name)
+    if folder is None:
         known = ", ".join(list_domains()) or "none"
         raise HarnessError(f"unknown domain '{name}' (known: {known})",
-                           "pick one of the known domains or add domains/<name>/manifest.yaml")
-    return Domain(root, load_yaml_model(Manifest, manifest_file))
+                           "pick one of the known domains, or create one with `harness domain new NAME`")
+    return Domain(folder, load_yaml_model(Manifest, folder / "manifest.yaml"))
+
+
+def suite_include_paths() -> list[Path]:
+    """lm-eval include paths: the general suites (of the embedded model) and every domain's suite folder."""
+    paths = [suites_dir()]
+    for folder in _domain_dirs().values():
+        suite = folder / "suite"
+        try:
+            manifest = load_yaml_model(Manifest, folder / "manifest.yaml")
+            suite = folder / manifest.suite_dir
+        except HarnessError:
+            pass  # a broken manifest is reported when that domain is used, not on every eval
+        if suite.is_dir() and suite not in paths:
+            paths.append(suite)
+    return paths
+
+
+def find_suite_dir(name: str) -> Path | None:
+    """Folder of a suite (an lm-eval group) by name: `<include path>/<name>/`, or an include path whose own
+    group is `name` (a domain's `suite/` folder holding `_<name>.yaml`)."""
+    for root in suite_include_paths():
+        if (root / name).is_dir():
+            return root / name
+        if (root / f"_{name}.yaml").exists():
+            return root
+    return None

@@ -1,7 +1,11 @@
-"""The domain pipeline: base model → prep → stages (CPT → SFT → DPO) → evals → comparison.
+"""The domain pipeline: base model → prep (datasets) → stages (method + dataset + config + parent) → evals →
+comparison.
 
 Everything is validated before the store is touched, every stage output is addressed by a fingerprint of
-its inputs (config, data hash, parent model, seed, library versions) and reused when unchanged."""
+its inputs (method, config, data hash, parent model, seed, library versions) and reused when unchanged.
+Stage outputs that lm-eval can score are evaluated with the domain and regression suites; a method producing
+something else (a reward model, a classifier) evaluates its output with its own `evaluate` hook, which writes
+the same store tables."""
 
 from __future__ import annotations
 
@@ -16,12 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from harness.config_io import deep_merge, parse_overrides, validate
 from harness.console import console
 from harness.device import DevicePlan, plan_device
-from harness.domains import Domain, Manifest, load_domain
+from harness.domains import BASE, Domain, Manifest, load_domain
 from harness.errors import HarnessError
+from harness.file_checks import describe_non_file
 from harness.fingerprint import fingerprint, library_versions
+from harness.methods import Method, get_method, load_method_config
 from harness.models.refs import ModelRef, resolve_model
 from harness.paths import cache_dir
-from harness.recipes import STAGES, load_recipe_config, recipe
 from harness.store import Store
 
 
@@ -30,20 +35,27 @@ class PipelineOptions(BaseModel):
     domain: str
     base_model: str = "default"
     stages: list[str] | None = None  # None = the manifest's stages
-    sources: list[str] = Field(default_factory=list)  # STAGE=PATH
+    sources: list[str] = Field(default_factory=list)  # DATASET=PATH (or STAGE=PATH: that stage's dataset)
     overrides: list[str] = Field(default_factory=list)  # --set key=value
     device: str = "auto"
     evaluate: bool = True
     eval_limit: int | float | None = None
     trust_remote_code: bool = False
     progress: bool = True
+    quiet: bool = True  # library output to a log file; the terminal keeps tables, progress lines, warnings once
 
 
 @dataclass
 class StagePlan:
     stage: str
-    module: Any
+    method: Method
     config: Any
+    dataset: str
+    parent: str  # a stage name or `base`
+
+    @property
+    def module(self) -> Any:
+        return self.method.module
 
 
 @dataclass
@@ -53,41 +65,62 @@ class PipelineResult:
     models: dict[str, ModelRef] = field(default_factory=dict)  # stage -> model
     train_runs: dict[str, str] = field(default_factory=dict)
     eval_runs: dict[str, str] = field(default_factory=dict)  # "base" | stage -> eval run id
+    own_evals: set[str] = field(default_factory=set)  # stages evaluated by their method's hook, not lm-eval
     comparison: Any = None
     seconds: dict[str, float] = field(default_factory=dict)
     gate_exit: int | None = None  # the domain gate on final vs base (full evaluations only)
 
 
 def _apply_sources(manifest_data: dict[str, Any], sources: list[str]) -> dict[str, Any]:
+    datasets = manifest_data.setdefault("datasets", {})
+    stages = manifest_data.get("stages", {})
     for item in sources:
         if "=" not in item:
-            raise HarnessError(f"--source '{item}' is not STAGE=PATH", "write e.g. --source sft=data/chats.jsonl")
-        stage, path = item.split("=", 1)
-        if not Path(path).expanduser().exists():
-            raise HarnessError(f"data file {path} not found", "check the path passed with --source")
-        spec = dict(manifest_data.get("data", {}).get(stage, {}))
-        spec.update({"source": "file", "path": str(Path(path).expanduser().resolve())})
-        manifest_data.setdefault("data", {})[stage] = spec
+            raise HarnessError(f"--source '{item}' is not DATASET=PATH", "write e.g. --source chats=data/chats.jsonl")
+        name, path = item.split("=", 1)
+        if name not in datasets and name in stages:  # a stage name means the dataset that stage reads
+            name = stages[name]["data"]
+        if name not in datasets:
+            raise HarnessError(f"--source names '{name}', which is neither a dataset nor a stage of the domain",
+                               f"use one of the datasets: {', '.join(datasets) or '(none)'}")
+        problem = describe_non_file(Path(path).expanduser())
+        if problem and not problem.startswith("is a folder"):  # a folder may be a saved HF dataset
+            raise HarnessError(f"data file {path} {problem}", "check the path passed with --source")
+        datasets[name] = {**datasets[name], "source": "file", "path": str(Path(path).expanduser().resolve())}
     return manifest_data
+
+
+def plan_stage(domain: Domain, stage: str, overrides: dict[str, Any] | None = None) -> StagePlan:
+    """A stage's method, config and dataset, checked against each other (kind the method reads, models it needs)."""
+    spec = domain.stage(stage)
+    method = get_method(spec.method)
+    dataset = domain.manifest.datasets[spec.data]
+    if dataset.kind not in method.reads:
+        raise HarnessError(f"stage '{stage}' runs method '{method.name}' on dataset '{spec.data}' of kind "
+                           f"'{dataset.kind}', but {method.name} reads {', '.join(method.reads)}",
+                           f"point stage '{stage}' at a dataset of kind {' or '.join(method.reads)}, or change the "
+                           "dataset's `kind:` (records of another kind are converted when possible)")
+    missing = [r for r in method.needs if r not in ("policy", "reference") and r not in spec.models]
+    if missing:
+        raise HarnessError(f"stage '{stage}' (method {method.name}) needs a {missing[0]} model",
+                           f"add `models: {{{missing[0]}: <model ref>}}` to stage '{stage}' in the manifest")
+    config_path = domain.stage_config_path(stage)
+    cfg = load_method_config(method, config_path, overrides,
+                             source=f"stage '{stage}' config ({method.name} defaults + --set)")
+    return StagePlan(stage, method, cfg, spec.data, domain.manifest.parent_of(stage))
 
 
 def plan_pipeline(opts: PipelineOptions) -> tuple[Domain, list[StagePlan]]:
     """Resolve domain, manifest overrides and every stage config; raises HarnessError before any work."""
     domain = load_domain(opts.domain)
     overrides = parse_overrides(opts.overrides)
-    stage_names = domain.manifest.stages if opts.stages is None else opts.stages
-    manifest_over = {k: v for k, v in overrides.items() if k not in STAGES}
+    stage_names = list(domain.manifest.stages) if opts.stages is None else opts.stages
+    manifest_over = {k: v for k, v in overrides.items() if k not in domain.manifest.stages}
     if manifest_over or opts.sources:
         data = deep_merge(domain.manifest.model_dump(), manifest_over)
         data = _apply_sources(data, opts.sources)
         domain = Domain(domain.root, validate(Manifest, data, f"{domain.root / 'manifest.yaml'} + --set/--source"))
-    plans = []
-    for stage in stage_names:
-        if stage not in domain.manifest.stages:
-            raise HarnessError(f"domain '{domain.name}' has no stage '{stage}'",
-                               f"use one of: {', '.join(domain.manifest.stages)}")
-        cfg = load_recipe_config(stage, domain.recipe_path(stage), overrides.get(stage))
-        plans.append(StagePlan(stage, recipe(stage), cfg))
+    plans = [plan_stage(domain, stage, overrides.get(stage)) for stage in stage_names]
     return domain, plans
 
 
@@ -102,14 +135,17 @@ def _record_model(store: Store, ref: ModelRef, *, base_ref: str | None, method: 
 
 
 def run_stage(store: Store, domain: Domain, plan: StagePlan, parent: ModelRef, data: Any,
-              device: DevicePlan, progress: bool = True) -> tuple[ModelRef, str]:
+              device: DevicePlan, progress: bool = True, log_file: Path | None = None) -> tuple[ModelRef, str]:
     """Train one stage, or reuse its cached output; returns the stage model and its train run id."""
-    train_path, val_path = data.stage_paths(plan.stage)
-    data_hash = data.stage_hash(plan.stage)
-    fp = fingerprint(plan.stage, plan.config, data_hash, parent.model_id, device.dtype_name, library_versions())
+    train_path, val_path = data.paths(plan.dataset)
+    data_hash = data.dataset(plan.dataset).data_hash
+    fp = fingerprint(plan.stage, plan.method.name, plan.config, data_hash, parent.model_id, device.dtype_name,
+                     library_versions())
     out_dir = _stage_dir(domain.name, plan.stage, fp)
     meta_file = out_dir / "stage.json"
-    config = {"recipe": plan.stage, "config": plan.config.model_dump(mode="json"), "parent": parent.ref}
+    config = {"method": plan.method.name, "dataset": plan.dataset, "config": plan.config.model_dump(mode="json"),
+              "parent": parent.ref, "parent_stage": plan.parent,
+              "log_file": None if log_file is None else str(log_file)}
     seed = getattr(plan.config, "seed", None)
     if meta_file.exists():
         meta = json.loads(meta_file.read_text())
@@ -134,7 +170,7 @@ def run_stage(store: Store, domain: Domain, plan: StagePlan, parent: ModelRef, d
                            parent_model_id=parent.model_id, fingerprint=fp, data_hash=data_hash, seed=seed,
                            output_path=out_dir) as run_id:
         tmp_dir = out_dir.with_name(out_dir.name + ".partial")
-        output = plan.module.run(plan.config, model_path=parent.path, train_path=train_path,
+        output = plan.method.run(plan.config, model_path=parent.path, train_path=train_path,
                                  validation_path=val_path, output_dir=tmp_dir, store=store, run_id=run_id,
                                  device=device, trust_remote_code=parent.trust_remote_code, progress=progress)
         model_id = f"{domain.name}-{plan.stage}-{fp}"
@@ -142,7 +178,8 @@ def run_stage(store: Store, domain: Domain, plan: StagePlan, parent: ModelRef, d
         logs = store.query("SELECT step, epoch, split, loss, learning_rate, grad_norm, tokens_seen, metrics_json"
                            " FROM train_logs WHERE run_id = ? ORDER BY step", [run_id])
         (tmp_dir / "train_logs.json").write_text(json.dumps(logs, default=str))
-        meta = {"model_path": str(final_model), "model_id": model_id, "stage": plan.stage,
+        meta = {"model_path": str(final_model), "model_id": model_id, "domain": domain.name, "stage": plan.stage,
+                "recipe": plan.method.name, "produces": plan.method.produces,
                 "method": "lora" if output.adapter_path else "full", "n_params": output.n_params,
                 "trainable_params": output.trainable_params, "parent": parent.model_id, "fingerprint": fp,
                 "adapter_path": None if not output.adapter_path else
@@ -161,54 +198,120 @@ def run_stage(store: Store, domain: Domain, plan: StagePlan, parent: ModelRef, d
     return ref, run_id
 
 
+def lookup_store(db: Path | None) -> Store | None:
+    """The store opened read-only to resolve `--model RUN_ID | DOMAIN:STAGE`, or None when it does not exist."""
+    from harness.paths import default_store_path
+
+    path = Path(db) if db is not None else default_store_path()
+    return Store(path, read_only=True) if path.exists() else None
+
+
+def _max_lengths(plans: list[StagePlan]) -> dict[str, int]:
+    """Per dataset, the longest max_length of the stages reading it (for token statistics)."""
+    out: dict[str, int] = {}
+    for p in plans:
+        length = getattr(p.config, "max_length", None)
+        if isinstance(length, int):
+            out[p.dataset] = max(out.get(p.dataset, 0), length)
+    return out
+
+
+def print_trained(domain: Domain, plans: list[StagePlan], result: PipelineResult) -> None:
+    """What training produced and how to use it: `--model <domain>:<stage>` or the run id."""
+    from rich.table import Table
+
+    table = Table("stage", "method", "produces", "train run", "model (use with --model)", "folder",
+                  title=f"{domain.name}: trained models", title_justify="left")
+    for plan in plans:
+        ref = result.models[plan.stage]
+        table.add_row(plan.stage, plan.method.name, plan.method.produces, result.train_runs[plan.stage],
+                      f"{domain.name}:{plan.stage}", ref.path)
+    console.print(table)
+
+
 def run_pipeline(opts: PipelineOptions, db: Path | None) -> PipelineResult:
-    from harness.prep import prepare_domain, record_prep
+    """Plan (all input errors surface here), then run with library output in a log file (harness.runlog)."""
+    from harness.runlog import new_log_file, quiet_run
 
     t0 = time.perf_counter()
     device = plan_device(opts.device)
     domain, plans = plan_pipeline(opts)
-    seconds: dict[str, float] = {}
     console.rule(f"[bold]{domain.name}[/bold] on {opts.base_model} ({device.device}, {device.dtype_name})")
-    base = resolve_model(opts.base_model, trust_remote_code=opts.trust_remote_code, progress=opts.progress)
+    log_file = new_log_file(domain.name)
+    if opts.quiet:
+        console.print(f"full logs: {log_file}", highlight=False)
+    with quiet_run(log_file, enabled=opts.quiet):
+        return _run_planned(opts, db, domain, plans, device, t0, log_file)
+
+
+def _run_planned(opts: PipelineOptions, db: Path | None, domain: Domain, plans: list[StagePlan], device: DevicePlan,
+                 t0: float, log_file: Path) -> PipelineResult:
+    from harness.prep import prepare_domain, record_prep
+
+    seconds: dict[str, float] = {}
+    base = resolve_model(opts.base_model, trust_remote_code=opts.trust_remote_code, progress=opts.progress,
+                         store=lookup_store(db))
     seconds["base_model"] = time.perf_counter() - t0
     t = time.perf_counter()
     data = prepare_domain(domain)  # bad input fails here, before the store is opened
     from harness.token_report import add_token_reports
 
-    add_token_reports(data, base.path, {p.stage: p.config.max_length for p in plans}, base.trust_remote_code)
+    add_token_reports(data, base.path, _max_lengths(plans), base.trust_remote_code)
     seconds["prep"] = time.perf_counter() - t
+    for warning in data.warnings:
+        console.print(f"[yellow]warning[/yellow] {warning}", highlight=False)
     store = Store(db)
     record_prep(store, data, seed=domain.manifest.seed)
     _record_model(store, base, base_ref=None, method=base.method)
     result = PipelineResult(ok=True, base=base)
-    parent = base
     for plan in plans:
         t = time.perf_counter()
-        console.print(f"[bold]stage {plan.stage}[/bold] ← {parent.model_id}")
-        parent, run_id = run_stage(store, domain, plan, parent, data, device, opts.progress)
-        result.models[plan.stage] = parent
+        parent = result.models.get(plan.parent, base)  # a parent stage outside this run: start from --model
+        console.print(f"[bold]stage {plan.stage}[/bold] ({plan.method.name} on {plan.dataset}) ← {parent.model_id}")
+        ref, run_id = run_stage(store, domain, plan, parent, data, device, opts.progress, log_file)
+        result.models[plan.stage] = ref
         result.train_runs[plan.stage] = run_id
         seconds[f"train_{plan.stage}"] = time.perf_counter() - t
+    if plans:
+        print_trained(domain, plans, result)
 
     if opts.evaluate:
         from harness.evaluation import run_eval
 
         suites = domain.manifest.suites + domain.manifest.regression_suites
-        for name, ref in [("base", base), *result.models.items()]:
+        methods = {p.stage: p.method for p in plans}
+        for name, ref in [(BASE, base), *result.models.items()]:
             t = time.perf_counter()
-            console.print(f"[bold]eval {name}[/bold] on {', '.join(suites)}")
-            summary = run_eval(store, ref, suites, limit=opts.eval_limit, device=device, domain=domain.name,
-                               stage=name)
+            method = methods.get(name)
+            if method is not None and not method.lm_eval:
+                if method.evaluate is None:
+                    console.print(f"[yellow]eval {name} skipped[/yellow]: method {method.name} produces a "
+                                  f"{method.produces} and declares no evaluation")
+                    continue
+                console.print(f"[bold]eval {name}[/bold] with {method.name}'s own evaluation")
+                plan = next(p for p in plans if p.stage == name)
+                summary = method.evaluate(store, ref, domain=domain, stage=name, paths=data.paths(plan.dataset),
+                                          limit=opts.eval_limit, device=device)
+                result.own_evals.add(name)
+            else:
+                console.print(f"[bold]eval {name}[/bold] on {', '.join(suites)}")
+                summary = run_eval(store, ref, suites, limit=opts.eval_limit, device=device, domain=domain.name,
+                                   stage=name)
             result.eval_runs[name] = summary.run_id
             seconds[f"eval_{name}"] = time.perf_counter() - t
         from harness.summary import print_pipeline_summary
 
-        result.comparison, result.ok = print_pipeline_summary(store, domain, result)
+        scored = [s for s in result.eval_runs if s not in result.own_evals]  # base + stages lm-eval scored
+        if len(scored) < 2:
+            console.print("no stage output lm-eval can score: no base-vs-stage table or gate (compare the own "
+                          "evaluations with `harness compare RUN_A RUN_B`)")
+        else:
+            result.comparison, result.ok = print_pipeline_summary(store, domain, result)
         policy = domain.path(domain.manifest.gate_policy) if domain.manifest.gate_policy else None
-        if policy is not None and policy.exists() and opts.eval_limit is None:  # a --limit run has too few items
-            from harness.gate.cli import run_gate_command
+        if policy is not None and policy.exists() and opts.eval_limit is None and len(scored) > 1:
+            from harness.gate.cli import run_gate_command  # (a --limit run has too few items for the gate)
 
-            final = list(result.models)[-1] if result.models else "base"
+            final = scored[-1]
             result.gate_exit = run_gate_command(
                 policy=policy, candidate=result.eval_runs[final], baseline=result.eval_runs["base"],
                 eval_missing=False, suites=None, junit=None, summary=None, device=opts.device, db=db)
@@ -237,7 +340,7 @@ def prep_domain_cli(domain_name: str, *, sources: list[str], overrides: list[str
         tokenizer_path = str(built) if (built / "config.json").exists() else None
     data = prepare_domain(domain)
     if tokenizer_path:
-        add_token_reports(data, tokenizer_path, {p.stage: p.config.max_length for p in plans}, trust_remote_code)
+        add_token_reports(data, tokenizer_path, _max_lengths(plans), trust_remote_code)
     record_prep(Store(db), data, seed=domain.manifest.seed)
     print_prep_report(data, console)
     if tokenizer_path:

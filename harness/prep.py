@@ -1,14 +1,16 @@
-"""Domain data prep: load each stage's source -> canonical kind -> cleaning steps -> split -> JSONL.
+"""Domain data prep: load each named dataset -> its canonical kind -> cleaning steps -> split -> JSONL.
 
-Output lives in cache_dir()/data/<domain>-<key>/, where key hashes everything that shaped it (manifest
-data specs, generator code and params, input file contents, seed, cleaning steps). Re-running on unchanged
-inputs returns the existing folder. Cleaning (PII masking, dedup, decontamination, quality filters) plugs
-in as `CleaningStep`s between load and split; each step's dropped count lands in `PreparedData.report`.
+Datasets are prepared once each, whatever number of stages read them. Output lives in
+cache_dir()/data/<domain>-<key>/, where key hashes everything that shaped it (dataset specs, generator code and
+params, input file contents, seed, cleaning steps). Re-running on unchanged inputs returns the existing folder.
+Cleaning (PII masking, dedup, decontamination, quality filters) plugs in as `CleaningStep`s between load and
+split; each step's dropped count lands in `PreparedData.report`.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import shutil
@@ -22,18 +24,19 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from harness.config_io import deep_merge, validate
 from harness.data.loaders import load_converted, resolve_path
 from harness.data.records import canonical, validate_record
-from harness.domains import Domain, Manifest, SourceSpec
+from harness.domains import DatasetSpec, Domain, Manifest, find_suite_dir
 from harness.errors import HarnessError
+from harness.file_checks import describe_non_file
 from harness.fingerprint import fingerprint, hash_file
-from harness.paths import cache_dir, suites_dir
+from harness.paths import cache_dir
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from harness.store import Store
 
-PREP_VERSION = 1
-STAGE_KINDS: dict[str, str] = {"cpt": "text", "sft": "chat", "dpo": "preference"}
+PREP_VERSION = 2
+log = logging.getLogger(__name__)
 SPLITS = ("train", "validation")
 # Suite data keys read as eval inputs when a row has no explicit `decontam` list.
 EVAL_TEXT_KEYS = ("message", "question", "query", "text", "prompt", "passage", "context", "transcript")
@@ -47,13 +50,17 @@ class PrepContext:
 
     domain: Domain
     manifest: Manifest
-    stage: str
+    dataset: str
     kind: str
     seed: int
 
+    @property
+    def stage(self) -> str:  # the name before datasets and stages were separate concepts
+        return self.dataset
+
     @cached_property
     def eval_texts(self) -> list[str]:
-        """Eval inputs of the domain's suites (for decontamination), computed once per stage."""
+        """Eval inputs of the domain's suites (for decontamination), computed once per dataset."""
         return eval_texts(self.manifest)
 
     @cached_property
@@ -82,15 +89,16 @@ DEFAULT_STEPS: list[CleaningStep] = []
 # ---------------------------------------------------------------- results
 
 @dataclass
-class StageData:
-    stage: str
+class DatasetData:
+    dataset: str
     kind: str
     source: str
     train: Path
     validation: Path
     n_train: int
     n_validation: int
-    data_hash: str  # hash of this stage's output files: what a stage fingerprint should include
+    data_hash: str  # hash of this dataset's output files: what a stage fingerprint should include
+    warnings: list[str] = field(default_factory=list)
 
     def path(self, split: str) -> Path:
         return self.train if split == "train" else self.validation
@@ -101,51 +109,52 @@ class PreparedData:
     domain: str
     key: str  # input hash (folder name)
     root: Path
-    data_hash: str  # hash over all stages' output files
-    stages: dict[str, StageData]
+    data_hash: str  # hash over all datasets' output files
+    datasets: dict[str, DatasetData]
     report: dict[str, Any] = field(default_factory=dict)
     reused: bool = False
 
-    def stage(self, stage: str) -> StageData:
-        if stage not in self.stages:
-            raise HarnessError(f"prepared data for '{self.domain}' has no stage '{stage}' "
-                               f"(has: {', '.join(self.stages)})", f"add '{stage}' to the manifest's `stages:`")
-        return self.stages[stage]
+    def dataset(self, name: str) -> DatasetData:
+        if name not in self.datasets:
+            raise HarnessError(f"prepared data for '{self.domain}' has no dataset '{name}' "
+                               f"(has: {', '.join(self.datasets)})",
+                               f"declare '{name}' under the manifest's `datasets:`")
+        return self.datasets[name]
 
-    def stage_paths(self, stage: str) -> tuple[Path, Path]:
-        """(train, validation) JSONL paths of a stage."""
-        data = self.stage(stage)
+    def paths(self, name: str) -> tuple[Path, Path]:
+        """(train, validation) JSONL paths of a dataset."""
+        data = self.dataset(name)
         return data.train, data.validation
 
-    def stage_hash(self, stage: str) -> str:
-        """Hash of one stage's output files: what that stage's training fingerprint should include."""
-        return self.stage(stage).data_hash
+    @property
+    def warnings(self) -> list[str]:
+        return [w for d in self.datasets.values() for w in d.warnings]
 
     @property
     def counts(self) -> dict[str, dict[str, int]]:
-        return {s: {"train": d.n_train, "validation": d.n_validation} for s, d in self.stages.items()}
+        return {s: {"train": d.n_train, "validation": d.n_validation} for s, d in self.datasets.items()}
 
     def to_json(self) -> dict[str, Any]:
-        stages = {s: {**asdict(d), "train": d.train.name, "validation": d.validation.name}
-                  for s, d in self.stages.items()}
-        return {"domain": self.domain, "key": self.key, "data_hash": self.data_hash, "stages": stages,
+        datasets = {s: {**asdict(d), "train": d.train.name, "validation": d.validation.name}
+                    for s, d in self.datasets.items()}
+        return {"domain": self.domain, "key": self.key, "data_hash": self.data_hash, "datasets": datasets,
                 "report": self.report, "prep_version": PREP_VERSION}
 
     @classmethod
     def from_dir(cls, root: Path) -> PreparedData:
         info = json.loads((root / "prepared.json").read_text(encoding="utf-8"))
-        stages = {s: StageData(**{**d, "train": root / d["train"], "validation": root / d["validation"]})
-                  for s, d in info["stages"].items()}
-        return cls(info["domain"], info["key"], root, info["data_hash"], stages, info["report"], reused=True)
+        datasets = {s: DatasetData(**{**d, "train": root / d["train"], "validation": root / d["validation"]})
+                    for s, d in info["datasets"].items()}
+        return cls(info["domain"], info["key"], root, info["data_hash"], datasets, info["report"], reused=True)
 
 
 # ---------------------------------------------------------------- pipeline
 
 def prepare_domain(domain: Domain, *, seed: int | None = None, overrides: dict[str, Any] | None = None,
                    steps: Sequence[CleaningStep] | None = None, store: Store | None = None) -> PreparedData:
-    """Prepare train/validation JSONL for every stage of `domain`; reuse the cached result when unchanged.
+    """Prepare train/validation JSONL for every dataset of `domain`; reuse the cached result when unchanged.
 
-    With a `store`, records a completed `prep` run and one data report per stage. Nothing is written when
+    With a `store`, records a completed `prep` run and one data report per dataset. Nothing is written when
     prep fails: bad input leaves the store untouched (the CLI contract).
     """
     prepared = _prepare(domain, seed, overrides, steps)
@@ -155,13 +164,13 @@ def prepare_domain(domain: Domain, *, seed: int | None = None, overrides: dict[s
 
 
 def record_prep(store: Store, prepared: PreparedData, *, seed: int | None = None) -> str:
-    """One `prep` run plus a data report per stage (rows in/out, per-step drops, split counts)."""
+    """One `prep` run plus a data report per dataset (rows in/out, per-step drops, split counts)."""
     run_id = store.start_run("prep", domain=prepared.domain, config={"key": prepared.key, "reused": prepared.reused},
                              fingerprint=prepared.key, data_hash=prepared.data_hash, seed=seed,
                              output_path=prepared.root)
-    for stage, data in prepared.stages.items():
-        rep = prepared.report.get(stage, {})
-        store.add_data_report(dataset_hash=data.data_hash, domain=prepared.domain, dataset=stage, split=None,
+    for name, data in prepared.datasets.items():
+        rep = prepared.report.get(name, {})
+        store.add_data_report(dataset_hash=data.data_hash, domain=prepared.domain, dataset=name, split=None,
                               n_rows_in=rep.get("loaded", data.n_train + data.n_validation),
                               n_rows_out=data.n_train + data.n_validation, report=rep, run_id=run_id)
     store.finish_run(run_id, output_path=prepared.root)
@@ -173,8 +182,9 @@ def _prepare(domain: Domain, seed: int | None, overrides: dict[str, Any] | None,
     manifest = resolve_manifest(domain, overrides)
     seed = manifest.seed if seed is None else seed
     steps = list(default_steps(manifest) if steps is None else steps)
-    for stage in manifest.stages:
-        _stage_kind(stage)
+    if not manifest.datasets:
+        raise HarnessError(f"domain '{manifest.name}' declares no datasets",
+                           "add a `datasets:` block to its manifest (see `harness config show`)")
     key = input_key(domain, manifest, seed, steps)
     root = cache_dir() / "data" / f"{manifest.name}-{key}"
     if (root / "prepared.json").exists():
@@ -185,32 +195,37 @@ def _prepare(domain: Domain, seed: int | None, overrides: dict[str, Any] | None,
     tmp = Path(tempfile.mkdtemp(prefix=f".{manifest.name}-{key}-", dir=root.parent))
     tmp.chmod(0o755)  # mkdtemp makes it private; the cache is shared like any other output folder
     try:
-        stages: dict[str, StageData] = {}
+        datasets: dict[str, DatasetData] = {}
         report: dict[str, Any] = {}
-        for stage in manifest.stages:
-            kind = _stage_kind(stage)
-            ctx = PrepContext(domain, manifest, stage, kind, seed)
+        for name, spec in manifest.datasets.items():
+            ctx = PrepContext(domain, manifest, name, spec.kind, seed)
             dropped_on_load: dict[str, Any] = {}
-            records, source = load_stage(domain, manifest, stage, generated, dropped_on_load)
+            warnings: list[str] = []
+            records, source = load_dataset(domain, manifest, name, generated, dropped_on_load, warnings)
             n_loaded = len(records) + sum(dropped_on_load.get("counts", {}).values())
             records, step_report = apply_steps(records, steps, ctx)
             if not records:
-                raise HarnessError(f"stage '{stage}' of domain '{manifest.name}' has no records left after "
+                raise HarnessError(f"dataset '{name}' of domain '{manifest.name}' has no records left after "
                                    "cleaning", "check the source data or relax the cleaning steps")
-            n_replay = replay_count(len(records), manifest.cpt_replay_fraction) if stage == "cpt" else 0
+            n_replay = replay_count(len(records), spec.replay_general) if spec.kind == "text" else 0
             records = records + replay_records(n_replay)
-            train, val = split_records(records, manifest.validation_fraction, f"{seed}-{stage}")
-            paths = {s: tmp / f"{stage}.{s}.jsonl" for s in SPLITS}
+            train, val = split_records(records, manifest.validation_fraction, f"{seed}-{name}")
+            if not val:
+                warnings.append(f"dataset '{name}': {len(records)} record(s) leave no validation rows; "
+                                "validation loss will not be measured")
+            for warning in warnings:
+                log.warning(warning)
+            paths = {s: tmp / f"{name}.{s}.jsonl" for s in SPLITS}
             write_jsonl(paths["train"], train)
             write_jsonl(paths["validation"], val)
-            stage_hash = fingerprint(hash_file(paths["train"]), hash_file(paths["validation"]))
-            stages[stage] = StageData(stage, kind, source, root / paths["train"].name,
-                                      root / paths["validation"].name, len(train), len(val), stage_hash)
-            report[stage] = {"source": source, "loaded": n_loaded, "replayed_general": n_replay,
-                             "dropped_on_load": dropped_on_load,
-                             "steps": step_report, "train": len(train), "validation": len(val)}
-        data_hash = fingerprint({s: d.data_hash for s, d in stages.items()})
-        prepared = PreparedData(manifest.name, key, root, data_hash, stages, report)
+            data_hash = fingerprint(hash_file(paths["train"]), hash_file(paths["validation"]))
+            datasets[name] = DatasetData(name, spec.kind, source, root / paths["train"].name,
+                                         root / paths["validation"].name, len(train), len(val), data_hash, warnings)
+            report[name] = {"source": source, "kind": spec.kind, "loaded": n_loaded, "replayed_general": n_replay,
+                            "dropped_on_load": dropped_on_load, "warnings": warnings,
+                            "steps": step_report, "train": len(train), "validation": len(val)}
+        data_hash = fingerprint({s: d.data_hash for s, d in datasets.items()})
+        prepared = PreparedData(manifest.name, key, root, data_hash, datasets, report)
         (tmp / "prepared.json").write_text(json.dumps(prepared.to_json(), indent=2), encoding="utf-8")
         try:
             os.replace(tmp, root)
@@ -254,35 +269,23 @@ def resolve_manifest(domain: Domain, overrides: dict[str, Any] | None) -> Manife
     return validate(Manifest, data, f"domain '{domain.name}' manifest with overrides")
 
 
-def _stage_kind(stage: str) -> str:
-    if stage not in STAGE_KINDS:
-        raise HarnessError(f"unknown stage '{stage}' in the manifest's `stages:`",
-                           f"use stages from: {', '.join(STAGE_KINDS)}")
-    return STAGE_KINDS[stage]
-
-
-def stage_spec(manifest: Manifest, stage: str) -> SourceSpec:
-    return manifest.data.get(stage) or SourceSpec()
-
-
 def input_key(domain: Domain, manifest: Manifest, seed: int, steps: Sequence[CleaningStep]) -> str:
     """Hash of every input of prep; the cache folder name."""
     sources: dict[str, Any] = {}
-    for stage in manifest.stages:
-        spec = stage_spec(manifest, stage)
+    for name, spec in manifest.datasets.items():
         if spec.source == "generator":
-            sources[stage] = {"generator": manifest.generator, "code": _code_hash(domain)}
+            sources[name] = {"spec": spec, "generator": manifest.generator, "code": _code_hash(domain)}
         elif spec.format == "hf":
-            sources[stage] = {"hf": spec}
+            sources[name] = {"hf": spec}
         else:
             path = resolve_path(spec, domain.root)
-            if not path.is_file():
-                raise HarnessError(f"data file {path} for stage '{stage}' not found",
-                                   f"check `data.{stage}.path` (relative paths start at {domain.root})")
-            sources[stage] = {"spec": spec, "content": hash_file(path)}
+            problem = describe_non_file(path)  # a folder, FIFO, /dev/null, symlink loop... is named as such
+            if problem:
+                raise HarnessError(f"data file {path} for dataset '{name}' {problem}",
+                                   f"check `datasets.{name}.path` (relative paths start at {domain.root})")
+            sources[name] = {"spec": spec, "content": hash_file(path)}
     step_ids = [getattr(s, "fingerprint", None) or getattr(s, "name", type(s).__name__) for s in steps]
-    return fingerprint(PREP_VERSION, manifest.name, manifest.stages, manifest.validation_fraction, seed, sources,
-                       manifest.cpt_replay_fraction,
+    return fingerprint(PREP_VERSION, manifest.name, manifest.validation_fraction, seed, sources, manifest.prompts,
                        step_ids)
 
 
@@ -300,7 +303,7 @@ def _lazy_generator(domain: Domain, manifest: Manifest, seed: int) -> Callable[[
             generate = getattr(domain.hooks, "generate", None)
             if generate is None:
                 raise HarnessError(f"domain '{manifest.name}' hooks have no generate()",
-                                   "define generate(seed, **params) in hooks.py or point every stage at a file")
+                                   "define generate(seed, **params) in hooks.py or point every dataset at a file")
             try:
                 cache["out"] = generate(seed, **manifest.generator)
             except (TypeError, ValueError) as exc:
@@ -311,30 +314,33 @@ def _lazy_generator(domain: Domain, manifest: Manifest, seed: int) -> Callable[[
     return get
 
 
-def load_stage(domain: Domain, manifest: Manifest, stage: str,
-               generated: Callable[[], dict[str, list[dict]]],
-               dropped: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], str]:
-    """Records of the stage's canonical kind, from the generator or a file; returns (records, source name).
-    Rows a file reader dropped (malformed JSON, invalid records) are added to `dropped` by reason."""
-    kind = _stage_kind(stage)
-    spec = stage_spec(manifest, stage)
+def load_dataset(domain: Domain, manifest: Manifest, name: str,
+                 generated: Callable[[], dict[str, list[dict]]], dropped: dict[str, Any] | None = None,
+                 warnings: list[str] | None = None) -> tuple[list[dict[str, Any]], str]:
+    """Records of the dataset's kind, from the generator or a file; returns (records, source name).
+    Rows a file reader dropped (malformed JSON, invalid records) are added to `dropped` by reason, and
+    warnings about the source (suspiciously few records) to `warnings`."""
+    spec: DatasetSpec = manifest.datasets[name]
+    kind = spec.kind
     if spec.source == "file":
-        loaded = load_converted(spec, domain.root, kind=kind)
+        loaded = load_converted(spec, domain.root, kind, seed=manifest.seed, **spec.prompts(manifest.prompts))
         records = loaded.records
         source = spec.path or ""
         if dropped is not None and loaded.dropped:
             dropped.update({"counts": loaded.dropped, "first_problem": loaded.examples})
+        if warnings is not None:
+            warnings.extend(loaded.warnings)
     else:
         out = generated()
-        if stage not in out or not out[stage]:
-            raise HarnessError(f"domain '{manifest.name}' generate() returned no '{stage}' records",
-                               f"return a '{stage}' list from generate() or set `data.{stage}` to a file")
-        records = out[stage]
+        if name not in out or not out[name]:
+            raise HarnessError(f"domain '{manifest.name}' generate() returned no '{name}' records",
+                               f"return a '{name}' list from generate() or set `datasets.{name}` to a file")
+        records = out[name]
         source = "generator"
         for i, rec in enumerate(records):
             problem = validate_record(rec, kind)
             if problem:
-                raise HarnessError(f"domain '{manifest.name}' generator: {stage} record {i} is invalid: {problem}",
+                raise HarnessError(f"domain '{manifest.name}' generator: {name} record {i} is invalid: {problem}",
                                    f"fix generate() in {domain.path(manifest.hooks)}")
         records = [canonical(r, kind) for r in records]
     if spec.limit is not None:
@@ -385,15 +391,15 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- report
 
 def print_prep_report(prepared: PreparedData, console: Console | None = None) -> None:
-    """Rows per stage (loaded -> after each cleaning step -> train/validation) and where the files are."""
+    """Rows per dataset (loaded -> after each cleaning step -> train/validation) and where the files are."""
     from rich.console import Console
     from rich.table import Table
 
     console = console or Console()
     table = Table(title=f"prepared data: {prepared.domain} ({'reused' if prepared.reused else 'new'})")
-    for col in ("stage", "kind", "source", "loaded", "cleaning (dropped)", "train", "validation", "data hash"):
+    for col in ("dataset", "kind", "source", "loaded", "cleaning (dropped)", "train", "validation", "data hash"):
         table.add_column(col, justify="right" if col in ("loaded", "train", "validation") else "left")
-    for stage, data in prepared.stages.items():
+    for stage, data in prepared.datasets.items():
         rep = prepared.report.get(stage, {})
         bad = rep.get("dropped_on_load", {}).get("counts", {})
         steps = ", ".join([*(f"{reason}: {n}" for reason, n in bad.items()),
@@ -408,6 +414,8 @@ def print_prep_report(prepared: PreparedData, console: Console | None = None) ->
 
                 for t in render_report(step, title=f"{stage} {step['step']}"):
                     console.print(t)
+    for warning in prepared.warnings:
+        console.print(f"[yellow]warning[/yellow] {warning}", markup=True, highlight=False)
     console.print(f"files: {prepared.root}")
 
 
@@ -418,8 +426,9 @@ def eval_texts_by_source(manifest: Manifest, *, include_regression: bool = True)
     suites = list(manifest.suites) + (list(manifest.regression_suites) if include_regression else [])
     out: dict[str, list[str]] = {}
     for suite in suites:
-        data_dir = suites_dir() / suite / "data"
-        for file in sorted(data_dir.glob("*.jsonl")) if data_dir.is_dir() else []:
+        folder = find_suite_dir(suite)
+        data_dir = folder / "data" if folder is not None else None
+        for file in sorted(data_dir.glob("*.jsonl")) if data_dir is not None and data_dir.is_dir() else []:
             texts = dict.fromkeys(t for row in read_jsonl(file) for t in _row_texts(row))
             out[f"{suite}/{file.stem}"] = list(texts)
     return out
@@ -447,6 +456,6 @@ def domain_eval_texts(domain: Domain, *, include_regression: bool = True) -> lis
     return eval_texts(domain.manifest, include_regression=include_regression)
 
 
-__all__ = ["DEFAULT_STEPS", "STAGE_KINDS", "CleaningStep", "PrepContext", "PreparedData", "StageData", "apply_steps",
-           "domain_eval_texts", "eval_texts", "eval_texts_by_source", "input_key", "load_stage", "prepare_domain",
+__all__ = ["DEFAULT_STEPS", "CleaningStep", "DatasetData", "PrepContext", "PreparedData", "apply_steps",
+           "domain_eval_texts", "eval_texts", "eval_texts_by_source", "input_key", "load_dataset", "prepare_domain",
            "print_prep_report", "read_jsonl", "record_prep", "split_records", "write_jsonl"]

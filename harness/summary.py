@@ -33,7 +33,8 @@ def verdict_line(comp: Comparison, domain_suites: list[str], final: str) -> tupl
 
 
 def print_pipeline_summary(store: Store, domain: Domain, result: PipelineResult) -> tuple[Comparison, bool]:
-    stages = ["base", *result.models]
+    # base, then every stage lm-eval scored, in order (a method's own evaluation has other tasks: see `compare`)
+    stages = [s for s in result.eval_runs if s not in result.own_evals]
     final = stages[-1]
     aggregates = {s: _aggregates(store, result.eval_runs[s]) for s in stages}
     comp = compare_runs(store, result.eval_runs["base"], result.eval_runs[final],

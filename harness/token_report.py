@@ -17,6 +17,8 @@ def _texts(record: dict[str, Any], tokenizer: Any) -> str:
         return "\n".join(f"{m['role']}: {m['content']}" for m in record["messages"])
     if "chosen" in record:  # a DPO row trains prompt+chosen and prompt+rejected; the longer one bounds it
         return max(record["prompt"] + record["chosen"], record["prompt"] + record["rejected"], key=len)
+    if "prompt" in record:
+        return record["prompt"] + record.get("completion", "")
     return record.get("text", "")
 
 
@@ -32,19 +34,20 @@ def token_stats(path: Path, tokenizer: Any, max_length: int, batch_size: int = 8
 
 def add_token_reports(prepared: PreparedData, tokenizer_path: str, max_lengths: dict[str, int],
                       trust_remote_code: bool = False) -> None:
-    """Attach `tokens` (train split) to each stage's report, in place."""
+    """Attach `tokens` (train split) to each dataset's report, in place; `max_lengths` is keyed by dataset (the
+    longest max_length of the stages reading it)."""
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_path, trust_remote_code=trust_remote_code)
-    for stage, data in prepared.stages.items():
-        prepared.report.setdefault(stage, {})["tokens"] = token_stats(data.train, tokenizer,
-                                                                      max_lengths.get(stage, 256))
+    for name, data in prepared.datasets.items():
+        prepared.report.setdefault(name, {})["tokens"] = token_stats(data.train, tokenizer,
+                                                                     max_lengths.get(name, 256))
 
 
 def token_table(prepared: PreparedData):
     from rich.table import Table
 
-    table = Table("stage", "rows", "mean / max tokens", "max_length", "truncated rows",
+    table = Table("dataset", "rows", "mean / max tokens", "max_length", "truncated rows",
                   "padding: pad-to-max", "pad-to-longest (batch 8)", "packed", title="tokens (train split)",
                   title_justify="left")
     for stage, rep in prepared.report.items():
@@ -62,7 +65,7 @@ def token_table(prepared: PreparedData):
 def histogram_table(prepared: PreparedData):
     from rich.table import Table
 
-    table = Table("stage", "token length histogram (train): [lo, hi) → rows", title_justify="left")
+    table = Table("dataset", "token length histogram (train): [lo, hi) → rows", title_justify="left")
     for stage, rep in prepared.report.items():
         tok = rep.get("tokens")
         if tok:

@@ -192,8 +192,11 @@ def build_empty_store(path: Path) -> Path:
 
 
 def resolve_dashboard_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real pipeline's store when conftest defines `pipeline_store`, else a fresh synthetic store."""
-    try:
-        return Path(request.getfixturevalue("pipeline_store"))
-    except pytest.FixtureLookupError:
-        return build_synthetic_store(tmp_path_factory.mktemp("dash") / "store.duckdb")
+    """The real pipeline's store when conftest defines `pipeline_store` and slow tests are selected, else a
+    fresh synthetic store (the fast tier, `pytest -m "not slow"`, trains nothing)."""
+    if "not slow" not in (request.config.getoption("markexpr") or ""):
+        try:
+            return Path(request.getfixturevalue("pipeline_store"))
+        except pytest.FixtureLookupError:
+            pass
+    return build_synthetic_store(tmp_path_factory.mktemp("dash") / "store.duckdb")

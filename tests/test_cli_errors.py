@@ -65,7 +65,8 @@ def test_unknown_domain(populated_db, tmp_path):
 
 def test_missing_data_file(populated_db, tmp_path):
     before = snapshot(populated_db)
-    proc = run_cli(["prep", "support_chat", "--source", f"sft={tmp_path / 'absent.jsonl'}", "--db", str(populated_db)])
+    proc = run_cli(["prep", "support_chat", "--source", f"chats={tmp_path / 'absent.jsonl'}",
+                    "--db", str(populated_db)])
     assert_one_line_error(proc, "absent.jsonl")
     assert snapshot(populated_db) == before
 
@@ -74,11 +75,10 @@ def test_malformed_jsonl_line_is_dropped_and_counted(populated_db, tmp_path):
     bad = tmp_path / "chats.jsonl"
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}'
     bad.write_text(f"{good}\n{good}\n{{not json\n{good}\n[1, 2]\n")
-    proc = run_cli(["prep", "support_chat", "--source", f"sft={bad}", "--set", "data.sft.kind=chat",
-                    "--db", str(populated_db)])
+    proc = run_cli(["prep", "support_chat", "--source", f"sft={bad}", "--db", str(populated_db)])  # stage → its dataset
     assert proc.returncode == 0, proc.stderr
     report = json.loads(Store(populated_db, read_only=True).query(
-        "SELECT report_json FROM data_reports WHERE dataset = 'sft'")[0]["report_json"])
+        "SELECT report_json FROM data_reports WHERE dataset = 'chats'")[0]["report_json"])
     assert report["dropped_on_load"]["counts"] == {"malformed_json": 1, "not_an_object": 1}
     assert ":3:" in report["dropped_on_load"]["first_problem"]["malformed_json"]
     assert report["loaded"] == 5
@@ -89,8 +89,8 @@ def test_malformed_jsonl_line_with_on_bad_rows_error(populated_db, tmp_path):
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}'
     bad.write_text(f"{good}\n{good}\n{{not json\n{good}\n")
     before = snapshot(populated_db)
-    proc = run_cli(["prep", "support_chat", "--source", f"sft={bad}", "--set", "data.sft.kind=chat",
-                    "--set", "data.sft.on_bad_rows=error", "--db", str(populated_db)])
+    proc = run_cli(["prep", "support_chat", "--source", f"chats={bad}",
+                    "--set", "datasets.chats.on_bad_rows=error", "--db", str(populated_db)])
     assert_one_line_error(proc, "line 3")
     assert snapshot(populated_db) == before
 
@@ -99,7 +99,7 @@ def test_unreadable_file(populated_db, tmp_path):
     junk = tmp_path / "junk.jsonl"
     junk.write_bytes(b"\x00\x01 not json at all\n{{{\n")
     before = snapshot(populated_db)
-    proc = run_cli(["prep", "support_chat", "--source", f"sft={junk}", "--db", str(populated_db)])
+    proc = run_cli(["prep", "support_chat", "--source", f"chats={junk}", "--db", str(populated_db)])
     assert_one_line_error(proc, "junk.jsonl")
     assert snapshot(populated_db) == before
 
@@ -108,8 +108,8 @@ def test_missing_column(populated_db, tmp_path):
     csv = tmp_path / "intents.csv"
     csv.write_text("utterance_txt,tag\nwhere is my card,card_arrival\nI lost my card,lost_or_stolen_card\n")
     before = snapshot(populated_db)
-    proc = run_cli(["prep", "support_chat", "--source", f"sft={csv}", "--set", "data.sft.kind=classification",
-                    "--db", str(populated_db)])
+    proc = run_cli(["prep", "support_chat", "--source", f"chats={csv}",
+                    "--set", "datasets.chats.file_kind=classification", "--db", str(populated_db)])
     assert_one_line_error(proc, "utterance_txt")
     assert snapshot(populated_db) == before
 

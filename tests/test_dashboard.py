@@ -1,9 +1,9 @@
 """Dashboard: every page renders with streamlit's AppTest against a store, and shows the store's numbers.
 
-The store is `pipeline_store` (a real micro pipeline run, from conftest) when that fixture exists, else the
-synthetic store of tests/dashboard_fixture.py. Expected values are read from the store (or recomputed with
-harness.compare), never hard-coded. Cases a real pipeline cannot produce on demand (an overfitting curve,
-a failing gate, empty or missing stores) use the synthetic store directly."""
+The store is `pipeline_store` (a real micro pipeline run, from conftest) in the full suite, else (the fast
+tier, `-m "not slow"`) the synthetic store of tests/dashboard_fixture.py. Expected values are read from the
+store (or recomputed with harness.compare), never hard-coded. Cases a real pipeline cannot produce on
+demand (an overfitting curve, a failing gate, empty or missing stores) use the synthetic store directly."""
 
 from __future__ import annotations
 

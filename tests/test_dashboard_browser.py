@@ -25,8 +25,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason=f"{CHROMIUM} is not installed (scripts/ensure_browser.sh installs it)")
+pytestmark = [pytest.mark.slow,  # a streamlit server and a headless browser
+              pytest.mark.skipif(not CHROMIUM.exists(),
+                                 reason=f"{CHROMIUM} is not installed (scripts/ensure_browser.sh installs it)")]
 
 
 @pytest.fixture(scope="module")

@@ -145,17 +145,16 @@ def test_decontam_noop_and_index_reuse():
     assert kept == [] and report["eval_items"] == 3
 
 
-def test_decontam_speed_smoke():
-    """10k rows x 60 words against 2k eval items stays well under a few seconds on a shared CPU."""
-    import time
-
+def test_decontam_at_volume_counts_what_it_drops():
+    """Many rows against many eval items: the report adds up (speed is measured by
+    benchmarks/bench_decontam.py, not asserted here: a wall-clock limit fails on a busy machine)."""
     rng = random.Random(3)
-    evals = {"suite": [para(rng, 30) for _ in range(2000)]}
-    recs = [{"text": para(rng, 60)} for _ in range(10_000)]
-    t = time.perf_counter()
+    evals = {"suite": [para(rng, 30) for _ in range(500)]}
+    recs = [{"text": para(rng, 60)} for _ in range(2000)]
+    recs[7] = {"text": evals["suite"][11] + " and a few more words"}  # a leaked eval item is dropped
     kept, report = decontaminate(recs, "text", evals, DecontamConfig())
-    assert time.perf_counter() - t < 10
-    assert report["rows_dropped"] == 10_000 - len(kept)
+    assert report["rows_dropped"] == 2000 - len(kept) >= 1
+    assert recs[7] not in kept
 
 
 @pytest.mark.parametrize("bad", [{"n": 1}, {"min_overlap_fraction": 2}, {"unknown": 1}])

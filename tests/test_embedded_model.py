@@ -133,6 +133,7 @@ def test_cache_is_reused_without_retraining(micro_model: Path) -> None:
     assert not list(micro_model.parent.glob(".tmp-*"))
 
 
+@pytest.mark.slow  # builds the micro model again (30-40 s each)
 def test_same_seed_gives_identical_weights(micro_model: Path, tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path))
@@ -149,6 +150,7 @@ def test_same_seed_gives_identical_weights(micro_model: Path, tmp_path: Path,
     assert embedded_model_dir(other).name != embedded_model_dir("micro").name
 
 
+@pytest.mark.slow  # trains
 def test_trl_assistant_only_loss_trains_only_on_assistant_turns(micro_model: Path, tmp_path: Path) -> None:
     from datasets import Dataset
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -176,6 +178,7 @@ def _build_in_subprocess(cache: str) -> tuple[str, int]:
     return str(folder), (folder / "model.safetensors").stat().st_mtime_ns
 
 
+@pytest.mark.slow  # builds the micro model again (30-40 s each)
 def test_concurrent_builds_train_once(tmp_path: Path) -> None:
     import multiprocessing
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -31,7 +32,7 @@ def test_every_run_completed(pipeline_run):
     assert sorted(r["stage"] for r in rows if r["kind"] == "eval") == ["base", "cpt", "dpo", "sft"]
     assert [r for r in rows if r["kind"] == "prep"]
     reports = store.query("SELECT dataset, n_rows_in, n_rows_out, report_json FROM data_reports")
-    assert {r["dataset"] for r in reports} == {"cpt", "sft", "dpo"}
+    assert {r["dataset"] for r in reports} == {"transcripts", "chats", "pairs"}
     assert all(r["n_rows_out"] > 0 for r in reports)
 
 
@@ -92,7 +93,9 @@ def test_gate_passes_tuned_and_fails_base(pipeline_run):
 
 
 def test_gate_cli_exit_code_junit_and_summary(pipeline_run, tmp_path):
-    db, result, _ = pipeline_run
+    shared, result, _ = pipeline_run
+    db = tmp_path / "own.duckdb"  # gates write rows: use a copy, so no other test sees them (order-free)
+    shutil.copy(shared, db)
     junit, summary = tmp_path / "gate.xml", tmp_path / "summary.md"
     proc = _cli(["gate", "--policy", str(MICRO_POLICY), "--candidate", result.eval_runs["base"],
                  "--baseline", result.eval_runs["dpo"], "--junit", str(junit), "--summary", str(summary),

@@ -105,6 +105,7 @@ def test_simple_evaluate_on_micro_model_returns_per_item_rows(micro_model: Path)
     assert ppl_sample["doc_hash"] and len(ppl_sample["word_perplexity"]) == 2
 
 
+@pytest.mark.slow  # a full lm_eval CLI subprocess (~20-30 s)
 def test_lm_eval_cli_runs_from_another_directory(micro_model: Path, tmp_path: Path) -> None:
     cli = Path(sys.executable).with_name("lm_eval")
     # The plain command a user would type (lm-eval's CLI picks the device itself; simple_evaluate's HF

@@ -8,15 +8,17 @@ from pathlib import Path
 import pytest
 
 from harness.data import load_records, load_source, to_chat, validate_record
-from harness.data.records import chat_to_text, intent_prompt, normalize_text
-from harness.domains import SourceSpec
+from harness.data.records import DEFAULT_INSTRUCTION, chat_to_text, classification_prompt, normalize_text
+from harness.domains import DatasetSpec
 from harness.errors import HarnessError
 
 FIX = Path(__file__).parent / "fixtures" / "data"
+INTENT = "Classify the intent of this customer message.\nMessage: {text}\nOptions: {options}\nAnswer with one option."
 
 
-def spec(path: str | Path, **kw) -> SourceSpec:
-    return SourceSpec(source="file", path=str(path), **kw)
+def spec(path: str | Path, kind: str | None = None, **kw) -> DatasetSpec:
+    """A file dataset; `kind` is the kind the file holds (detected when None)."""
+    return DatasetSpec(source="file", path=str(path), kind=kind or "text", file_kind=kind, **kw)
 
 
 # ---------------------------------------------------------------- formats
@@ -39,9 +41,13 @@ def test_banking77_csv_kind_and_label_alias_detected() -> None:
     assert {r["label"] for r in loaded.records} >= {"card_arrival", "lost_or_stolen_card"}
 
 
-def test_classification_to_chat_uses_intent_prompt() -> None:
-    chats = load_records(spec("banking77_sample.csv"), FIX, kind="chat")
+def test_classification_to_chat_uses_the_given_instruction_and_system() -> None:
+    plain = load_records(spec("banking77_sample.csv"), FIX, kind="chat")
+    assert [m["role"] for m in plain[0]["messages"]] == ["user", "assistant"]  # no domain text in core defaults
+    assert plain[0]["messages"][0]["content"].startswith("Classify the following text.\nText: I am still")
+    chats = load_records(spec("banking77_sample.csv"), FIX, kind="chat", instruction=INTENT, system="Be kind.")
     assert len(chats) == 7
+    assert chats[0]["messages"][0] == {"role": "system", "content": "Be kind."}
     user, answer = chats[0]["messages"][-2], chats[0]["messages"][-1]
     assert answer == {"role": "assistant", "content": "card_arrival"}
     assert user["content"].startswith("Classify the intent of this customer message.\nMessage: I am still")
@@ -62,6 +68,8 @@ def test_prompt_completion_jsonl_and_conversions() -> None:
     records = load_records(spec("prompt_completion.jsonl"), FIX)
     assert records[0]["prompt"] == "Customer: where is my refund?"
     chats = load_records(spec("prompt_completion.jsonl"), FIX, kind="chat")
+    assert [m["role"] for m in chats[0]["messages"]] == ["user", "assistant"]  # core adds no system text
+    chats = load_records(spec("prompt_completion.jsonl"), FIX, kind="chat", system="S")
     assert [m["role"] for m in chats[0]["messages"]] == ["system", "user", "assistant"]
     texts = load_records(spec("prompt_completion.jsonl"), FIX, kind="text")
     assert texts[1]["text"].startswith("Customer: my card is lost\n")
@@ -114,10 +122,12 @@ def test_hf_saved_dataset_folder(tmp_path: Path) -> None:
 def test_chat_to_text_and_normalize() -> None:
     msgs = [{"role": "system", "content": "s"}, {"role": "user", "content": "Hi"},
             {"role": "assistant", "content": "Hello!"}]
-    assert chat_to_text(msgs) == "Customer: Hi\nAgent: Hello!"
+    assert chat_to_text(msgs) == "User: Hi\nAssistant: Hello!"
+    assert chat_to_text(msgs, {"user": "Customer", "assistant": "Agent"}) == "Customer: Hi\nAgent: Hello!"
     assert normalize_text("  Hi, there!  How's IT going? ") == "hi there how s it going"
     assert to_chat([{"text": "x", "label": "a"}], "classification", system=None)[0]["messages"][0]["role"] == "user"
-    assert intent_prompt("m", ["a", "b"]).endswith("Options: a, b\nAnswer with one option.")
+    assert classification_prompt("m", ["a", "b"], INTENT).endswith("Options: a, b\nAnswer with one option.")
+    assert classification_prompt("m", ["a", "b"]) == DEFAULT_INSTRUCTION.format(text="m", options="a, b")
 
 
 # ---------------------------------------------------------------- errors: one line, HarnessError, says where and how
@@ -187,8 +197,9 @@ def test_error_unknown_format_in_manifest_is_harness_error() -> None:
     from harness.domains import Manifest
 
     with pytest.raises(HarnessError) as exc:
-        validate(Manifest, {"name": "x", "data": {"sft": {"source": "file", "path": "a", "format": "xlsx"}}}, "m.yaml")
-    assert "data.sft.format" in _err(exc)
+        validate(Manifest, {"name": "x", "datasets": {"chats": {"kind": "chat", "source": "file", "path": "a",
+                                                                "format": "xlsx"}}}, "m.yaml")
+    assert "datasets.chats.format" in _err(exc)
 
 
 def test_error_invalid_record_names_line_and_problem() -> None:
@@ -209,7 +220,7 @@ def test_error_kind_undetectable() -> None:
     with pytest.raises(HarnessError) as exc:
         load_records(spec("data.xyz", format="csv"), FIX)
     msg = _err(exc)
-    assert "cannot tell the record kind" in msg and "kind:" in msg
+    assert "cannot tell the record kind" in msg and "file_kind:" in msg
 
 
 def test_error_hf_dataset_not_cached_offline(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -226,13 +237,12 @@ def test_error_hf_dataset_not_cached_offline(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_sharegpt_and_dolly_layouts_load_without_mapping(tmp_path):
     from harness.data.loaders import load_source
-    from harness.domains import SourceSpec
 
     fixtures = Path(__file__).parent / "fixtures" / "data"
-    sg = load_source(SourceSpec(source="file", path=str(fixtures / "sharegpt.jsonl")), tmp_path)
+    sg = load_source(spec(fixtures / "sharegpt.jsonl"), tmp_path)
     assert sg.kind == "chat" and len(sg.records) == 2
     assert [m["role"] for m in sg.records[0]["messages"]] == ["system", "user", "assistant"]
-    dolly = load_source(SourceSpec(source="file", path=str(fixtures / "dolly.jsonl")), tmp_path)
+    dolly = load_source(spec(fixtures / "dolly.jsonl"), tmp_path)
     assert dolly.kind == "prompt_completion"
     assert "declined twice" in dolly.records[0]["prompt"] and dolly.records[0]["completion"].startswith("The customer")
     assert dolly.records[1]["prompt"] == "How can I close my account?"  # empty context adds nothing

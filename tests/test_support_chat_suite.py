@@ -11,10 +11,9 @@ from types import ModuleType
 import pytest
 
 from harness.domains import load_domain
-from harness.paths import suites_dir
 from harness.prep import read_jsonl
 
-SUITE = suites_dir() / "support_chat"
+SUITE = Path(__file__).resolve().parents[1] / "domains" / "support_chat" / "suite"  # the suite lives in its domain
 TASKS = ("support_chat_intent", "support_chat_preference", "support_chat_ppl", "support_chat_reply")
 
 
@@ -59,7 +58,7 @@ def test_prompts_use_the_chat_format_sft_trains_on(utils: ModuleType) -> None:
     row = data("intent")[0]
     text = utils.doc_to_text(row)
     assert text == f"<|system|>\n{row['system']}<|end|>\n<|user|>\n{row['user']}<|end|>\n<|assistant|>\n"
-    sft = load_domain("support_chat").hooks.generate(1, n_transcripts=1, n_sft=40, n_dpo=1)["sft"]
+    sft = load_domain("support_chat").hooks.generate(1, n_transcripts=1, n_sft=40, n_dpo=1)["chats"]
     intent_chat = next(r for r in sft if r["meta"]["task"] == "intent")
     first_line = intent_chat["messages"][1]["content"].split("\n")[0]
     assert row["user"].split("\n")[0] == first_line and row["system"].startswith("You are a helpful customer")
@@ -106,7 +105,7 @@ def test_suite_runs_end_to_end_on_a_tiny_model(tmp_path: Path) -> None:
     model = _tiny_model(tmp_path / "tiny")
     out = lm_eval.simple_evaluate(
         model="hf", model_args={"pretrained": str(model), "dtype": "float32"}, device="cpu",
-        tasks=["support_chat"], task_manager=TaskManager(include_path=str(suites_dir()), include_defaults=False),
+        tasks=["support_chat"], task_manager=TaskManager(include_path=str(SUITE), include_defaults=False),
         log_samples=True, limit=3)
     assert out is not None
     results, samples = out["results"], out["samples"]

@@ -10,7 +10,6 @@ from dashboards import queries as q
 from dashboards.analysis import overfitting_report
 from dashboards.common import fmt, fmt_signed, guard, open_db, require
 
-STAGE_ORDER = {"cpt": 0, "sft": 1, "dpo": 2}
 ALL = "(all domains)"
 
 st.title("Training")
@@ -25,9 +24,8 @@ with guard():
     runs = q.train_runs(db.path, db.version, None if domain == ALL else domain)
     require(not runs.empty, "No train run with a loss curve in the store yet. Run `harness train` or `harness demo`.")
 
-    runs = runs.assign(order=runs["stage"].map(STAGE_ORDER).fillna(99))
     latest = runs.sort_values("started_at", ascending=False).drop_duplicates(["domain", "stage"])
-    default = latest.sort_values(["order", "started_at"])["run_id"].tolist()
+    default = latest.sort_values("started_at")["run_id"].tolist()  # pipeline order: stages run as the manifest lists
     labels = {r["run_id"]: f"{r['stage'] or '?'} · {r['domain'] or '—'} · {r['started_at']:%Y-%m-%d %H:%M} · "
               f"{r['status']} — {r['run_id']}" for r in runs.to_dict("records")}
     chosen = st.multiselect("Train runs (default: the latest run of each stage)", runs["run_id"].tolist(),

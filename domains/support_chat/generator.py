@@ -17,7 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from harness.data.records import intent_prompt, normalize_text, sample_options
+from harness.data.records import classification_prompt, normalize_text, sample_options
 
 
 def _sibling(name: str) -> ModuleType:
@@ -225,6 +225,16 @@ def _intent_chat(msg: Message, rng: random.Random, n_options: int) -> tuple[str,
     return intent_prompt(msg.text, options), options
 
 
+# The intent instruction, shared by SFT data, the eval suite and the manifest's `prompts.instruction` (so a
+# user's classification file, e.g. Banking77, is rendered exactly as the suite asks).
+INTENT_INSTRUCTION = ("Classify the intent of this customer message.\nMessage: {text}\nOptions: {options}\n"
+                      "Answer with one option.")
+
+
+def intent_prompt(text: str, options: list[str]) -> str:
+    return classification_prompt(text, options, INTENT_INSTRUCTION)
+
+
 def eval_messages(rng: random.Random, n: int, params: dict[str, Any], seen: set[str]) -> list[Message]:
     """`n` eval-split customer messages cycling through the intents (balanced), none normalising to a
     message in `seen` (updated), in shuffled order."""
@@ -244,7 +254,7 @@ def eval_messages(rng: random.Random, n: int, params: dict[str, Any], seen: set[
 
 def eval_items(seed: int = 0, *, n_intent: int = 180, n_preference: int = 180, n_ppl: int = 64,
                n_reply: int = 48, **params: Any) -> dict[str, list[dict[str, Any]]]:
-    """Suite items from held-out templates and slot values (see suites/support_chat/generate.py).
+    """Suite items from held-out templates and slot values (see suite/generate.py).
 
     Each task's customer messages are balanced over intents and distinct from every other task's.
     """
@@ -290,7 +300,8 @@ def eval_items(seed: int = 0, *, n_intent: int = 180, n_preference: int = 180, n
 
 
 def generate(seed: int, **params: Any) -> dict[str, list[dict[str, Any]]]:
-    """Train-split records: {"cpt": text, "sft": chat, "dpo": preference}, all from train templates."""
+    """Train-split records keyed by the manifest's dataset names: transcripts (text), chats (chat), pairs
+    (preference), all from train templates."""
     unknown = set(params) - set(DEFAULTS)
     if unknown:
         raise ValueError(f"unknown support_chat generator params {sorted(unknown)}; known: {sorted(DEFAULTS)}")
@@ -323,4 +334,4 @@ def generate(seed: int, **params: Any) -> dict[str, list[dict[str, Any]]]:
         dpo.append({"id": f"dpo-{i:05d}", "prompt": msg.text, "chosen": agent_reply(msg, rng),
                     "rejected": bad_reply(msg, rng, kind),
                     "meta": _meta(msg, system=system_prompt(msg.business), rejected_kind=kind)})
-    return {"cpt": cpt, "sft": sft, "dpo": dpo}
+    return {"transcripts": cpt, "chats": sft, "pairs": dpo}

@@ -21,7 +21,7 @@ def _generator():
 
 
 def generate(seed: int, **params: Any) -> dict[str, list[dict[str, Any]]]:
-    """Train records keyed by stage: cpt (text), sft (chat), dpo (preference). Params: see manifest."""
+    """Train records keyed by dataset: transcripts (text), chats (chat), pairs (preference). Params: see manifest."""
     return _generator().generate(seed, **params)
 
 

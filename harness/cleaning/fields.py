@@ -11,13 +11,15 @@ from typing import Any
 
 from harness.errors import HarnessError
 
-KINDS = ("text", "chat", "prompt_completion", "preference", "classification")
 _FLAT_FIELDS: dict[str, tuple[str, ...]] = {
     "text": ("text",),
     "prompt_completion": ("prompt", "completion"),
     "preference": ("prompt", "chosen", "rejected"),
     "classification": ("text",),
+    "unpaired_preference": ("prompt", "completion"),
+    "prompt_only": ("prompt",),
 }
+KINDS = ("chat", *_FLAT_FIELDS)
 FIELD_SEPARATOR = "\n"
 
 

@@ -62,6 +62,8 @@ _MAC = re.compile(
     rf"(?![\w:-]|\.{_HEX})"
 )
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d|[-+][A-Za-z])")
+_IP_CONTEXT = re.compile(r"(?i)\b(?:ip|ipv6|address|addr|unspecified|loopback|bind|bound|listen(?:ing)?|"
+                         r"host|src|dst|from|to)\b[^\n]{0,30}$")
 _VERSION_CONTEXT = re.compile(r"(?i)\b(?:version|ver|release|build|firmware|rev|revision)\s*[:=#]?\s*$")
 _IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4})?(?![\w:])")
 _SSN = re.compile(r"(?<![\w-])(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\w-])")
@@ -73,13 +75,22 @@ _CARD = re.compile(r"(?<![\w.+-])\d(?:[ -]?\d){11,22}(?![\w])")
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){8,34}(?![A-Za-z0-9])")
 _PHONE = re.compile(r"(?<![\w+@.])(?:\+|\(\+?)?\d(?:[\d().\-/]| (?=[\d(]))*\d")
 _PHONE_CONTEXT = re.compile(
-    r"(?i)\b(?:phone|tel|telephone|call|calling|called|mobile|cell|cellphone|fax|sms|text|whatsapp|reach|"
-    r"dial|ring|contact)\b[^\n\d]{0,24}$"
+    r"(?i)\b(?:phone|ph|mob|tel|telephone|call|calling|called|mobile|cell|cellphone|fax|sms|text|whatsapp|reach|"
+    r"dial|ring|contact|landline|hotline|helpline|voicemail)\b[^\n\d]{0,24}$"
 )
+# a reference noun right before a number says it is not a phone, even next to "call": "call about order #4412398712"
+_NOT_PHONE_CONTEXT = re.compile(
+    r"(?i)(?:#|\b(?:order|invoice|inv|ref|reference|ticket|case|po|sku|serial|batch|lot|acct|account|tracking|"
+    r"parcel|shipment|item|part|model|imei)\b)[ \t]*[:#.]?[ \t]*#?$"
+)
+# writing that only phone numbers use: international prefix, "(0)" trunk marker, a bracketed NANP area code
+_PHONE_FORMAT = re.compile(r"^\(?\+|^00[1-9]|\(0\)|^(?:\+?1[ .-]?)?\([2-9]\d\d\)")
+_LOCAL_7 = re.compile(r"[2-9]\d\d[-.]\d{4}")  # US 7-digit local number ("call 555-0142"), context only
 _DATE_LIKE = re.compile(r"(?<!\d)(?:(?:19|20)\d\d[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])"
                         r"|(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|[12]\d|3[01])[-/.](?:19|20)\d\d)(?!\d)")
 _IPV4_LIKE = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])")
 _CARD_SHAPE = re.compile(r"\d{4}([ -])\d{4}\1\d{4}\1\d{1,7}|\d{4}([ -])\d{6}\2\d{4,5}")
+_IMEI_SHAPE = re.compile(r"\d{2}([ -])\d{6}\1\d{6}\1\d{1,2}")
 _NANP_FORMAT = re.compile(r"(?:\+?1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}|(?:1)?\d{10}")
 _HAS_DIGIT = re.compile(r"\d")
 
@@ -156,25 +167,36 @@ def _is_nanp(region: str) -> bool:
 
 
 def _phone_key(candidate: str, regions: Sequence[str], has_context: bool) -> str | None:
-    """E.164 form when `candidate` is a valid phone number for the configured regions, else None."""
+    """E.164 form (or the digits) when `candidate` is a phone number for the configured regions, else None.
+
+    For masking a miss is a leak: where a word ("call", "phone", "contact"...) or the writing ("+44 ...",
+    "(0)20 ...", "(237) 555-0142") says phone, a number libphonenumber calls *possible* (right length for
+    the country, e.g. an unassigned US area code or a short UK number) is accepted. Elsewhere validity
+    (assigned ranges) stays the precision aid that keeps order numbers and amounts unmasked."""
     digits = re.sub(r"\D", "", candidate)
     if not 7 <= len(digits) <= 15:
         return None
     if _DATE_LIKE.search(candidate) or _IPV4_LIKE.search(candidate) or _SSN.fullmatch(candidate):
         return None
+    lenient = has_context or _PHONE_FORMAT.search(candidate) is not None
+    ok = phonenumbers.is_possible_number if lenient else phonenumbers.is_valid_number
     body = candidate.lstrip("(")
     if body.startswith("+") or body.startswith("00"):
         num = _parse_phone("+" + body[2:] if body.startswith("00") else body, None)
-        return _e164(num) if num is not None and phonenumbers.is_valid_number(num) else None
+        return _e164(num) if num is not None and ok(num) else None
     if candidate.isdigit() and not has_context:
         return None  # a bare digit run is an order number until a word says it is a phone
     for region in regions:
         nanp = _is_nanp(region)
         prefix = None if nanp else _national_prefix(region)
+        if nanp and has_context and _LOCAL_7.fullmatch(candidate):
+            num = _parse_phone(candidate, region)
+            return digits if num is not None and phonenumbers.is_possible_number(num) else None
         if (nanp and not _NANP_FORMAT.fullmatch(candidate)) or (prefix and not body.startswith(prefix)):
             continue
         num = _parse_phone(candidate, region)
-        if num is None or not phonenumbers.is_valid_number(num):
+        # no trunk prefix (IT, ES...): a possible-length check accepts almost anything, so validity only
+        if num is None or not (ok if (nanp or prefix) else phonenumbers.is_valid_number)(num):
             continue
         if not prefix and not nanp and not candidate.isdigit():
             # no trunk prefix (IT, ES...): almost any 9-10 digits validate, so the digit grouping must
@@ -273,8 +295,9 @@ class PiiDetector:
         out = []
         for m in _IPV6.finditer(text):
             raw = m.group()
-            if not re.search(r"[0-9A-Fa-f]", raw):
-                continue
+            if not re.search(r"[0-9A-Fa-f]", raw) and not (
+                    raw == "::" and _IP_CONTEXT.search(text, max(0, m.start() - 40), m.start())):
+                continue  # a bare "::" is C++/Haskell/reST syntax unless an address word precedes it
             try:
                 addr = ipaddress.IPv6Address(raw)
             except ValueError:
@@ -286,6 +309,8 @@ class PiiDetector:
         out = []
         for m in _CARD.finditer(text):
             s = m.group()
+            if _IMEI_SHAPE.fullmatch(s):
+                continue  # IMEIs are Luhn-valid too; their 2-6-6-1 grouping is not a card's
             toks = [(a, b) for a, b in _tokens(re.sub(r"[ -]", " ", s), " ")]
             found = self._best_window(s, toks, lambda w: _card_ok(re.sub(r"\D", "", w)), max_tokens=6)
             for a, b in found:
@@ -308,13 +333,18 @@ class PiiDetector:
         return out
 
     def _phones(self, text: str) -> list[PiiSpan]:
-        out = []
+        out: list[PiiSpan] = []
         for m in _PHONE.finditer(text):
             s = m.group()
             if _CARD_SHAPE.fullmatch(s):
                 continue  # a card-shaped number that failed Luhn is a typo'd card or a reference, not a phone
             toks = _tokens(s, " ")
-            ctx = _PHONE_CONTEXT.search(text, max(0, m.start() - 40), m.start()) is not None
+            # a phone word before this number, or a phone just before it with only a few words between
+            # ("my cell is 237-555-0101 and my wife's is 237-555-0102"), says phone
+            near = bool(out) and m.start() - out[-1].end <= 30 and not _HAS_DIGIT.search(text, out[-1].end, m.start()) \
+                and "\n" not in text[out[-1].end:m.start()]
+            ctx = ((near or _PHONE_CONTEXT.search(text, max(0, m.start() - 40), m.start()) is not None)
+                   and _NOT_PHONE_CONTEXT.search(text, max(0, m.start() - 24), m.start()) is None)
 
             def valid(w: str, ctx: bool = ctx) -> bool:
                 return _phone_key(w, self.phone_regions, ctx) is not None

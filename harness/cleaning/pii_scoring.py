@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+import phonenumbers
+
 from harness.cleaning.pii import PiiSpan
 
 Gold = tuple[int, int, str]
@@ -22,6 +24,22 @@ def load_labelled(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
+def phone_class(s: str) -> str:
+    """'valid' | 'possible' | 'other': what libphonenumber says of a gold phone span, parsed in the region
+    its writing implies (+/00 international, a leading trunk 0 -> GB, else US). Used to report PHONE recall
+    separately for valid numbers and for possible-but-unassigned ones (issue 14)."""
+    t = s.replace("(0)", "")
+    t = "+" + t[2:] if t.startswith("00") else t
+    region = None if t.lstrip("(").startswith("+") else ("GB" if t.startswith("0") else "US")
+    try:
+        num = phonenumbers.parse(t, region)
+    except phonenumbers.NumberParseException:
+        return "other"
+    if phonenumbers.is_valid_number(num):
+        return "valid"
+    return "possible" if phonenumbers.is_possible_number(num) else "other"
+
+
 def _iou(a: Gold, b: Gold) -> float:
     inter = max(0, min(a[1], b[1]) - max(a[0], b[0]))
     union = max(a[1], b[1]) - min(a[0], b[0])
@@ -30,7 +48,8 @@ def _iou(a: Gold, b: Gold) -> float:
 
 def score(rows: Iterable[dict[str, Any]], detect: Callable[[str], list[PiiSpan]],
           match: str = "strict") -> dict[str, Any]:
-    """Per-type {tp, fp, fn, precision, recall, f1} plus `errors` (first misses/false alarms, for debugging)."""
+    """Per-type {tp, fp, fn, precision, recall, f1} (plus PHONE[valid] / PHONE[possible] recall rows, whose
+    false alarms are counted under PHONE only) and `errors` (first misses/false alarms, for debugging)."""
     if match not in ("strict", "overlap"):
         raise ValueError("match must be 'strict' or 'overlap'")
     tally: dict[str, dict[str, int]] = {}
@@ -52,12 +71,17 @@ def score(rows: Iterable[dict[str, Any]], detect: Callable[[str], list[PiiSpan]]
                 if (match == "strict" and p[:2] == g[:2]) or (match == "overlap" and _iou(p, g) >= 0.5):
                     hit = i
                     break
+            sub = f"PHONE[{phone_class(text[g[0]:g[1]])}]" if g[2] == "PHONE" else None
             if hit is None:
                 bump(g[2], "fn")
+                if sub:
+                    bump(sub, "fn")
                 errors.append({"id": row.get("id"), "kind": "miss", "type": g[2], "text": text[g[0]:g[1]]})
             else:
                 used.add(hit)
                 bump(g[2], "tp")
+                if sub:
+                    bump(sub, "tp")
         for i, p in enumerate(pred):
             if i not in used:
                 bump(p[2], "fp")

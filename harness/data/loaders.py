@@ -1,26 +1,34 @@
-"""Read user data files (JSONL, JSON, CSV, Parquet, text, HF datasets) into canonical records.
+"""Read user data files (JSONL, JSON, CSV, Parquet, text, line-oriented logs, HF datasets) into canonical records.
 
 Every problem a user can fix is a one-line HarnessError naming the file, the line (or row) and the fix:
-most real files need only a `columns:` mapping (e.g. Banking77's `category` -> `label`).
+most real files need only a `columns:` mapping (e.g. Banking77's `category` -> `label`). Nested JSON is reached
+with dotted paths (`columns: {prompt: paragraphs.question}`) after `explode: [paragraphs]` turns each element of
+a list into its own record. Sources that yield suspiciously few records come back with a warning.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from harness.data.records import CONVERTIBLE, KIND_FIELDS, canonical, convert, validate_record
-from harness.domains import SourceSpec
+from harness.domains import DatasetSpec as SourceSpec
 from harness.errors import HarnessError
+from harness.file_checks import require_file
 
 SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "csv",
-                  ".parquet": "parquet", ".pq": "parquet", ".txt": "txt", ".text": "txt", ".md": "txt"}
-FORMATS = ("jsonl", "json", "csv", "parquet", "txt", "hf")
+                  ".parquet": "parquet", ".pq": "parquet", ".txt": "txt", ".text": "txt", ".md": "txt", ".log": "lines"}
+FORMATS = ("jsonl", "json", "csv", "parquet", "txt", "lines", "hf")
+FEW_RECORDS = 10  # fewer records than this from one source earns a warning
+# A leading timestamp (ISO date + time, optionally in brackets) for `format: lines` with `group_seconds`.
+TIMESTAMP = re.compile(r"^\W{0,2}(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})")
 # Common column names tried when the canonical one is absent and no `columns:` mapping names it.
 ALIASES: dict[str, tuple[str, ...]] = {
     "label": ("category", "intent", "class"),
@@ -52,6 +60,7 @@ class Loaded:
     source: str  # file path or HF dataset id
     dropped: dict[str, int] = dataclass_field(default_factory=dict)  # reason -> rows dropped while reading
     examples: dict[str, str] = dataclass_field(default_factory=dict)  # reason -> first problem, for the report
+    warnings: list[str] = dataclass_field(default_factory=list)  # e.g. a 2,000-line file that gave one record
 
 
 def resolve_path(spec: SourceSpec, base_dir: Path) -> Path:
@@ -167,6 +176,47 @@ def _read_txt(path: Path) -> Iterator[Row]:
         yield Row(f"{path}:{start}", {"text": "\n".join(block)})
 
 
+def _line_time(line: str) -> datetime | None:
+    match = TIMESTAMP.match(line)
+    if not match:
+        return None
+    try:
+        return datetime.fromisoformat(f"{match.group(1)}T{match.group(2)}")
+    except ValueError:
+        return None
+
+
+def _read_lines(path: Path, group_lines: int = 1, group_seconds: float | None = None) -> Iterator[Row]:
+    """Line-oriented text (logs, one sentence per line): one record per `group_lines` non-empty lines, or, with
+    `group_seconds`, one record per time window opened by a line's leading timestamp (lines without one stay
+    with the record before them)."""
+    block: list[str] = []
+    start, opened = 1, None
+    with open(path, encoding="utf-8-sig", errors="replace") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            line = raw.rstrip("\n")
+            if not line.strip():
+                continue
+            if group_seconds is not None:
+                when = _line_time(line)
+                if block and when is not None and opened is not None \
+                        and (when - opened).total_seconds() >= group_seconds:
+                    yield Row(f"{path}:{start}", {"text": "\n".join(block)})
+                    block = []
+                if not block:
+                    start, opened = lineno, when
+                block.append(line)
+                continue
+            if not block:
+                start = lineno
+            block.append(line)
+            if len(block) >= group_lines:
+                yield Row(f"{path}:{start}", {"text": "\n".join(block)})
+                block = []
+    if block:
+        yield Row(f"{path}:{start}", {"text": "\n".join(block)})
+
+
 def _read_hf(spec: SourceSpec, base_dir: Path) -> tuple[str, Iterator[Row]]:
     import datasets
 
@@ -192,15 +242,66 @@ def _read_hf(spec: SourceSpec, base_dir: Path) -> tuple[str, Iterator[Row]]:
 
 # ---------------------------------------------------------------- rows -> records
 
-def _column_for(field: str, columns_map: dict[str, str], available: set[str]) -> str | None:
+_MISSING = object()
+
+
+def get_path(data: Any, path: str) -> Any:
+    """`data[path]`, or a dotted path into nested objects and lists (`doc.questions.0.text`); _MISSING if absent."""
+    if isinstance(data, dict) and path in data:
+        return data[path]
+    node = data
+    for part in path.split("."):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.lstrip("-").isdigit() and -len(node) <= int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return _MISSING
+    return node
+
+
+def _set_path(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """A copy of `data` with the dotted path set (copies each dict on the way; the input is untouched)."""
+    if path in data or "." not in path:
+        return {**data, path: value}
+    head, rest = path.split(".", 1)
+    child = data.get(head)
+    return {**data, head: _set_path(child if isinstance(child, dict) else {}, rest, value)}
+
+
+def explode_rows(row: Row, paths: list[str]) -> Iterator[Row]:
+    """One row per element of the list at each path, in turn (paths may go through earlier ones:
+    `[paragraphs, paragraphs.qas]`); the element replaces the list, so dotted paths reach its fields."""
+    rows = [row]
+    for path in paths:
+        out = []
+        for r in rows:
+            value = get_path(r.data, path)
+            if value is _MISSING:
+                raise HarnessError(f"{r.where}: `explode: {path}` names no field (top-level fields: "
+                                   f"{', '.join(sorted(r.data)) or 'none'})", "fix the dotted path in `explode:`")
+            if not isinstance(value, list):
+                raise HarnessError(f"{r.where}: `explode: {path}` is a {type(value).__name__}, not a list",
+                                   "explode only list fields; reach single values with dotted paths in `columns:`")
+            out += [Row(f"{r.where} {path}[{i}]", _set_path(r.data, path, item)) for i, item in enumerate(value)]
+        rows = out
+    yield from rows
+
+
+def _column_for(field: str, columns_map: dict[str, str], available: set[str] | dict[str, Any]) -> str | None:
     if field in columns_map:
-        return columns_map[field] if columns_map[field] in available else None
+        col = columns_map[field]
+        if col in available:
+            return col
+        if isinstance(available, dict) and "." in col and get_path(available, col) is not _MISSING:
+            return col
+        return None
     if field in available:
         return field
     return next((a for a in ALIASES.get(field, ()) if a in available), None)
 
 
-def detect_kind(available: set[str], columns_map: dict[str, str]) -> str | None:
+def detect_kind(available: set[str] | dict[str, Any], columns_map: dict[str, str]) -> str | None:
     """Guess the record kind from the columns present (after mapping)."""
     for kind in _DETECT_ORDER:
         if all(_column_for(f, columns_map, available) for f in KIND_FIELDS[kind]):
@@ -208,7 +309,7 @@ def detect_kind(available: set[str], columns_map: dict[str, str]) -> str | None:
     return None
 
 
-def _missing_column(where: str, field: str, kind: str, available: set[str],
+def _missing_column(where: str, field: str, kind: str, available: set[str] | dict[str, Any],
                     columns_map: dict[str, str]) -> HarnessError:
     cols = ", ".join(sorted(available)) or "(none)"
     if field in columns_map:
@@ -245,13 +346,13 @@ def _community_schema(data: dict[str, Any]) -> dict[str, Any]:
 def _to_record(row: Row, kind: str, columns_map: dict[str, str]) -> dict[str, Any]:
     if not columns_map:
         row = Row(row.where, _community_schema(row.data))
-    available = set(row.data)
+    available = row.data
     record: dict[str, Any] = {}
     for field in KIND_FIELDS[kind]:
         col = _column_for(field, columns_map, available)
         if col is None:
             raise _missing_column(row.where, field, kind, available, columns_map)
-        record[field] = row.data[col]
+        record[field] = get_path(row.data, col)
     if kind == "classification" and record["label"] is not None and not isinstance(record["label"], str):
         record["label"] = str(record["label"])
     if kind in ("text", "classification"):  # e.g. Banking77 has texts wrapped in stray newlines
@@ -262,6 +363,12 @@ def _to_record(row: Row, kind: str, columns_map: dict[str, str]) -> dict[str, An
             record[key] = row.data[col]
     problem = validate_record(record, kind)
     if problem:
+        listed = next((f for f in KIND_FIELDS[kind] if isinstance(record.get(f), list) and kind != "chat"), None)
+        if listed is not None:
+            col = _column_for(listed, columns_map, available) or listed
+            raise HarnessError(f"{row.where}: invalid {kind} record: field '{listed}' is a list (column '{col}')",
+                               f"turn each element into a record with `explode: [{col}]` and map its fields with "
+                               f"dotted paths, e.g. `columns: {{{listed}: {col}.<field>}}`")
         raise HarnessError(f"{row.where}: invalid {kind} record: {problem}",
                            "fix that record, or map the right columns with `columns:` in the data spec")
     return canonical(record, kind)
@@ -272,23 +379,39 @@ def _rows(spec: SourceSpec, base_dir: Path) -> tuple[str, str, Iterator[Row]]:
         name, rows = _read_hf(spec, base_dir)
         return name, "hf", rows
     path = resolve_path(spec, base_dir)
-    if not path.exists():
-        raise HarnessError(f"data file {path} not found",
-                           f"check `path:` (relative paths start at {base_dir}) or use `source: generator`")
-    if path.is_dir():
-        raise HarnessError(f"data path {path} is a folder, not a file",
-                           "point `path:` at one file, or use format: hf for a saved dataset folder")
+    require_file(path, "data file", f"check `path:` (relative paths start at {base_dir}) or use `source: generator`",
+                 folder_fix="point `path:` at one file, or use format: hf for a saved dataset folder")
     fmt = resolve_format(spec, path)
+    if fmt == "lines":
+        return str(path), fmt, _read_lines(path, spec.group_lines, spec.group_seconds)
     reader = {"jsonl": _read_jsonl, "json": _read_json, "csv": _read_csv, "parquet": _read_parquet,
               "txt": _read_txt}[fmt]
-    return str(path), fmt, reader(path)
+    rows = reader(path)
+    if spec.explode:
+        rows = (out for row in rows for out in ([row] if isinstance(row, BadRow) else explode_rows(row, spec.explode)))
+    return str(path), fmt, rows
+
+
+def _few_records_warning(name: str, fmt: str, n_records: int, base_dir: Path, spec: SourceSpec) -> str | None:
+    """A warning when a source gave suspiciously few records (e.g. a log read as blank-line separated text)."""
+    if fmt in ("txt", "lines") and spec.format != "hf":
+        with open(resolve_path(spec, base_dir), encoding="utf-8-sig", errors="replace") as fh:
+            n_lines = sum(1 for line in fh if line.strip())
+        if n_lines >= 50 and n_records * 20 <= n_lines:
+            fix = ("set `format: lines` (one record per line) with `group_lines: N` or `group_seconds: S`"
+                   if fmt == "txt" else "lower `group_lines` / `group_seconds`")
+            return (f"{name}: {n_lines} lines gave only {n_records} record(s) ({fmt}: "
+                    f"{'documents are separated by blank lines' if fmt == 'txt' else 'lines grouped'}); {fix}")
+    if n_records < FEW_RECORDS and spec.limit is None:
+        return f"{name}: only {n_records} record(s); training and validation splits will be tiny"
+    return None
 
 
 def load_source(spec: SourceSpec, base_dir: Path, *, expected: str | None = None) -> Loaded:
     """Read a file/HF source into canonical records of its own kind (spec.kind, detected, or `expected`)."""
     name, fmt, rows = _rows(spec, base_dir)
     records: list[dict[str, Any]] = []
-    kind = spec.kind
+    kind = spec.file_kind
     dropped: dict[str, int] = {}
     examples: dict[str, str] = {}
 
@@ -305,7 +428,7 @@ def load_source(spec: SourceSpec, base_dir: Path, *, expected: str | None = None
             drop(row.reason, row.error)
             continue
         if kind is None:
-            available = set(row.data if spec.columns else _community_schema(row.data))
+            available = row.data if spec.columns else _community_schema(row.data)
             if expected and all(_column_for(f, spec.columns, available) for f in KIND_FIELDS[expected]):
                 kind = expected
             else:
@@ -314,7 +437,8 @@ def load_source(spec: SourceSpec, base_dir: Path, *, expected: str | None = None
                 fields = ", ".join(f"{k}: {'/'.join(v)}" for k, v in KIND_FIELDS.items())
                 raise HarnessError(f"{row.where}: cannot tell the record kind from columns "
                                    f"{sorted(available)} (kinds need {fields})",
-                                   "set `kind:` and map columns with `columns:` in the data spec")
+                                   "set `file_kind:` and map columns with `columns:` (dotted paths reach nested "
+                                   "fields; `explode:` expands lists) in the dataset spec")
         try:
             records.append(_to_record(row, kind, spec.columns))
         except HarnessError as exc:
@@ -328,7 +452,8 @@ def load_source(spec: SourceSpec, base_dir: Path, *, expected: str | None = None
         raise HarnessError(f"{name} holds no records ({fmt})",
                            "add data to the file or point `path:` at a non-empty file")
     assert kind is not None
-    return Loaded(records, kind, name, dropped, examples)
+    warning = _few_records_warning(name, fmt, len(records), base_dir, spec)
+    return Loaded(records, kind, name, dropped, examples, [warning] if warning else [])
 
 
 def load_records(spec: SourceSpec, base_dir: Path, kind: str | None = None, **convert_kwargs: Any) -> list[dict]:
@@ -345,5 +470,6 @@ def load_converted(spec: SourceSpec, base_dir: Path, kind: str | None = None, **
         raise HarnessError(f"{loaded.source} holds {loaded.kind} records, which cannot be used as {kind}",
                            f"provide {kind} records (fields: {', '.join(KIND_FIELDS[kind])}) or one of the "
                            f"convertible kinds: {', '.join(CONVERTIBLE.get(kind, ()))}")
-    records = convert(loaded.records, loaded.kind, kind, **convert_kwargs)
-    return Loaded(records, kind, loaded.source, loaded.dropped, loaded.examples)
+    kwargs = convert_kwargs if kind == "chat" else {}
+    records = convert(loaded.records, loaded.kind, kind, **kwargs)
+    return Loaded(records, kind, loaded.source, loaded.dropped, loaded.examples, loaded.warnings)

@@ -18,6 +18,8 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "prompt_completion": ("prompt", "completion"),
     "preference": ("prompt", "chosen", "rejected"),
     "classification": ("text", "label"),
+    "unpaired_preference": ("prompt", "completion", "label"),  # label: "true"/"false" (KTO-style)
+    "prompt_only": ("prompt",),  # online methods generate their own completions
 }
 KINDS = tuple(KIND_FIELDS)
 ROLES = ("system", "user", "assistant")
@@ -29,8 +31,13 @@ CONVERTIBLE: dict[str, tuple[str, ...]] = {
     "preference": ("preference",),
     "prompt_completion": ("prompt_completion",),
     "classification": ("classification",),
+    "unpaired_preference": ("unpaired_preference", "preference"),
+    "prompt_only": ("prompt_only", "prompt_completion", "preference"),
 }
-DEFAULT_SYSTEM = "You are a helpful customer support agent."
+# Domain-neutral defaults; a domain sets its own under `prompts:` in its manifest (or per dataset).
+DEFAULT_SYSTEM: str | None = None
+DEFAULT_INSTRUCTION = "Classify the following text.\nText: {text}\nOptions: {options}\nAnswer with one option."
+DEFAULT_N_OPTIONS = 8
 _PUNCT = re.compile(f"[{re.escape(string.punctuation)}]")
 
 
@@ -76,12 +83,9 @@ def normalize_text(text: str) -> str:
     return " ".join(_PUNCT.sub(" ", text.lower()).split())
 
 
-def intent_prompt(text: str, options: list[str]) -> str:
-    """The one intent-labelling instruction, shared by SFT data and the eval suite."""
-    return ("Classify the intent of this customer message.\n"
-            f"Message: {text}\n"
-            f"Options: {', '.join(options)}\n"
-            "Answer with one option.")
+def classification_prompt(text: str, options: list[str], instruction: str = DEFAULT_INSTRUCTION) -> str:
+    """The user turn of a classification record rendered as chat: `instruction` with {text} and {options}."""
+    return instruction.replace("{text}", text).replace("{options}", ", ".join(options))
 
 
 def sample_options(gold: str, labels: Iterable[str], k: int, rng: random.Random) -> list[str]:
@@ -97,11 +101,13 @@ def _extra(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def to_chat(records: list[dict[str, Any]], kind: str, *, system: str | None = DEFAULT_SYSTEM,
-            n_options: int = 8, seed: int = 0) -> list[dict[str, Any]]:
+            instruction: str = DEFAULT_INSTRUCTION, n_options: int = DEFAULT_N_OPTIONS,
+            seed: int = 0) -> list[dict[str, Any]]:
     """Convert chat / prompt_completion / classification records to chat records.
 
-    Classification becomes an intent-labelling chat (instruction listing `n_options` labels incl. the gold
-    one, answer = label), the same format the support_chat suite evaluates.
+    Classification becomes a labelling chat: `instruction` listing `n_options` labels incl. the gold one,
+    answer = label. The dataset spec (or the domain's `prompts:`) chooses system and instruction, so the
+    training format matches what the domain's suite asks.
     """
     if kind == "chat":
         return [canonical(r, "chat") for r in records]
@@ -115,15 +121,16 @@ def to_chat(records: list[dict[str, Any]], kind: str, *, system: str | None = DE
         out = []
         for r in records:
             options = sample_options(str(r["label"]), labels, n_options, rng)
-            out.append({"messages": [*sys_msg, {"role": "user", "content": intent_prompt(r["text"], options)},
+            prompt = classification_prompt(r["text"], options, instruction)
+            out.append({"messages": [*sys_msg, {"role": "user", "content": prompt},
                                      {"role": "assistant", "content": str(r["label"])}], **_extra(r)})
         return out
     raise ValueError(f"cannot convert {kind} records to chat (convertible: {', '.join(CONVERTIBLE['chat'])})")
 
 
 def chat_to_text(messages: list[dict[str, str]], names: dict[str, str] | None = None) -> str:
-    """Render a chat as a plain transcript (`Customer: ...` / `Agent: ...`), dropping the system turn."""
-    names = names or {"user": "Customer", "assistant": "Agent"}
+    """Render a chat as a plain transcript (`User: ...` / `Assistant: ...`, or `names`), dropping the system turn."""
+    names = names or {"user": "User", "assistant": "Assistant"}
     return "\n".join(f"{names.get(m['role'], m['role'])}: {m['content']}" for m in messages if m["role"] != "system")
 
 
@@ -146,5 +153,10 @@ def convert(records: list[dict[str, Any]], from_kind: str, to_kind: str, **kwarg
         return to_text(records, from_kind)
     if from_kind == to_kind:
         return [canonical(r, to_kind) for r in records]
+    if to_kind == "prompt_only" and from_kind in ("prompt_completion", "preference"):
+        return [{"prompt": r["prompt"], **_extra(r)} for r in records]
+    if to_kind == "unpaired_preference" and from_kind == "preference":  # each pair gives a good and a bad example
+        return [{"prompt": r["prompt"], "completion": r[key], "label": label, **_extra(r)}
+                for r in records for key, label in (("chosen", "true"), ("rejected", "false"))]
     raise ValueError(f"cannot convert {from_kind} records to {to_kind} "
                      f"(convertible: {', '.join(CONVERTIBLE.get(to_kind, ()))})")

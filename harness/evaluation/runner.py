@@ -11,7 +11,6 @@ from harness.device import DevicePlan, plan_device
 from harness.errors import HarnessError
 from harness.evaluation.tasks import task_identities
 from harness.models.refs import ModelRef
-from harness.paths import suites_dir
 from harness.store import Store
 
 PROMPT_CHARS = 4000
@@ -34,19 +33,28 @@ class EvalSummary:
 
 
 @lru_cache(maxsize=4)
-def _task_manager(include_path: str):
+def _task_manager(include_paths: tuple[str, ...]):
     from lm_eval.tasks import TaskManager
 
-    return TaskManager(include_path=include_path)
+    return TaskManager(include_path=list(include_paths))
 
 
 def task_manager():
-    return _task_manager(str(suites_dir()))
+    """lm-eval tasks of the general suites and of every domain's suite folder (harness.domains)."""
+    from harness.domains import suite_include_paths
+
+    return _task_manager(tuple(str(p) for p in suite_include_paths()))
 
 
 def available_suites() -> list[str]:
-    """Suites are the folders under suites/ (each an lm-eval group of the same name)."""
-    return sorted(p.name for p in suites_dir().iterdir() if p.is_dir() and any(p.glob("*.yaml")))
+    """Suites: folders under suites/ and each domain's suite groups (`_<group>.yaml`)."""
+    from harness.domains import suite_include_paths
+
+    names: set[str] = set()
+    for root in suite_include_paths():
+        names |= {p.name for p in root.iterdir() if p.is_dir() and any(p.glob("*.yaml"))}
+        names |= {p.stem[1:] for p in root.glob("_*.yaml")}
+    return sorted(names)
 
 
 def _check_suites(names: list[str]) -> None:

@@ -28,7 +28,6 @@ from typing import Any
 import yaml
 
 from harness.fingerprint import canonical_json, fingerprint, hash_file
-from harness.paths import suites_dir
 
 # Code and template files of a suite folder (what can change a prompt or a score); data files are left out
 # because items are paired by content hash anyway, and adding items must not make old runs incomparable.
@@ -60,8 +59,10 @@ class TaskMeta:
 
 
 def suite_paths() -> list[Path]:
-    """Folders searched for suite YAML (the lm-eval include path)."""
-    return [suites_dir()]
+    """Folders searched for suite YAML: the lm-eval include path (general suites + every domain's suite)."""
+    from harness.domains import suite_include_paths
+
+    return suite_include_paths()
 
 
 def _yaml_files(paths: Iterable[Path]) -> list[Path]:

@@ -222,7 +222,7 @@ def _build(name: str, config: EmbeddedModelConfig, docs: list[str], digest: str,
     import torch
     from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM, Trainer, TrainingArguments
     from transformers import logging as hf_logging
-    from transformers.trainer_callback import PrinterCallback
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
     from transformers.trainer_utils import set_seed
 
     from harness.device import plan_device
@@ -265,8 +265,13 @@ def _build(name: str, config: EmbeddedModelConfig, docs: list[str], digest: str,
         hf_logging.disable_progress_bar()
     try:
         trainer = Trainer(model=model, args=args, train_dataset=_Blocks(blocks))
-        if not progress:
-            trainer.remove_callback(PrinterCallback)
+        # no raw log dicts on the terminal: one rich progress line (with progress on), the loss in the metadata
+        trainer.remove_callback(PrinterCallback)
+        trainer.remove_callback(ProgressCallback)
+        if progress:
+            from harness.recipes.callbacks import RichProgressCallback
+
+            trainer.add_callback(RichProgressCallback(f"build {name}"))
         result = trainer.train()
         losses = [(h["step"], h["loss"]) for h in trainer.state.log_history if "loss" in h]
         if not losses or not math.isfinite(losses[-1][1]):

@@ -1,17 +1,27 @@
-"""Resolve `--model` into something loadable: the embedded default, a local HF folder, a PEFT adapter
-folder, or a hub id already in the local HF cache (nothing is downloaded at run time)."""
+"""Resolve `--model` into something loadable: the embedded default, a model this harness trained (its train run
+id, its model id, `domain:stage`, or its stage folder), a local HF folder, a PEFT adapter folder, or a hub id
+already in the local HF cache (nothing is downloaded at run time). A trained model keeps the model id of its
+train run, so its evaluations link to that run."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from harness.errors import HarnessError
 from harness.fingerprint import fingerprint, hash_dir
 
+if TYPE_CHECKING:
+    from harness.store import Store
+
 DEFAULT_PREFIX = "default"
+STAGE_META = "stage.json"
+_STAGE_REF = re.compile(r"^(?P<domain>[A-Za-z0-9_.-]+):(?P<stage>[A-Za-z0-9_.-]+)$")
+_RUN_ID = re.compile(r"^[a-z]+-\d{8}-\d{6}-[0-9a-f]{6}$")
 
 
 @dataclass(frozen=True)
@@ -54,7 +64,74 @@ def _looks_like_path(ref: str) -> bool:
     return ref.startswith((".", "/", "~")) or os.sep in ref and ref.count("/") != 1 or Path(ref).exists()
 
 
-def resolve_model(ref: str | None, *, trust_remote_code: bool = False, progress: bool = True) -> ModelRef:
+def _stage_ref(ref: str, meta_file: Path, trust_remote_code: bool) -> ModelRef:
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    return ModelRef(ref, meta["model_path"], meta["model_id"], "stage", trust_remote_code=trust_remote_code)
+
+
+def _stage_meta_of_folder(path: Path) -> Path | None:
+    """stage.json of a stage folder, or of the stage holding this `model/` folder."""
+    for folder in (path, path.parent):
+        if (folder / STAGE_META).exists():
+            return folder / STAGE_META
+    return None
+
+
+def _stored_stage(store: Store | None, ref: str) -> str | None:
+    """Model id for a train run id, a stored model id, or `domain:stage` (its latest completed train run)."""
+    if store is None:
+        return None
+    match = _STAGE_REF.match(ref)
+    if match:
+        rows = store.query("SELECT model_id FROM runs WHERE kind = 'train' AND status = 'completed' AND domain = ?"
+                           " AND stage = ? AND model_id IS NOT NULL ORDER BY finished_at DESC LIMIT 1",
+                           [match["domain"], match["stage"]])
+    elif _RUN_ID.match(ref):
+        rows = store.query("SELECT model_id FROM runs WHERE run_id = ? AND model_id IS NOT NULL", [ref])
+    else:
+        rows = store.query("SELECT model_id FROM models WHERE model_id = ?", [ref])
+    return rows[0]["model_id"] if rows else None
+
+
+def _cached_stage(model_id: str | None, ref: str) -> Path | None:
+    """stage.json in the stage cache for a model id, or the newest one of `domain:stage`."""
+    from harness.paths import cache_dir
+
+    stages = cache_dir() / "stages"
+    if model_id is not None:
+        meta = stages / model_id / STAGE_META
+        return meta if meta.exists() else None
+    match = _STAGE_REF.match(ref)
+    if not match or not stages.is_dir():
+        return None
+    found: list[tuple[float, Path]] = []
+    for meta in stages.glob(f"{match['domain']}-{match['stage']}-*/{STAGE_META}"):
+        info: dict[str, Any] = json.loads(meta.read_text(encoding="utf-8"))
+        if info.get("stage") == match["stage"] and info.get("domain", match["domain"]) == match["domain"] \
+                and Path(info["model_path"]).exists():
+            found.append((meta.stat().st_mtime, meta))
+    return max(found)[1] if found else None
+
+
+def resolve_trained(ref: str, *, store: Store | None = None, trust_remote_code: bool = False) -> ModelRef | None:
+    """A model this harness trained, by train run id, model id or `domain:stage`; None when `ref` is none of them."""
+    model_id = _stored_stage(store, ref)
+    meta = _cached_stage(model_id, ref) if model_id or _STAGE_REF.match(ref) else _cached_stage(ref, ref)
+    if meta is not None:
+        return _stage_ref(ref, meta, trust_remote_code)
+    if model_id is not None and store is not None:
+        rows = store.query("SELECT ref FROM models WHERE model_id = ?", [model_id])
+        if rows and Path(rows[0]["ref"]).exists():
+            return ModelRef(ref, rows[0]["ref"], model_id, "stage", trust_remote_code=trust_remote_code)
+    if _STAGE_REF.match(ref) and not ref.startswith(DEFAULT_PREFIX + ":"):
+        domain, stage = ref.split(":", 1)
+        raise HarnessError(f"no trained model for stage '{stage}' of domain '{domain}' (in the store or the cache)",
+                           f"train it first: `harness train {domain} --stage {stage}`")
+    return None
+
+
+def resolve_model(ref: str | None, *, trust_remote_code: bool = False, progress: bool = True,
+                  store: Store | None = None) -> ModelRef:
     ref = (ref or DEFAULT_PREFIX).strip()
     if ref == DEFAULT_PREFIX or ref.startswith(DEFAULT_PREFIX + ":"):
         from harness.models.embedded import PRESETS, build_embedded_model
@@ -69,6 +146,9 @@ def resolve_model(ref: str | None, *, trust_remote_code: bool = False, progress:
     path = Path(ref).expanduser()
     if path.is_dir():
         path = path.resolve()
+        meta = _stage_meta_of_folder(path)
+        if meta is not None:  # a stage folder (or its model/): keep the train run's model id
+            return _stage_ref(ref, meta, trust_remote_code)
         if (path / "adapter_config.json").exists() and not (path / "config.json").exists():
             base = json.loads((path / "adapter_config.json").read_text()).get("base_model_name_or_path")
             if not base:
@@ -85,6 +165,10 @@ def resolve_model(ref: str | None, *, trust_remote_code: bool = False, progress:
     if _looks_like_path(ref) or ref.count("/") > 1:
         raise HarnessError(f"model path '{ref}' does not exist",
                            "pass an existing model folder, a cached hub id, or `default`")
+    if "/" not in ref:
+        trained = resolve_trained(ref, store=store, trust_remote_code=trust_remote_code)
+        if trained is not None:
+            return trained
     return _resolve_hub(ref, trust_remote_code)
 
 
@@ -97,7 +181,8 @@ def _resolve_hub(repo_id: str, trust_remote_code: bool) -> ModelRef:
         if offline:
             raise HarnessError(
                 f"model '{repo_id}' is neither a local folder nor in the Hugging Face cache (offline mode)",
-                f"download it first (`hf download {repo_id}`) or pass a local folder with --model")
+                f"pass a model this harness trained (a train run id, DOMAIN:STAGE or its stage folder; see "
+                f"`harness runs --kind train`), a local folder, or download it first (`hf download {repo_id}`)")
         return ModelRef(repo_id, repo_id, f"hub-{fingerprint(repo_id)}", "hub",
                         trust_remote_code=trust_remote_code)
     snapshot = Path(cached).parent

@@ -101,3 +101,50 @@ class LogLastStepCallback(TrainerCallback):
         if state.max_steps and state.global_step >= state.max_steps:
             control.should_log = True
         return control
+
+
+class RichProgressCallback(TrainerCallback):
+    """One rich progress line per stage (steps, latest train and validation loss) instead of tqdm bars and the
+    raw log dicts transformers prints; the full figures are in the store and the run's log file."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.progress: Any = None
+        self.task: Any = None
+        self.figures: dict[str, float] = {}
+
+    def on_train_begin(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
+                       **kwargs: Any) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        from harness.console import console
+
+        self.progress = Progress(TextColumn(f"  [bold]{self.label}[/bold]"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), TextColumn("{task.fields[figures]}"), console=console)
+        self.progress.start()
+        self.task = self.progress.add_task(self.label, total=state.max_steps or None, figures="")
+
+    def _figures(self) -> str:
+        names = {"loss": "loss", "eval_loss": "val loss", "eval_rewards/accuracies": "val reward acc"}
+        return "  ".join(f"{label} {self.figures[key]:.3f}" for key, label in names.items() if key in self.figures)
+
+    def on_step_end(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
+                    **kwargs: Any) -> None:
+        if self.progress is not None:
+            self.progress.update(self.task, completed=state.global_step)
+
+    def on_log(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
+               logs: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        for key, value in (logs or {}).items():
+            number = _number(value)
+            if number is not None:
+                self.figures[key] = number
+        if self.progress is not None:
+            self.progress.update(self.task, completed=state.global_step, figures=self._figures())
+
+    def on_train_end(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
+                     **kwargs: Any) -> None:
+        if self.progress is not None:
+            self.progress.update(self.task, completed=state.global_step, figures=self._figures())
+            self.progress.stop()
+            self.progress = None

@@ -274,11 +274,14 @@ def trainer_arguments(cfg: TrainSettings, *, work_dir: Path, plan: DevicePlan, p
     }
 
 
-def stage_callbacks(store: Store | None, run_id: str | None) -> list[TrainerCallback]:
-    """Callbacks every recipe attaches: a final-step log point, and store logging when a store is given."""
-    from harness.recipes.callbacks import LogLastStepCallback, StoreLoggingCallback
+def stage_callbacks(store: Store | None, run_id: str | None, progress: str | None = None) -> list[TrainerCallback]:
+    """Callbacks every recipe attaches: a final-step log point, store logging when a store is given, and one
+    rich progress line labelled `progress` (None: no progress display)."""
+    from harness.recipes.callbacks import LogLastStepCallback, RichProgressCallback, StoreLoggingCallback
 
     callbacks: list[TrainerCallback] = [LogLastStepCallback()]
+    if progress:
+        callbacks.append(RichProgressCallback(progress))
     if store is not None:
         if not run_id:
             raise ValueError("run_id is required when a store is given (start the run first)")
@@ -299,11 +302,12 @@ def flush_store_logs(callbacks: list[TrainerCallback]) -> None:
 
 
 def quiet(trainer: Trainer, progress: bool) -> Trainer:
-    """With progress off, also drop the PrinterCallback that transformers adds when tqdm is disabled."""
-    if not progress:
-        from transformers.trainer_callback import PrinterCallback
+    """Drop transformers' own printing (tqdm bars with raw log dicts, or the PrinterCallback when tqdm is off):
+    the stage's RichProgressCallback shows its key figures and the store keeps every logged value."""
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
-        trainer.remove_callback(PrinterCallback)
+    trainer.remove_callback(PrinterCallback)
+    trainer.remove_callback(ProgressCallback)
     return trainer
 
 
@@ -414,7 +418,7 @@ def train_and_save(stage: str, setup: Callable[..., tuple[Trainer, dict[str, Any
 
     started = time.perf_counter()
     plan = device or plan_device()
-    callbacks = stage_callbacks(store, run_id)
+    callbacks = stage_callbacks(store, run_id, progress=stage if progress else None)
     output_dir = prepare_output_dir(output_dir)
     work_dir = output_dir / WORK_SUBDIR
     with progress_bars(progress):

@@ -18,6 +18,7 @@ from pydantic import Field
 
 from harness.config_io import load_yaml_model
 from harness.device import DevicePlan
+from harness.methods import Method
 from harness.recipes.common import (
     LoraSettings,
     StageOutput,
@@ -45,10 +46,15 @@ class CPTConfig(TrainSettings):
 
     learning_rate: float = Field(5e-4, gt=0)
     max_length: int = Field(256, ge=8, description="block size of packed sequences")
-    packing: bool = True
-    packing_strategy: Literal["wrapped", "bfd", "bfd_split"] = "wrapped"
-    add_bos: bool = True  # start each document with bos, as in pretraining (eos is appended by TRL)
-    lora: LoraSettings = Field(default_factory=LoraSettings)  # off: CPT updates all weights
+    packing: bool = Field(True, description="concatenate documents into max_length blocks (differs from base)")
+    packing_strategy: Literal["wrapped", "bfd", "bfd_split"] = Field(
+        "wrapped", description="wrapped: classic CPT blocks; bfd/bfd_split: documents kept apart by position_ids")
+    add_bos: bool = Field(True, description="start each document with bos, as in pretraining (TRL appends eos)")
+    lora: LoraSettings = Field(default_factory=LoraSettings, description="off by default: CPT updates all weights")
+
+
+METHOD = Method(name="cpt", config=CPTConfig, reads=("text",), produces="causal_lm", needs=("policy",),
+                summary="continual pretraining: causal-LM loss on raw domain text, packed")
 
 
 def load_config(path: Path, overrides: dict[str, Any] | None = None) -> CPTConfig:

@@ -19,6 +19,7 @@ from pydantic import Field, field_validator, model_validator
 from harness.config_io import load_yaml_model
 from harness.device import DevicePlan
 from harness.errors import HarnessError
+from harness.methods import Method
 from harness.recipes.common import (
     LoraOnSettings,
     StageOutput,
@@ -49,12 +50,14 @@ class DPORecipeConfig(TrainSettings):
     learning_rate: float = Field(1e-3, gt=0)
     max_length: int = Field(256, ge=8, description="prompt + completion tokens")
     beta: float = Field(0.1, gt=0, description="strength of the pull towards the reference model")
-    loss_type: list[DPOLoss] = Field(default_factory=lambda: ["sigmoid"])
-    loss_weights: list[float] | None = None
-    label_smoothing: float = Field(0.0, ge=0, lt=0.5)
-    precompute_ref_log_probs: bool = False  # one reference pass over the data up front instead of per step
-    chat_format: Literal["auto", "chat", "plain"] = "auto"  # auto: chat when the tokenizer has a template
-    lora: LoraOnSettings = Field(default_factory=LoraOnSettings)
+    loss_type: list[DPOLoss] = Field(default_factory=lambda: ["sigmoid"], description="TRL loss(es); one or a list")
+    loss_weights: list[float] | None = Field(None, description="one weight per loss_type entry")
+    label_smoothing: float = Field(0.0, ge=0, lt=0.5, description="conservative DPO: assumed label noise")
+    precompute_ref_log_probs: bool = Field(
+        False, description="one reference pass over the data up front instead of per step")
+    chat_format: Literal["auto", "chat", "plain"] = Field(
+        "auto", description="auto: chat when the tokenizer has a template")
+    lora: LoraOnSettings = Field(default_factory=LoraOnSettings, description="on by default (differs from base)")
 
     @field_validator("loss_type", mode="before")
     @classmethod
@@ -66,6 +69,11 @@ class DPORecipeConfig(TrainSettings):
         if self.loss_weights is not None and len(self.loss_weights) != len(self.loss_type):
             raise ValueError("loss_weights needs one weight per loss_type entry")
         return self
+
+
+METHOD = Method(name="dpo", config=DPORecipeConfig, reads=("preference",), produces="causal_lm",
+                needs=("policy", "reference"),
+                summary="direct preference optimization; reference = the parent model (adapters disabled)")
 
 
 def load_config(path: Path, overrides: dict[str, Any] | None = None) -> DPORecipeConfig:

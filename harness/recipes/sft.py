@@ -26,6 +26,7 @@ from pydantic import Field
 from harness.config_io import load_yaml_model
 from harness.device import DevicePlan
 from harness.errors import HarnessError
+from harness.methods import Method
 from harness.recipes.common import (
     LoraOnSettings,
     StageOutput,
@@ -53,11 +54,16 @@ log = logging.getLogger(__name__)
 class SFTRecipeConfig(TrainSettings):
     """SFT recipe config (YAML: domains/<name>/recipes/sft.yaml)."""
 
-    learning_rate: float = Field(2e-3, gt=0)  # LoRA on a small model needs a high LR
-    max_length: int = Field(256, ge=8)
-    packing: bool = False  # see module docstring
-    loss_mask: Literal["auto", "assistant", "last_turn", "all"] = "auto"
-    lora: LoraOnSettings = Field(default_factory=LoraOnSettings)
+    learning_rate: float = Field(2e-3, gt=0, description="LoRA on a small model needs a high LR")
+    max_length: int = Field(256, ge=8, description="tokens per chat (longer ones are truncated)")
+    packing: bool = Field(False, description="best-fit packing; fast only with FlashAttention (module docstring)")
+    loss_mask: Literal["auto", "assistant", "last_turn", "all"] = Field(
+        "auto", description="which tokens carry loss; auto: assistant turns when the template marks them")
+    lora: LoraOnSettings = Field(default_factory=LoraOnSettings, description="on by default (differs from base)")
+
+
+METHOD = Method(name="sft", config=SFTRecipeConfig, reads=("chat", "prompt_completion"), produces="causal_lm",
+                needs=("policy",), summary="supervised fine-tuning on chats, loss on assistant turns (LoRA)")
 
 
 def load_config(path: Path, overrides: dict[str, Any] | None = None) -> SFTRecipeConfig:

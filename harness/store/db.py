@@ -1,10 +1,17 @@
-"""The DuckDB store. DuckDB allows one writer process: writers hold a file lock and keep
-transactions short; readers (dashboard) open read-only. A run is 'running' until the transaction that
-writes its last rows flips it to 'completed', so a crash never looks complete."""
+"""The DuckDB store. DuckDB allows one read-write process or several read-only ones per file: every
+harness process, writer or reader, holds the store's file lock (`<store>.lock`) for the few milliseconds of
+each connection, so harness readers and writers never collide; a connection refused because some other
+program holds the file (a DuckDB shell, a dashboard without lock access) is retried. Both waits are
+bounded (`HARNESS_STORE_WAIT_S`, default 600 s) and reported on stderr after a second. A run is 'running'
+until the transaction that writes its last rows flips it to 'completed', so a crash never looks complete;
+its liveness lock (harness/store/liveness.py) lets the next command mark it 'abandoned'. Opening checks the
+file is a harness store (harness/store/migrations.py): other DuckDB files and newer schemas are refused,
+older schemas migrated."""
 
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -14,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 from harness.errors import HarnessError
 from harness.fingerprint import canonical_json, library_versions
 from harness.paths import default_store_path
-from harness.store.schema import MIGRATIONS, SCHEMA_VERSION, TABLES
+from harness.store import liveness, migrations
 
 TRAIN_LOG_COLS = ("run_id", "step", "epoch", "split", "loss", "learning_rate", "grad_norm", "tokens_seen",
                   "metrics_json")
@@ -31,6 +38,7 @@ EVAL_TASK_COLS = ("run_id", "task", "suite", "config_hash", "code_hash", "config
                   "primary_filter", "higher_is_better", "chance", "n_docs", "lm_eval_version", "harness_version")
 GATE_RESULT_COLS = ("gate_id", "rule", "kind", "task", "metric", "observed", "threshold", "passed",
                     "detail_json")
+REPORT_AFTER_S = 1.0  # a wait longer than this is reported on stderr
 
 
 def now() -> datetime:
@@ -45,79 +53,160 @@ def _json(value: Any) -> str | None:
     return None if value is None else canonical_json(value)
 
 
+def wait_budget_s() -> float:
+    raw = os.environ.get("HARNESS_STORE_WAIT_S", "600")
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not value >= 0:  # also catches NaN
+        raise HarnessError(f"HARNESS_STORE_WAIT_S={raw!r} is not a number of seconds", "set it to e.g. 600")
+    return value
+
+
+def _report_wait(path: Path, what: str, budget: float) -> None:
+    from harness.console import err_console
+
+    err_console.print(f"waiting for store {path}: {what} (up to {budget:.0f} s)", markup=False, highlight=False)
+
+
+def _is_lock_conflict(exc: duckdb.Error) -> bool:
+    text = str(exc).lower()
+    return "lock" in text and ("could not set" in text or "conflicting" in text)
+
+
 class Store:
     """Thin, explicit access to the DuckDB file. Every method opens, works, and closes."""
+
+    # liveness leases of the runs this process started, by (store file, run id): any Store object of the
+    # same file may finish a run another one started
+    _leases: dict[tuple[str, str], liveness.Lease] = {}
 
     def __init__(self, path: str | Path | None = None, read_only: bool = False) -> None:
         self.path = Path(path) if path else default_store_path()
         self.read_only = read_only
-        self._lock = FileLock(str(self.path) + ".lock", timeout=600)
+        self._lock = FileLock(str(self.path) + ".lock")
+        self._release_after_commit: list[str] = []
+        if self.path.exists() and not self.path.is_file():
+            raise HarnessError(f"store {self.path} is a {'directory' if self.path.is_dir() else 'special file'}",
+                               "pass --db with a .duckdb file path")
         if read_only and not self.path.exists():
             raise HarnessError(f"store {self.path} does not exist",
                                "run `harness demo` or `harness eval` first, or pass --db PATH")
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._lock, self._connect() as con:
-                self._migrate(con)
+        with self._locked():
+            self._open()
 
     # -- connections --------------------------------------------------------------------------
-    def _connect(self) -> duckdb.DuckDBPyConnection:
-        attempts = 20 if self.read_only else 1
-        for attempt in range(attempts):
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """The store's file lock, with a bounded, reported wait. A reader that cannot create the lock file
+        (read-only folder) goes on without it and relies on the connect retry."""
+        budget = wait_budget_s()
+        try:
             try:
-                return duckdb.connect(str(self.path), read_only=self.read_only)
-            except duckdb.IOException as exc:  # writer holds the file; readers wait briefly
-                if attempt == attempts - 1:
-                    raise HarnessError(f"cannot open store {self.path}: {exc}",
-                                       "wait for the running job to finish or pass another --db") from exc
-                time.sleep(0.25)
-        raise AssertionError("unreachable")
-
-    @staticmethod
-    def _migrate(con: duckdb.DuckDBPyConnection) -> None:
-        con.execute(TABLES)
-        row = con.execute("SELECT max(version) FROM schema_version").fetchone()
-        current = row[0] if row and row[0] is not None else 0
-        if current > SCHEMA_VERSION:
-            raise HarnessError(f"store schema v{current} is newer than this harness (v{SCHEMA_VERSION})",
-                               "upgrade the harness or use another --db")
-        if current == 0:
-            con.execute("INSERT INTO schema_version (version) VALUES (?)", [SCHEMA_VERSION])
+                self._lock.acquire(timeout=min(REPORT_AFTER_S, budget))
+            except Timeout:
+                _report_wait(self.path, "another harness process is using it", budget)
+                self._lock.acquire(timeout=max(0.0, budget - REPORT_AFTER_S))
+        except Timeout as exc:
+            raise HarnessError(f"store {self.path} stayed locked by another harness process for {budget:.0f} s",
+                               "wait for the other job to finish, raise HARNESS_STORE_WAIT_S, or pass another "
+                               "--db") from exc
+        except OSError:
+            if not self.read_only:
+                raise
+            yield
             return
-        for version in range(current + 1, SCHEMA_VERSION + 1):
-            con.execute(MIGRATIONS[version])
-            con.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    def _connect(self, read_only: bool | None = None) -> duckdb.DuckDBPyConnection:
+        """Connect, retrying while another program holds the file (bounded, reported)."""
+        ro = self.read_only if read_only is None else read_only
+        budget = wait_budget_s()
+        start = time.monotonic()
+        reported = False
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=ro)
+            except duckdb.Error as exc:
+                waited = time.monotonic() - start
+                if not _is_lock_conflict(exc):
+                    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                    raise HarnessError(f"cannot open store {self.path}: {first}",
+                                       "pass --db with a harness .duckdb store or a new file name") from exc
+                if waited >= budget:
+                    raise HarnessError(f"store {self.path} stayed locked by another program for {budget:.0f} s",
+                                       "close the program holding it, raise HARNESS_STORE_WAIT_S, or pass "
+                                       "another --db") from exc
+                if not reported and waited >= REPORT_AFTER_S:
+                    _report_wait(self.path, "another program holds the file", budget)
+                    reported = True
+                time.sleep(0.05 + 0.1 * (uuid.uuid4().int % 10) / 10)  # jitter: writers do not retry in step
+
+    def _open(self) -> None:
+        """Recognise the file (refuse others, never modifying them), create/migrate, sweep dead runs.
+        Caller holds the lock."""
+        state: migrations.State = "empty"
+        version = None
+        dead: list[dict[str, Any]] = []
+        if self.path.exists() and self.path.stat().st_size > 0:
+            with self._connect(read_only=True) as con:
+                state, version = migrations.inspect(con)
+                migrations.refuse(self.path, state, version, self.read_only)
+                if state == "harness":
+                    dead = liveness.dead_runs(con, self.path)
+        elif self.path.exists():
+            raise HarnessError(f"store {self.path} is an empty file (0 bytes), not a DuckDB database",
+                               "delete it to start a new store there, or pass another --db")
+        needs_schema = state == "empty" or (version or 0) < migrations.schema.SCHEMA_VERSION
+        if not (needs_schema or dead):
+            return
+        try:
+            con = self._connect(read_only=False)
+        except HarnessError:
+            if self.read_only and not needs_schema:
+                return  # a reader that cannot write leaves dead runs for the next writer
+            raise
+        with con:
+            if needs_schema:
+                migrations.ensure_schema(con, state, version)
+            if dead:
+                liveness.sweep(con, self.path, liveness.dead_runs(con, self.path))
+
+    def sweep_dead_runs(self) -> list[str]:
+        """Mark runs whose process died `abandoned` now (also done whenever a Store is opened)."""
+        with self._locked(), self._connect(read_only=False) as con:
+            return liveness.sweep(con, self.path, liveness.dead_runs(con, self.path))
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """Locked write transaction: all rows inside become visible together or not at all."""
         if self.read_only:
             raise RuntimeError("store opened read-only")
-        with self._lock, self._connect() as con:
+        with self._locked(), self._connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
                 yield con
             except BaseException:
                 con.execute("ROLLBACK")
+                self._release_after_commit.clear()
                 raise
             con.execute("COMMIT")
+            while self._release_after_commit:
+                self._release(self._release_after_commit.pop())
 
     # -- reads --------------------------------------------------------------------------------
     def query(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Rows as dicts. Always pass values as bound parameters."""
-        if self.read_only:
-            con = self._connect()
-        else:
-            self._lock.acquire()
-            con = self._connect()
-        try:
+        with self._locked(), self._connect() as con:
             cur = con.execute(sql, params or [])
             cols = [d[0] for d in cur.description]
             return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
-        finally:
-            con.close()
-            if not self.read_only:
-                self._lock.release()
 
     def query_df(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None):
         import pandas as pd
@@ -135,6 +224,24 @@ class Store:
                   fingerprint: str | None = None, data_hash: str | None = None, seed: int | None = None,
                   output_path: str | Path | None = None, run_id: str | None = None) -> str:
         run_id = run_id or new_id(kind)
+        lease = liveness.acquire(self.path, run_id)  # before the row exists: a 'running' row always has one
+        try:
+            self._start_row(run_id, kind, domain, stage, config, model_id, parent_model_id, fingerprint,
+                            data_hash, seed, output_path)
+        except BaseException:
+            lease.release()
+            raise
+        self._leases[(str(self.path.resolve()), run_id)] = lease
+        return run_id
+
+    def _release(self, run_id: str) -> None:
+        lease = self._leases.pop((str(self.path.resolve()), run_id), None)
+        if lease is not None:
+            lease.release()
+
+    def _start_row(self, run_id: str, kind: str, domain: str | None, stage: str | None, config: Any,
+                   model_id: str | None, parent_model_id: str | None, fingerprint: str | None,
+                   data_hash: str | None, seed: int | None, output_path: str | Path | None) -> None:
         with self.transaction() as con:
             con.execute(
                 "INSERT INTO runs (run_id, kind, domain, stage, status, model_id, parent_model_id, config_json,"
@@ -143,7 +250,6 @@ class Store:
                 [run_id, kind, domain, stage, model_id, parent_model_id, _json(config), fingerprint, data_hash,
                  seed, _json(library_versions()), None if output_path is None else str(output_path), now()],
             )
-        return run_id
 
     def finish_run(self, run_id: str, *, status: str = "completed", error: str | None = None,
                    model_id: str | None = None, output_path: str | Path | None = None,
@@ -154,9 +260,11 @@ class Store:
         params = [status, error, now(), model_id, None if output_path is None else str(output_path), run_id]
         if con is not None:
             con.execute(sql, params)
+            self._release_after_commit.append(run_id)  # the liveness lock goes once the flip is committed
             return
         with self.transaction() as own:
             own.execute(sql, params)
+        self._release(run_id)
 
     @contextmanager
     def tracked_run(self, kind: str, **kwargs: Any) -> Iterator[str]:

@@ -1,6 +1,6 @@
-"""Regenerate suites/support_chat/data/*.jsonl from the support_chat domain generator (deterministic).
+"""Regenerate domains/support_chat/suite/data/*.jsonl from the support_chat domain generator (deterministic).
 
-Usage: python suites/support_chat/generate.py [--check]
+Usage: python domains/support_chat/suite/generate.py [--check]
 --check exits 1 when the committed files differ from what the generator produces now.
 """
 
@@ -15,7 +15,7 @@ from harness.config_io import load_yaml_model
 from harness.domains import Domain, Manifest
 
 HERE = Path(__file__).resolve().parent
-DOMAIN_DIR = HERE.parents[1] / "domains" / "support_chat"
+DOMAIN_DIR = HERE.parent  # the suite lives in its domain folder
 SEED = 0
 SIZES = {"n_intent": 400, "n_preference": 180, "n_ppl": 64, "n_reply": 48}  # fits a CPU demo
 
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
             path.write_text(text, encoding="utf-8")
             print(f"wrote {path} ({text.count(chr(10))} items)")
     if stale:
-        print(f"stale suite data: {', '.join(stale)}; run python suites/support_chat/generate.py to regenerate")
+        print(f"stale suite data: {', '.join(stale)}; run python domains/support_chat/suite/generate.py to regenerate")
         return 1
     return 0
 
