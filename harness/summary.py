@@ -29,7 +29,8 @@ def verdict_line(comp: Comparison, domain_suites: list[str], final: str) -> tupl
              f", {len(regressed)} regressed ({comp.correction}-corrected paired tests, α={comp.alpha})"]
     parts += [forgetting_text(f) for f in comp.forgetting]
     ok = bool(improved) and not regressed
-    return ("PASS " if ok else "CHECK ") + "; ".join(parts), ok
+    # says whether the domain improved; whether the model may ship is the gate's call, printed next
+    return ("DOMAIN IMPROVED: " if ok else "DOMAIN NOT SHOWN IMPROVED: ") + "; ".join(parts), ok
 
 
 def print_pipeline_summary(store: Store, domain: Domain, result: PipelineResult) -> tuple[Comparison, bool]:

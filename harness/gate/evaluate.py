@@ -281,10 +281,11 @@ def _max_drop(rule: MaxDropRule, comp: Comparison, _: dict[str, float]) -> RuleR
     observed = hi if rule.lenient else lo
     detail = (f"improvement {fmt_signed(imp)}, {comp.confidence:.0%} CI {fmt_ci(lo, hi, signed=True)} vs limit "
               f"{fmt_signed(limit)} ({_margin_text(rule.lenient, 'the drop', fmt(rule.max_drop))}); {context}")
-    if unresolvable:
+    if unresolvable and outcome != "fail":  # moot once the data show the loss is past the margin
         detail += _unresolvable_text(half, rule.max_drop, n)
     return _result(rule, outcome, detail, observed=observed, threshold=limit, reading=_reading(rule.lenient),
-                   unresolvable=unresolvable, data={**data, "lenient": rule.lenient, "half_width": half}, **target)
+                   unresolvable=unresolvable and outcome != "fail",
+                   data={**data, "lenient": rule.lenient, "half_width": half}, **target)
 
 
 def _max_forgetting(rule: MaxForgettingRule, comp: Comparison, _: dict[str, float]) -> RuleResult:
@@ -309,11 +310,12 @@ def _max_forgetting(rule: MaxForgettingRule, comp: Comparison, _: dict[str, floa
               f"{fmt(f.baseline)}, candidate {fmt(f.candidate)}, n={f.n} over {len(f.tasks)} task(s)")
     if f.tasks_without_chance:
         detail += f" (no chance level declared for {', '.join(f.tasks_without_chance)}: taken as 0)"
-    if unresolvable:
+    if unresolvable and outcome != "fail":  # moot once the data show the loss is past the margin
         detail += _unresolvable_text(half, rule.max_forgetting, f.n)
     return _result(rule, outcome, detail, suite=rule.suite, metric="forgetting_ratio",
                    observed=f.ci_high if rule.lenient else f.ci_low, threshold=limit, reading=_reading(rule.lenient),
-                   unresolvable=unresolvable, data={**f.model_dump(), "lenient": rule.lenient, "half_width": half})
+                   unresolvable=unresolvable and outcome != "fail",
+                   data={**f.model_dump(), "lenient": rule.lenient, "half_width": half})
 
 
 def _max_ppl(rule: MaxPerplexityIncreaseRule, comp: Comparison, _: dict[str, float]) -> RuleResult:
@@ -333,11 +335,11 @@ def _max_ppl(rule: MaxPerplexityIncreaseRule, comp: Comparison, _: dict[str, flo
               f"{fmt_ci(f.ppl_ci_low, f.ppl_ci_high)} vs {fmt(limit)} allowed ({reading}); "
               f"baseline {fmt(f.ppl_baseline)}, candidate {fmt(f.ppl_candidate)}, n={f.ppl_n} over "
               f"{', '.join(f.ppl_tasks)}")
-    if unresolvable:
+    if unresolvable and outcome != "fail":  # moot once the data show the loss is past the margin
         detail += _unresolvable_text(half, rule.max_increase, f.ppl_n)
     return _result(rule, outcome, detail, suite=rule.suite, metric=f"{f.ppl_metric}_ratio",
                    observed=f.ppl_ci_low if rule.lenient else f.ppl_ci_high, threshold=limit,
-                   reading=_reading(rule.lenient), unresolvable=unresolvable,
+                   reading=_reading(rule.lenient), unresolvable=unresolvable and outcome != "fail",
                    data={**f.model_dump(), "lenient": rule.lenient, "half_width": half})
 
 
