@@ -117,6 +117,9 @@ def run_plan_command(*, policy: Path, baseline: str | None, db: Path | None, as_
                   title=f"gate plan {gate_policy.name}: n from {source}; assumed discordance {p.discordance}, "
                         f"relative sd {p.relative_sd}, baseline score {p.baseline_score} where not stored")
 
+    for column in table.columns:
+        column.overflow = "fold"
+
     def f(x: float | None, pct: bool = False) -> str:
         return "—" if x is None else (f"{x:.0%}" if pct else f"{x:.3f}")
 

@@ -172,10 +172,15 @@ def plan_policy(policy: GatePolicy, known: dict[str, TaskStats]) -> list[PlanRow
             mde = None
             if se is not None and rule.significant:
                 mde = (float(stats.norm.ppf(1 - alpha / (2 * family))) + float(stats.norm.ppf(POWER))) * se
+            if se is None:
+                note = "continuous metric: pass --baseline to plan from a stored eval's spread"
+            elif rule.significant:
+                note = f"MDE at {POWER:.0%} power, Holm family of {family}"
+            else:
+                note = "judged on the point estimate"
             rows.append(PlanRow(rule.name, rule.kind, rule.target(), t.n, rule.delta,
                                 None if se is None else _z(alpha) * se, None, mde, None if mde is None else True,
-                                f"MDE at {POWER:.0%} power, Holm family of {family}" if rule.significant
-                                else "judged on the point estimate"))
+                                note))
         elif isinstance(rule, MaxDropRule):
             if rule.task:
                 t = known.get(rule.task)
