@@ -85,3 +85,54 @@ def normal_ci(value: float | None, stderr: float | None, z: float = Z95) -> tupl
     if not (math.isfinite(value) and math.isfinite(stderr)):
         return None, None
     return value - z * stderr, value + z * stderr
+
+
+# What a stage's logged loss is, by training method: its axis title and a caption. DPO's loss is not a language
+# modelling loss, so it never shares an axis with one.
+LOSS_KINDS: dict[str, tuple[str, str]] = {
+    "lm": ("LM loss (nats per token)",
+           "Language-modelling loss: mean cross-entropy per predicted token, in nats (ln 2 ≈ 0.69 nats = 1 bit); "
+           "SFT counts the assistant tokens only. exp(loss) is the per-token perplexity."),
+    "dpo": ("DPO loss (nats per preference pair)",
+            "DPO loss: −log σ(β · (chosen − rejected log-ratio against the reference model)), mean per "
+            "preference pair, in nats. It starts at ln 2 ≈ 0.693 (policy = reference) and falls as the model "
+            "prefers the chosen replies; it is not a language-modelling loss and is not comparable with CPT/SFT."),
+    "other": ("loss (as the trainer logged it)", "Loss as the method's trainer logged it; see the method's docs "
+              "for its unit."),
+}
+LM_METHODS = {"cpt", "sft", "pretrain", "continual_pretraining", "lm"}
+PREFERENCE_METHODS = {"dpo", "ipo", "simpo", "orpo", "kto"}
+
+
+def loss_kind(method: str | None, stage: str | None = None) -> str:
+    """'lm', 'dpo' (preference losses) or 'other', from the run's method (else its stage name)."""
+    for name in (method, stage):
+        key = (name or "").lower()
+        if key in LM_METHODS:
+            return "lm"
+        if key in PREFERENCE_METHODS:
+            return "dpo"
+    return "other"
+
+
+def training_status(report: Mapping[str, Any], k: int) -> tuple[str, str]:
+    """(state, sentence) for one run's validation curve. States: 'none' (no validation loss), 'few' (fewer
+    than k points: neutral, nothing can be said about overfitting), 'overfitting', 'undertrained' (the
+    minimum is the last evaluation: the loss was still falling), 'ok'."""
+    n_val = report.get("n_val", 0)
+    at_end = (report.get("min_val_step") is not None and n_val >= 2
+              and report["min_val_step"] == report.get("last_val_step"))
+    tail = (" The minimum is at the last evaluation, so the model may be undertrained: more steps could still "
+            "help.") if at_end else ""
+    if not n_val:
+        return "none", "No validation loss logged, so overfitting cannot be judged."
+    if n_val < k:
+        return "few", (f"Not enough validation points to judge overfitting: {n_val} logged, the check needs {k} "
+                       "(evaluate more often, e.g. a smaller eval_steps)." + tail)
+    if report.get("overfitting"):
+        return "overfitting", f"Overfitting: {report['reason']}."
+    if at_end:
+        return "undertrained", (f"Undertrained? Validation loss was still falling at the last evaluation (step "
+                                f"{report['min_val_step']}, {report['min_val_loss']:.4f}): more steps could help.")
+    return "ok", (f"Minimum validation loss {report['min_val_loss']:.4f} at step {report['min_val_step']}; no "
+                  f"overfitting signal ({report['reason']}).")

@@ -1,13 +1,90 @@
-"""Gates: every release-gate decision, and rule by rule why it passed or failed."""
+"""Gates: every release-gate decision, and rule by rule what it judged (the point estimate, the bound the rule
+read, the margin) and why it passed, failed or stayed inconclusive; each gate links to its Compare view."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from dashboards import charts
 from dashboards import queries as q
-from dashboards.common import fmt_ci, guard, missing, open_db, require
+from dashboards.common import fmt_num, from_url, guard, missing, open_db, require, to_url
+
+STATUS_ICON = {"PASS": "✅ PASS", "FAIL": "❌ FAIL", "INCONCLUSIVE": "⚠️ INCONCLUSIVE"}
+OUTCOME = {"pass": "PASS", "fail": "FAIL", "inconclusive": "INCONCLUSIVE"}
+
+
+def rule_outcome(passed: Any, detail: dict[str, Any]) -> str:
+    """PASS / FAIL / INCONCLUSIVE as the gate stored it (older stores: from `passed`)."""
+    outcome = detail.get("outcome")
+    if outcome in OUTCOME:
+        return OUTCOME[outcome]
+    return "PASS" if bool(passed) else "FAIL"
+
+
+def _n(v: Any) -> float | None:
+    return None if missing(v) or isinstance(v, bool) or not isinstance(v, int | float) else float(v)
+
+
+def judged(kind: str, observed: Any, threshold: Any, d: dict[str, Any], confidence: str = "95%"
+           ) -> tuple[float | None, float | None, str]:
+    """(point estimate, the bound the rule judged, the rule in words) for one stored rule result."""
+    obs, thr = _n(observed), _n(threshold)
+    lenient = bool(d.get("lenient"))
+    if kind == "floor":
+        est = _n(d.get("candidate"))
+        hib = d.get("higher_is_better", True)
+        op = "≥" if hib else "≤"
+        if d.get("reading") == "ci":
+            side = "lower" if hib else "upper"
+            return est, obs, (f"candidate {fmt_num(est)}; its {confidence} CI {side} bound {fmt_num(obs)} must be "
+                              f"{op} {fmt_num(thr)}")
+        return est, None, f"candidate point estimate {fmt_num(est)} must be {op} {fmt_num(thr)}"
+    if kind == "min_improvement":
+        lo, hi = _n(d.get("ci_low_improvement")), _n(d.get("ci_high_improvement"))
+        ci = f"{confidence} CI [{fmt_num(lo)}, {fmt_num(hi)}]"
+        if d.get("significant") is not None and d.get("reading") == "significance":
+            p = _n(d.get("p_adjusted"))
+            return obs, lo, (f"improvement {fmt_num(obs)} ({ci}) must be ≥ {fmt_num(thr)} and significant: "
+                             f"corrected p {fmt_num(p)} < α {fmt_num(_n(d.get('alpha')))}")
+        return obs, None, f"improvement point estimate {fmt_num(obs)} ({ci}) must be ≥ {fmt_num(thr)}"
+    if kind == "max_drop":
+        delta = _n(d.get("delta"))
+        est = None if delta is None else (delta if d.get("higher_is_better", True) else -delta)
+        side = "favourable (upper)" if lenient else "unfavourable (lower)"
+        return est, obs, (f"change {fmt_num(est)} (improvement-signed); its {confidence} CI {side} bound "
+                          f"{fmt_num(obs)} must be ≥ {fmt_num(thr)}" + (" (LENIENT)" if lenient else ""))
+    if kind == "max_forgetting":
+        est = _n(d.get("ratio"))
+        side = "upper" if lenient else "lower"
+        return est, obs, (f"kept {fmt_num(est)} of the above-chance score; its {confidence} CI {side} bound "
+                          f"{fmt_num(obs)} must be ≥ {fmt_num(thr)}" + (" (LENIENT)" if lenient else ""))
+    if kind == "max_perplexity_increase":
+        est = _n(d.get("ppl_ratio"))
+        side = "lower" if lenient else "upper"
+        return est, obs, (f"bits-per-byte ratio {fmt_num(est)}; its {confidence} CI {side} bound {fmt_num(obs)} "
+                          f"must be ≤ {fmt_num(thr)}" + (" (LENIENT)" if lenient else ""))
+    if kind == "min_n":
+        return obs, None, f"fewest paired items {fmt_num(obs)} must be ≥ {fmt_num(thr)}"
+    return obs, None, f"observed {fmt_num(obs)} vs threshold {fmt_num(thr)}"
+
+
+def compare_link(gate: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any] | None:
+    """Query parameters of the Compare view of a gate's pair (its first run per side when it used several)."""
+    base = [r for r in str(gate.get("baseline_run") or "").split(",") if r]
+    cand = [r for r in str(gate.get("candidate_run") or "").split(",") if r]
+    if not base or not cand:
+        return None
+    params: dict[str, Any] = {"baseline": base[0], "candidate": cand[0]}
+    if settings.get("regression"):
+        params["regression"] = settings["regression"]
+    for key in ("alpha", "correction"):
+        if settings.get(key) is not None:
+            params[key] = str(settings[key])
+    return params
+
 
 st.title("Gates")
 db = open_db()
@@ -16,21 +93,31 @@ with guard():
     require(not all_gates.empty, "No gate has been run yet. Run `harness gate --policy domains/<domain>/gates.yaml "
             "--baseline ... --candidate ...`.")
     c1, c2 = st.columns(2)
-    domains = c1.multiselect("Domain", sorted(all_gates["domain"].dropna().unique()), key="gates_domain")
-    policies = c2.multiselect("Policy", q.gate_policies(db.path, db.version), key="gates_policy")
+    domain_opts = sorted(all_gates["domain"].dropna().unique())
+    policy_opts = q.gate_policies(db.path, db.version)
+    from_url("gates_domain", "domain", domain_opts, [], many=True)
+    from_url("gates_policy", "policy", policy_opts, [], many=True)
+    domains = c1.multiselect("Domain", domain_opts, key="gates_domain")
+    policies = c2.multiselect("Policy", policy_opts, key="gates_policy")
     frame = q.gates(db.path, db.version, tuple(domains), tuple(policies))
     require(not frame.empty, "No gate matches these filters.")
 
-    passed = int(frame["passed"].sum())
-    st.caption(f"{len(frame)} gates · {passed} passed · {len(frame) - passed} failed")
+    counts = frame["status"].value_counts()
+    st.caption(f"{len(frame)} gates · {int(counts.get('PASS', 0))} passed · {int(counts.get('FAIL', 0))} failed · "
+               f"{int(counts.get('INCONCLUSIVE', 0))} inconclusive (too few items to tell; never a pass)")
     st.dataframe(pd.DataFrame({
-        "created (UTC)": frame["created_at"], "result": frame["passed"].map({True: "passed", False: "FAILED"}),
+        "gate": frame["gate_id"], "created (UTC)": frame["created_at"],
+        "result": frame["status"].map(STATUS_ICON),
+        "rules": [f"{n - f - i} pass · {f} fail · {i} inconclusive" for n, f, i in
+                  zip(frame["n_rules"], frame["n_failed"], frame["n_inconclusive"], strict=True)],
         "rules failed": [f"{f} of {n}" for f, n in zip(frame["n_failed"], frame["n_rules"], strict=True)],
-        "domain": frame["domain"], "policy": frame["policy"], "candidate stage": frame["candidate_stage"],
-        "candidate model": frame["candidate_model"], "candidate run": frame["candidate_run"],
-        "baseline run": frame["baseline_run"], "gate": frame["gate_id"],
+        "candidate stage": frame["candidate_stage"].fillna("—"), "domain": frame["domain"].fillna("—"),
+        "policy": frame["policy"].fillna("—"), "candidate run": frame["candidate_run"],
+        "baseline run": frame["baseline_run"], "gate run": frame["run_id"],
     }), hide_index=True, key="gates_table",
-        column_config={"created (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+        column_config={"created (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+                       "gate": st.column_config.TextColumn(width="medium"),
+                       "rules": st.column_config.TextColumn(width="medium")})
 
     results = q.gate_results(db.path, db.version, tuple(frame["gate_id"]))
     if not results.empty:
@@ -39,29 +126,46 @@ with guard():
         st.altair_chart(charts.gate_heatmap(results), key="gate_heatmap", width="content" if few else "stretch")
 
     st.subheader("Rules of one gate")
-    labels = {r["gate_id"]: f"{r['created_at']:%Y-%m-%d %H:%M} · {'passed' if r['passed'] else 'FAILED'} · "
+    ids = frame["gate_id"].tolist()
+    labels = {r["gate_id"]: f"{r['created_at']:%Y-%m-%d %H:%M} · {r['status']} · "
               f"{r['candidate_stage'] or '?'} — {r['gate_id']}" for r in frame.to_dict("records")}
-    gate_id = st.selectbox("Gate", frame["gate_id"].tolist(), format_func=labels.get, key="gates_pick")
+    from_url("gates_pick", "gate", ids, ids[0])
+    gate_id = st.selectbox("Gate", ids, format_func=labels.get, key="gates_pick")
+    to_url(domain=domains, policy=policies, gate=gate_id)
+    gate = frame.loc[frame["gate_id"] == gate_id].iloc[0].to_dict()
+    link = compare_link(gate, q.gate_run_settings(db.path, db.version, gate["run_id"]))
+    head = f"**{STATUS_ICON[gate['status']]}** · gate `{gate_id}` · policy `{gate['policy']}`"
+    st.markdown(head)
+    if link:
+        st.page_link("pages/compare.py", label="Open this pair in Compare (same runs and settings)",
+                     icon=":material/compare_arrows:", query_params=link)
     rules = results.loc[results["gate_id"] == gate_id]
     if rules.empty:
         st.info("This gate stored no rule results.")
     else:
-        st.dataframe(pd.DataFrame({
-            "rule": rules["rule"],
-            "result": [str(d.get("outcome") or ("pass" if ok else "fail")).upper().replace("PASS", "pass")
-                       for ok, d in zip(rules["passed"], rules["detail_json"], strict=True)],
-            "kind": rules["kind"],
-            "target": [t if not missing(t) else (f"suite {d['suite']}" if d.get("suite") else "all")
-                       for t, d in zip(rules["task"], rules["detail_json"], strict=True)],
-            "metric": rules["metric"], "observed": rules["observed"], "threshold": rules["threshold"],
-            "n": rules["n"],
-            "CI": [fmt_ci(lo, hi, 4) for lo, hi in zip(rules["ci_low"], rules["ci_high"], strict=True)],
-            "detail": [d.get("detail", "") for d in rules["detail_json"]],
-        }), hide_index=True, key="gate_rules_table",
-            column_config={"observed": st.column_config.NumberColumn(format="%.4f"),
-                           "threshold": st.column_config.NumberColumn(format="%.4f"),
-                           "n": st.column_config.NumberColumn(format="%d")})
-        for rec in rules.loc[~rules["passed"].astype(bool)].to_dict("records"):
-            st.error(f"**{rec['rule']}** — {rec['detail_json'].get('detail', 'failed')}")
+        rows = []
+        for rec in rules.to_dict("records"):
+            d = rec["detail_json"]
+            est, bound, words = judged(rec["kind"], rec["observed"], rec["threshold"], d)
+            target = rec["task"] if not missing(rec["task"]) else (f"suite {d['suite']}" if d.get("suite") else "all")
+            rows.append({"rule": rec["rule"], "result": rule_outcome(rec["passed"], d), "kind": rec["kind"],
+                         "target": target, "metric": rec["metric"] if not missing(rec["metric"]) else "—",
+                         "estimate": fmt_num(est), "judged bound": fmt_num(bound),
+                         "threshold": fmt_num(rec["threshold"]), "n": fmt_num(rec["n"]),
+                         "what the rule judged": words})
+        table = pd.DataFrame(rows)
+        st.dataframe(table, hide_index=True, key="gate_rules_table",
+                     column_config={"what the rule judged": st.column_config.TextColumn(width="large")})
+        st.caption("estimate = the point estimate; judged bound = the end of the confidence interval the rule "
+                   "read (non-inferiority rules pass only when even the unfavourable end is inside the margin); "
+                   "INCONCLUSIVE = the interval still spans the margin: evaluate more items (`harness gate "
+                   "--plan`), never read it as a pass.")
+        for rec in rules.to_dict("records"):
+            outcome = rule_outcome(rec["passed"], rec["detail_json"])
+            text = f"**{rec['rule']}** — {rec['detail_json'].get('detail', outcome.lower())}"
+            if outcome == "FAIL":
+                st.error(text)
+            elif outcome == "INCONCLUSIVE":
+                st.warning(text)
         with st.expander("Raw rule details (JSON)"):
             st.json({r["rule"]: r["detail_json"] for r in rules.to_dict("records")}, expanded=1)
