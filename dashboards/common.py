@@ -159,7 +159,7 @@ def from_url(key: str, param: str, options: list[Any] | None = None, default: An
         except (TypeError, ValueError):
             values = []
         values = [v for v in values if options is None or v in options]
-        value = values if param in st.query_params else default
+        value = values if values or (param in st.query_params and not raw) else default
     else:
         raw_one = st.query_params.get(param)
         try:
