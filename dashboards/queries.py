@@ -236,15 +236,19 @@ def metric_series(db: str, version: Version, domain: str, task: str, metric: str
     that run as its candidate, the latest such gate's outcome (gates.candidate_run may list several runs,
     comma-separated, when the candidate's tasks came from several evaluations)."""
     cols = ("run_id", "stage", "model_id", "finished_at", "value", "stderr", "n", "higher_is_better", "gate_id",
-            "gate_passed", "gate_policy", "n_gates")
+            "gate_passed", "gate_policy", "n_gates", "gate_status")
     frame = _frame(
         db,
         "SELECT r.run_id, r.stage, r.model_id, coalesce(r.finished_at, r.started_at) AS finished_at, e.value,"
         " e.stderr, e.n, e.higher_is_better, g.gate_id, g.passed AS gate_passed, g.policy AS gate_policy,"
-        " g.n_gates FROM runs r JOIN eval_results e ON e.run_id = r.run_id"
+        " g.n_gates, g.status AS gate_status FROM runs r JOIN eval_results e ON e.run_id = r.run_id"
         " LEFT JOIN (SELECT run AS candidate_run, arg_max(gate_id, created_at) AS gate_id,"
-        "  arg_max(passed, created_at) AS passed, arg_max(policy, created_at) AS policy, count(*) AS n_gates"
-        "  FROM (SELECT *, unnest(string_split(candidate_run, ',')) AS run FROM gates) GROUP BY run) g"
+        "  arg_max(passed, created_at) AS passed, arg_max(policy, created_at) AS policy, count(*) AS n_gates,"
+        "  arg_max(status, created_at) AS status"
+        "  FROM (SELECT gg.*, unnest(string_split(gg.candidate_run, ',')) AS run, CASE WHEN gg.passed THEN 'passed'"
+        f"   WHEN EXISTS (SELECT 1 FROM gate_results gr WHERE gr.gate_id = gg.gate_id AND {RULE_OUTCOME} = 'fail')"
+        "   OR NOT EXISTS (SELECT 1 FROM gate_results gr WHERE gr.gate_id = gg.gate_id) THEN 'FAILED'"
+        "   ELSE 'INCONCLUSIVE' END AS status FROM gates gg) GROUP BY run) g"
         "  ON g.candidate_run = r.run_id"
         f" WHERE {DOMAIN_EVALS} AND e.task = $task AND e.metric = $metric AND coalesce(e.filter, '') = $filter"
         " ORDER BY coalesce(r.finished_at, r.started_at), r.run_id",

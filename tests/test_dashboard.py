@@ -70,10 +70,10 @@ def texts(at: AppTest) -> str:
 
 def frame_with(at: AppTest, column: str) -> pd.DataFrame:
     """The dataframe on the page that has `column`."""
-    for df in at.dataframe:
+    for df in [*at.dataframe, *at.table]:
         if column in df.value.columns:
             return df.value
-    raise AssertionError(f"no dataframe with column {column!r}; shown: {[list(d.value.columns) for d in at.dataframe]}")
+    raise AssertionError(f"no table with column {column!r}; shown: {[list(d.value.columns) for d in at.dataframe]}")
 
 
 def url(at: AppTest) -> dict[str, list[str]]:
@@ -124,8 +124,8 @@ def test_runs_drilldown_shows_eval_results_with_stderr_and_n(dashboard_db: Path,
     shown = frame_with(at, "≈95% CI")
     assert list(shown["task"]) == list(expected["task"]) and list(shown["metric"]) == list(expected["metric"])
     for (_, got), (_, want) in zip(shown.iterrows(), expected.iterrows(), strict=True):
-        assert close(got["value"], want["value"]) and close(got["stderr"], want["stderr"])
-        assert close(got["n"], want["n"])
+        assert got["value"] == fmt_num(want["value"]) and got["stderr"] == fmt_num(want["stderr"])
+        assert close(got["n (items)"], want["n"])
         assert got["≈95% CI"] == fmt_ci(*normal_ci(want["value"], want["stderr"]), 4)
     # per-item rows of the run are one tab further
     task, metric, n = store(dashboard_db).query(

@@ -239,9 +239,7 @@ def _show(db: Db, comp: dict[str, Any], secondary: bool) -> None:
 
     st.subheader("Per task")
     rows = [r for r in comp["rows"] if r["primary"] or secondary]
-    st.dataframe(_task_table(rows, conf), hide_index=True, key="compare_table",
-                 column_config={"task": st.column_config.TextColumn(width="medium"),
-                                "verdict": st.column_config.TextColumn(width="medium")})
+    st.table(_task_table(rows, conf).style.hide(axis="index"))  # HTML: every column visible and wrapped, never cut
     chart_rows = pd.DataFrame([{**r, "verdict": r["verdict"] if r["primary"] else "exploratory"}
                                for r in rows if r["delta"] is not None])
     if not chart_rows.empty:

@@ -49,12 +49,12 @@ with guard():
                f"(value ± 1.96 · stderr). {int(gated.sum())} of them were a gate's candidate "
                "(triangle = passed, cross = failed). Differences between points are not tested here: use Compare for a "
                "paired test, or the gate's rules.")
-    st.dataframe(pd.DataFrame({
-        "#": series["release"], "finished (UTC)": series["finished_at"], "stage": series["stage"],
+    st.table(pd.DataFrame({
+        "#": series["release"], "finished (UTC)": [f"{t:%Y-%m-%d %H:%M}" if hasattr(t, "strftime") else "—"
+                                                    for t in series["finished_at"]], "stage": series["stage"],
         "value": [fmt_num(v) for v in series["value"]], "stderr": [fmt_num(v) for v in series["stderr"]],
         "≈95% CI": [fmt_ci(lo, hi, 4) for lo, hi in zip(series["ci_low"], series["ci_high"], strict=True)],
         "n": series["n"],
-        "gate": series["gate_passed"].map({True: "passed", False: "FAILED"}).fillna("—"),
+        "gate": series["gate_status"].fillna("—"),
         "gate id": series["gate_id"].fillna("—"), "run": series["run_id"], "model": series["model_id"],
-    }), hide_index=True, key="regression_table",
-        column_config={"finished (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+        }).style.hide(axis="index"))  # HTML: numbers formatted by magnitude, wrapped, never cut

@@ -12,7 +12,7 @@ import streamlit as st
 from dashboards import charts
 from dashboards import queries as q
 from dashboards.analysis import overfitting_report
-from dashboards.common import Db, fmt, fmt_ci, from_url, guard, open_db, require, to_url
+from dashboards.common import Db, fmt, fmt_ci, fmt_num, from_url, guard, open_db, require, to_url
 
 
 def _filters(db: Db) -> dict[str, Any]:
@@ -54,17 +54,21 @@ def _eval_tab(db: Db, run_id: str) -> None:
     if res.empty:
         st.info("This run stored no aggregate results.")
         return
+    primaries = q.primary_values(db.path, db.version, (run_id,))
+    keys = {(t, m, f) for t, m, f in zip(primaries["task"], primaries["metric"], primaries["filter"], strict=True)}
+
+    def _role(task: str, metric: str, filt: str | None) -> str:
+        return "primary" if (task, metric, filt or "none") in keys else "secondary"
+
     table = pd.DataFrame({
         "suite": res["suite"], "task": res["task"], "metric": res["metric"], "filter": res["filter"],
-        "value": res["value"], "stderr": res["stderr"],
+        "value": [fmt_num(v) for v in res["value"]], "stderr": [fmt_num(v) for v in res["stderr"]],
         "≈95% CI": [fmt_ci(lo, hi, 4) for lo, hi in zip(res["ci_low"], res["ci_high"], strict=True)],
-        "n": res["n"], "direction": res["higher_is_better"].map({True: "↑ higher is better",
-                                                                 False: "↓ lower is better"}),
+        "n (items)": res["n"], "role": [_role(t, m, f) for t, m, f in zip(res["task"], res["metric"],
+                                                                            res["filter"], strict=True)],
+        "direction": res["higher_is_better"].map({True: "↑ higher is better", False: "↓ lower is better"}).fillna("—"),
     })
-    st.dataframe(table, hide_index=True, key="eval_results_table",
-                 column_config={"value": st.column_config.NumberColumn(format="%.4f"),
-                                "stderr": st.column_config.NumberColumn(format="%.4f"),
-                                "n": st.column_config.NumberColumn("n (items)", format="%d")})
+    st.table(table.style.hide(axis="index"))  # HTML: numbers formatted by magnitude, never cut
     st.caption("≈95% CI = value ± 1.96 · stderr (lm-eval's standard error); n = items scored. Differences "
                "between models are judged on the Compare page with paired tests, not by eye.")
 
