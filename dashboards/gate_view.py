@@ -7,7 +7,8 @@ from typing import Any
 
 from dashboards.common import fmt_num, missing
 
-STATUS_ICON = {"PASS": "✅ PASS", "FAIL": "❌ FAIL", "INCONCLUSIVE": "⚠️ INCONCLUSIVE"}
+STATUS_ICON = {"PASS": "PASS", "FAIL": "FAIL", "INCONCLUSIVE": "INCONCLUSIVE"}  # words: no emoji font needed
+STATUS_MD = {"PASS": ":green[**PASS**]", "FAIL": ":red[**FAIL**]", "INCONCLUSIVE": ":orange[**INCONCLUSIVE**]"}
 OUTCOME = {"pass": "PASS", "fail": "FAIL", "inconclusive": "INCONCLUSIVE"}
 
 

@@ -172,7 +172,7 @@ def test_compare_page_shows_one_number_per_task(dashboard_db: Path, monkeypatch:
     assert shared, "the default pair shares no task"
     shown = frame_with(at, "verdict")
     assert sorted(shown["task"]) == shared  # secondary metrics hidden: exactly one row per task
-    assert set(shown["role"]) == {"primary"}
+    assert "role" not in shown and "exploratory" not in set(shown["verdict"])
     for rec in shown.to_dict("records"):
         assert rec["metric"].split(" ")[0] == b_vals[rec["task"]][0]
         assert rec["baseline"] == fmt_num(b_vals[rec["task"]][1]), rec

@@ -145,15 +145,22 @@ def _settle(page, timeout_ms: int = 90_000) -> None:
 
 
 def _cut_cells(page) -> list[str]:
-    """Table cells whose content is wider than the cell (cut or scrolled), as 'text (scroll/client px)'."""
-    return page.evaluate("""() => [...document.querySelectorAll("[data-testid='stTable'] td,"
-        + " [data-testid='stTable'] th")].filter(e => e.scrollWidth > e.clientWidth + 1)
-        .map(e => `${e.innerText} (${e.scrollWidth}/${e.clientWidth})`)""")
+    """Table cells whose content is wider than the cell (cut or scrolled), as 'text (scroll/client px)', and
+    tables that run past the right edge of the page."""
+    return page.evaluate("""() => [...document.querySelectorAll("[data-testid^='stTable'] td,"
+        + " [data-testid^='stTable'] th")].filter(e => e.scrollWidth > e.clientWidth + 1)
+        .map(e => `${e.innerText} (${e.scrollWidth}/${e.clientWidth})`).concat(
+        [...document.querySelectorAll("[data-testid='stMain'] table")].filter(
+        t => t.getBoundingClientRect().right > document.querySelector("[data-testid='stMain']")
+        .getBoundingClientRect().right + 1).map(t => `table wider than the page: ${t.innerText.slice(0, 60)}`))""")
 
 
 def _row_text(page, task: str) -> list[str]:
-    """Texts of the table rows that name `task` (every st.table on the page)."""
-    return page.locator("[data-testid='stTable'] tr", has_text=task).all_inner_texts()
+    """Texts of the table rows that name `task` (every st.table on the page), once one is there."""
+    rows = page.locator("[data-testid^='stTable'] tr", has_text=task)
+    rows.first.wait_for(timeout=120_000)
+    _settle(page)
+    return rows.all_inner_texts()
 
 
 def test_release_manager_views(server: str, dashboard_db: Path, tmp_path: Path) -> None:
@@ -235,7 +242,7 @@ def test_release_manager_views(server: str, dashboard_db: Path, tmp_path: Path) 
             page.goto(f"{server}/regression?domain={domain}&task={task}&metric={metric}",
                       wait_until="domcontentloaded")
             _settle(page)
-            rows = page.locator("[data-testid='stTable'] tr", has_text=candidate).all_inner_texts()
+            rows = _row_text(page, candidate)
             assert rows and value in rows[0], (value, rows)
             assert not _cut_cells(page), _cut_cells(page)
 

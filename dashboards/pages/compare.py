@@ -64,19 +64,27 @@ def headline(rows: list[dict[str, Any]]) -> dict[str, int]:
     return out
 
 
-def _task_table(rows: list[dict[str, Any]], confidence: float) -> pd.DataFrame:
+def _task_table(rows: list[dict[str, Any]], confidence: float, secondary: bool) -> pd.DataFrame:
+    """The key columns (fit 1280 px); each side's CI, the test and dropped items are in the details table."""
     ci = f"{confidence:.0%} CI"
-    return pd.DataFrame([{
+    table = pd.DataFrame([{
         "task": r["task"], "metric": r["metric"] + ("" if r["higher_is_better"] else " ↓")
         + ("" if r.get("filter", "none") == "none" else f" [{r['filter']}]"),
-        "role": "primary" if r["primary"] else "secondary (exploratory)",
+        "role": "primary" if r["primary"] else "secondary",
         "verdict": r["verdict"] if r["primary"] else "exploratory",
         "baseline": fmt_num(r["baseline"]), "candidate": fmt_num(r["candidate"]), "delta": fmt_num(r["delta"]),
-        f"Δ {ci}": fmt_ci(r["ci_low"], r["ci_high"], signed=True), "p adj": fmt_p(r["p_adjusted"]),
-        "n": r["n"], "suite": r["suite"], "p": fmt_p(r["p_value"]),
+        f"Δ {ci}": fmt_ci(r["ci_low"], r["ci_high"], signed=True), "p adj": fmt_p(r["p_adjusted"]), "n": r["n"],
+    } for r in rows])
+    return table if secondary else table.drop(columns=["role"])
+
+
+def _details_table(rows: list[dict[str, Any]], confidence: float) -> pd.DataFrame:
+    ci = f"{confidence:.0%} CI"
+    return pd.DataFrame([{
+        "task": r["task"], "metric": r["metric"], "suite": r["suite"],
         f"baseline {ci}": fmt_ci(r["baseline_ci_low"], r["baseline_ci_high"]),
-        f"candidate {ci}": fmt_ci(r["candidate_ci_low"], r["candidate_ci_high"]),
-        "test": r["test"], "dropped b/c": f"{r['dropped_baseline']}/{r['dropped_candidate']}",
+        f"candidate {ci}": fmt_ci(r["candidate_ci_low"], r["candidate_ci_high"]), "test": r["test"],
+        "p (raw)": fmt_p(r["p_value"]), "unpaired b/c": f"{r['dropped_baseline']}/{r['dropped_candidate']}",
     } for r in rows])
 
 
@@ -239,7 +247,9 @@ def _show(db: Db, comp: dict[str, Any], secondary: bool) -> None:
 
     st.subheader("Per task")
     rows = [r for r in comp["rows"] if r["primary"] or secondary]
-    st.table(_task_table(rows, conf).style.hide(axis="index"))  # HTML: every column visible and wrapped, never cut
+    st.table(_task_table(rows, conf, secondary).style.hide(axis="index"))  # HTML: every column visible, never cut
+    with st.expander("Details: each side's CI, test, raw p, unpaired items"):
+        st.table(_details_table(rows, conf).style.hide(axis="index"))
     chart_rows = pd.DataFrame([{**r, "verdict": r["verdict"] if r["primary"] else "exploratory"}
                                for r in rows if r["delta"] is not None])
     if not chart_rows.empty:

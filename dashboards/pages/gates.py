@@ -9,7 +9,7 @@ import streamlit as st
 from dashboards import charts
 from dashboards import queries as q
 from dashboards.common import fmt_num, from_url, guard, missing, open_db, require, to_url
-from dashboards.gate_view import STATUS_ICON, compare_link, judged, rule_outcome
+from dashboards.gate_view import STATUS_ICON, STATUS_MD, compare_link, judged, rule_outcome
 
 st.title("Gates")
 db = open_db()
@@ -59,7 +59,7 @@ with guard():
     to_url(domain=domains, policy=policies, gate=gate_id)
     gate = frame.loc[frame["gate_id"] == gate_id].iloc[0].to_dict()
     link = compare_link(gate, q.gate_run_settings(db.path, db.version, gate["run_id"]))
-    head = f"**{STATUS_ICON[gate['status']]}** · gate `{gate_id}` · policy `{gate['policy']}`"
+    head = f"{STATUS_MD[gate['status']]} · gate `{gate_id}` · policy `{gate['policy']}`"
     st.markdown(head)
     if link:
         st.page_link("pages/compare.py", label="Open this pair in Compare (same runs and settings)",
