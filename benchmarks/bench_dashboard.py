@@ -27,11 +27,11 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 # (name, url path, text the finished page shows, widget to change: (label to click, text shown after))
 PAGES = [
-    ("runs", "", "runs", ("Kind", None)),
+    ("runs", "", "runs", ("Model or run id contains", None)),
     ("compare", "compare", "Per task", ("Show secondary metrics", None)),
     ("training", "training", "Stages overlaid", ("Learning rate (2nd axis)", None)),
     ("regression", "regression", "completed eval runs", ("Task", None)),
-    ("gates", "gates", "Rules of one gate", ("Domain", None)),
+    ("gates", "gates", "Rules of one gate", ("Gate", None)),
 ]
 
 
@@ -69,15 +69,17 @@ def measure(url: str, width: int) -> list[dict[str, object]]:
             page.goto(f"{url}/{path}", wait_until="domcontentloaded")
             page.get_by_text(text, exact=False).first.wait_for(timeout=180_000)
             _idle(page)
-            widget = page.get_by_text(label, exact=False).first
             t0 = time.perf_counter()
-            if label in ("Kind", "Domain", "Task"):  # a select: open it and take the first other option
-                page.locator("[data-testid='stMultiSelect'], [data-testid='stSelectbox']").filter(
-                    has_text=label).first.locator("div[data-baseweb='select']").click()
-                options = page.locator("li[role='option']")
-                options.nth(min(1, options.count() - 1)).click()
-            else:
-                widget.click()
+            if label in ("Task", "Gate"):  # a selectbox: open it, move to the next option, pick it
+                page.locator("[data-testid='stSelectbox']").filter(has_text=label).first.click()
+                page.keyboard.press("ArrowDown")
+                page.keyboard.press("Enter")
+            elif label == "Model or run id contains":
+                box = page.get_by_label(label)
+                box.fill("eval")
+                box.press("Enter")
+            else:  # a toggle: click its label
+                page.get_by_text(label, exact=False).first.click()
             _idle(page)
             out.append({"page": name, "what": f"widget change ({label})",
                         "seconds": round(time.perf_counter() - t0, 2)})
