@@ -6,6 +6,8 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import pandas as pd
+
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
 
 
@@ -136,3 +138,43 @@ def training_status(report: Mapping[str, Any], k: int) -> tuple[str, str]:
                                 f"{report['min_val_step']}, {report['min_val_loss']:.4f}): more steps could help.")
     return "ok", (f"Minimum validation loss {report['min_val_loss']:.4f} at step {report['min_val_step']}; no "
                   f"overfitting signal ({report['reason']}).")
+
+
+def headline(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Verdict counts over the primary metrics in the correction family: one count per task."""
+    out = {"improved": 0, "regressed": 0, "no significant change": 0, "no data": 0}
+    for r in rows:
+        if r["primary"] and (r.get("in_family", True) or r["verdict"] == "no data") and r["verdict"] in out:
+            out[r["verdict"]] += 1
+    return out
+
+
+def select_items(items: pd.DataFrame, higher_is_better: bool, show: str, sort: str) -> pd.DataFrame:
+    """Side-by-side view: filter paired items by direction of change and sort them (plain pandas, unit-tested)."""
+    items = items.copy()
+    items["change"] = items["candidate"] - items["baseline"]
+    items["improvement"] = items["change"] if higher_is_better else -items["change"]
+    eps = 1e-12
+    masks = {"all": items["change"].notna(), "worse": items["improvement"] < -eps,
+             "better": items["improvement"] > eps, "changed": items["change"].abs() > eps,
+             "unchanged": items["change"].abs() <= eps}
+    items = items.loc[masks[show]]
+    if sort == "change":
+        items = items.reindex(items["change"].abs().sort_values(ascending=False, kind="stable").index)
+    elif sort == "worst":
+        items = items.sort_values("improvement", kind="stable")
+    elif sort == "best":
+        items = items.sort_values("improvement", ascending=False, kind="stable")
+    return items.reset_index(drop=True)
+
+
+def data_summary(dataset: str, rep: dict[str, Any]) -> dict[str, Any]:
+    """One dataset's rows in and out. Replayed general-corpus rows are *added* after cleaning, so they are
+    counted on their own and never make "dropped" negative."""
+    steps = rep.get("steps") or []
+    on_load = sum((rep.get("dropped_on_load") or {}).get("counts", {}).values())
+    cleaned = sum(int(s.get("dropped", 0) or 0) for s in steps)
+    return {"dataset": dataset, "kind": rep.get("kind", "—"), "rows loaded": rep.get("loaded"),
+            "dropped on load": on_load, "dropped by cleaning": cleaned,
+            "replay rows added": rep.get("replayed_general", 0) or 0, "train": rep.get("train"),
+            "validation": rep.get("validation")}

@@ -70,7 +70,7 @@ def texts(at: AppTest) -> str:
 
 def frame_with(at: AppTest, column: str) -> pd.DataFrame:
     """The dataframe on the page that has `column`."""
-    for df in [*at.dataframe, *at.table]:
+    for df in [*at.table, *at.dataframe]:
         if column in df.value.columns:
             return df.value
     raise AssertionError(f"no table with column {column!r}; shown: {[list(d.value.columns) for d in at.dataframe]}")
@@ -489,3 +489,90 @@ def test_launch_command_and_errors(tmp_path: Path) -> None:
     assert wide[wide.index("--server.address") + 1] == "0.0.0.0"
     with pytest.raises(HarnessError, match="does not exist"):
         launch(db, None, True)
+
+
+def test_training_status_states() -> None:
+    from dashboards.analysis import training_status
+
+    falling = overfitting_report([], _rows([(0, 3.0), (10, 2.0), (20, 1.5)]), k=3)
+    state, text = training_status(falling, 3)
+    assert state == "undertrained" and "Undertrained?" in text and "step 20" in text
+    few = overfitting_report([], _rows([(0, 3.0), (10, 2.0)]), k=3)
+    state, text = training_status(few, 3)
+    assert state == "few" and "Not enough validation points" in text and "undertrained" in text  # neutral + note
+    assert training_status(overfitting_report([], []), 3)[0] == "none"
+    ok = overfitting_report([], _rows([(0, 3.0), (10, 2.0), (20, 1.0), (30, 1.0), (40, 1.0)]), k=3)
+    assert training_status(ok, 3)[0] == "ok"
+
+
+def test_loss_kinds_keep_dpo_apart() -> None:
+    from dashboards.analysis import LOSS_KINDS, loss_kind
+
+    assert loss_kind("sft") == loss_kind("cpt") == "lm" and loss_kind("dpo") == "dpo"
+    assert loss_kind(None, "dpo") == "dpo" and loss_kind("mystery") == "other"
+    assert LOSS_KINDS["dpo"][0] != LOSS_KINDS["lm"][0] and "not a language-modelling loss" in LOSS_KINDS["dpo"][1]
+
+
+def test_training_page_says_undertrained_and_captions_loss(synthetic_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The synthetic r1 cpt curve is lowest at its last evaluation: a note, not a green all-clear; every
+    chart has its loss kind's caption."""
+    run_id = store(synthetic_db).query("SELECT run_id FROM runs WHERE kind = 'train' AND stage = 'cpt'")[0]["run_id"]
+    last = store(synthetic_db).query("SELECT max(step) AS s FROM train_logs WHERE run_id = ? AND split = 'validation'",
+                                     [run_id])[0]["s"]
+    at = open_page(synthetic_db, "training", monkeypatch, train_runs=[run_id])
+    assert any("Undertrained?" in str(w.value) and f"step {last}" in str(w.value) for w in at.warning)
+    assert not at.success
+    assert "Language-modelling loss" in texts(at)
+    assert frame_with(at, "state")["state"].tolist() == ["no (still falling: undertrained?)"]
+
+
+def test_fmt_num_keeps_leading_digits() -> None:
+    assert fmt_num(110.7428) == "110.74" and fmt_num(8.5113) == "8.5113" and fmt_num(0.1167) == "0.1167"
+    assert fmt_num(0.04426) == "0.04426" and fmt_num(None) == "—" and fmt_num(float("nan")) == "—"
+    assert fmt_num(-0.38) == "-0.3800" and fmt_num(12345.6) == "12,346"
+
+
+def test_word_diff_marks_changed_words_and_escapes() -> None:
+    from dashboards.common import word_diff_html
+
+    old, new = word_diff_html("Sure, I can help <b>now</b>", "Sure, I will help <b>now</b>")
+    assert "diff-del" in old and "can" in old
+    assert "diff-ins" in new and "will" in new and "<b>" not in new and "&lt;b&gt;" in new
+    same = word_diff_html("a b", "a b")
+    assert "diff" not in same[0] + same[1]
+
+
+def test_select_items_filters_and_sorts() -> None:
+    from dashboards.analysis import select_items
+
+    items = pd.DataFrame({"doc_id": [0, 1, 2, 3], "baseline": [1.0, 0.0, 0.5, 0.2],
+                          "candidate": [0.0, 1.0, 0.5, 0.3]})
+    assert select_items(items, True, "worse", "item")["doc_id"].tolist() == [0]
+    assert select_items(items, True, "better", "item")["doc_id"].tolist() == [1, 3]
+    assert select_items(items, False, "better", "item")["doc_id"].tolist() == [0]  # lower is better
+    assert select_items(items, True, "unchanged", "item")["doc_id"].tolist() == [2]
+    assert select_items(items, True, "all", "change")["doc_id"].tolist()[:2] == [0, 1]
+    assert select_items(items, True, "all", "worst")["doc_id"].tolist()[0] == 0
+
+
+def test_data_report_counts_replay_as_added(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dataset with replayed general-corpus rows: rows out > rows in, yet nothing shows a negative drop."""
+    from dashboards.analysis import data_summary
+
+    rep = {"kind": "text", "loaded": 400, "replayed_general": 140, "dropped_on_load": {"counts": {"bad_json": 2}},
+           "steps": [{"step": "clean", "in": 398, "out": 329, "dropped": 69,
+                      "dropped_by_reason": {"duplicate": 50, "too_short": 19}, "pii_counts_by_type": {"EMAIL": 7}}],
+           "train": 422, "validation": 47}
+    row = data_summary("transcripts", rep)
+    assert row["dropped on load"] == 2 and row["dropped by cleaning"] == 69 and row["replay rows added"] == 140
+    assert row["rows loaded"] - 2 - 69 + 140 == row["train"] + row["validation"]
+    db = build_empty_store(tmp_path / "s.duckdb")
+    s = Store(db)
+    run = s.start_run("prep", domain="d", config={})
+    s.add_data_report(dataset_hash="h", domain="d", dataset="transcripts", split=None, n_rows_in=400, n_rows_out=469,
+                      report=rep, run_id=run)
+    s.finish_run(run)
+    at = open_page(db, "runs", monkeypatch, runs_pick=run)
+    table = frame_with(at, "replay rows added")
+    assert table["replay rows added"].tolist() == [140] and (table.select_dtypes("number") >= 0).all().all()
+    assert not [j for j in at.json if "n_dropped" in str(j.value)]

@@ -11,6 +11,7 @@ import streamlit as st
 
 from dashboards import charts
 from dashboards import queries as q
+from dashboards.analysis import headline, select_items
 from dashboards.common import (
     Db,
     eval_run_label,
@@ -53,15 +54,6 @@ def _regression_default(domain: str | None, suites: list[str]) -> list[str]:
         except Exception:  # the manifest only supplies a default here; a store may outlive its domain folder
             pass
     return [s for s in wanted if s in suites]
-
-
-def headline(rows: list[dict[str, Any]]) -> dict[str, int]:
-    """Verdict counts over the primary metrics in the correction family: one count per task."""
-    out = {"improved": 0, "regressed": 0, "no significant change": 0, "no data": 0}
-    for r in rows:
-        if r["primary"] and (r.get("in_family", True) or r["verdict"] == "no data") and r["verdict"] in out:
-            out[r["verdict"]] += 1
-    return out
 
 
 def _task_table(rows: list[dict[str, Any]], confidence: float, secondary: bool) -> pd.DataFrame:
@@ -112,25 +104,6 @@ def _forgetting(comp: dict[str, Any]) -> None:
         if f["ci_high"] is not None and f["ci_high"] < 1:
             col.warning("The whole interval is below 1: the candidate kept less than all of this suite's "
                         "above-chance skill (how much is allowed is the gate's max_forgetting margin).")
-
-
-def select_items(items: pd.DataFrame, higher_is_better: bool, show: str, sort: str) -> pd.DataFrame:
-    """Filter paired items by direction of change and sort them (plain pandas, unit-tested)."""
-    items = items.copy()
-    items["change"] = items["candidate"] - items["baseline"]
-    items["improvement"] = items["change"] if higher_is_better else -items["change"]
-    eps = 1e-12
-    masks = {"all": items["change"].notna(), "worse": items["improvement"] < -eps,
-             "better": items["improvement"] > eps, "changed": items["change"].abs() > eps,
-             "unchanged": items["change"].abs() <= eps}
-    items = items.loc[masks[show]]
-    if sort == "change":
-        items = items.reindex(items["change"].abs().sort_values(ascending=False, kind="stable").index)
-    elif sort == "worst":
-        items = items.sort_values("improvement", kind="stable")
-    elif sort == "best":
-        items = items.sort_values("improvement", ascending=False, kind="stable")
-    return items.reset_index(drop=True)
 
 
 def _side_by_side(db: Db, comp: dict[str, Any], url: dict[str, Any]) -> None:

@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboards import charts
 from dashboards import queries as q
-from dashboards.analysis import overfitting_report
+from dashboards.analysis import data_summary, overfitting_report
 from dashboards.common import Db, fmt, fmt_ci, fmt_num, from_url, guard, open_db, require, to_url
 
 
@@ -125,18 +125,6 @@ def _find(obj: Any, key: str) -> list[Any]:
         for v in obj:
             out += _find(v, key)
     return out
-
-
-def data_summary(dataset: str, rep: dict[str, Any]) -> dict[str, Any]:
-    """One dataset's rows in and out. Replayed general-corpus rows are *added* after cleaning, so they are
-    counted on their own and never make "dropped" negative."""
-    steps = rep.get("steps") or []
-    on_load = sum((rep.get("dropped_on_load") or {}).get("counts", {}).values())
-    cleaned = sum(int(st_.get("dropped", 0) or 0) for st_ in steps)
-    return {"dataset": dataset, "kind": rep.get("kind", "—"), "rows loaded": rep.get("loaded"),
-            "dropped on load": on_load, "dropped by cleaning": cleaned,
-            "replay rows added": rep.get("replayed_general", 0) or 0, "train": rep.get("train"),
-            "validation": rep.get("validation")}
 
 
 def _data_tab(db: Db, run_id: str) -> None:
