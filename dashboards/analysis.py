@@ -178,3 +178,23 @@ def data_summary(dataset: str, rep: dict[str, Any]) -> dict[str, Any]:
             "dropped on load": on_load, "dropped by cleaning": cleaned,
             "replay rows added": rep.get("replayed_general", 0) or 0, "train": rep.get("train"),
             "validation": rep.get("validation")}
+
+
+def default_pair(evals: pd.DataFrame) -> tuple[str, str]:
+    """Baseline: the newest base-model evaluation (else the oldest run); candidate: the newest other run."""
+    ids = evals["run_id"].tolist()
+    base = [r for r, s in zip(ids, evals["stage"], strict=True) if s == "base"]
+    b = base[0] if base else ids[-1]
+    return b, next(r for r in ids if r != b)
+
+
+def regression_default(domain: str | None, suites: list[str]) -> list[str]:
+    wanted = ["general"]
+    if domain:
+        try:
+            from harness.domains import load_domain
+
+            wanted = load_domain(domain).manifest.regression_suites
+        except Exception:  # the manifest only supplies a default here; a store may outlive its domain folder
+            pass
+    return [s for s in wanted if s in suites]

@@ -419,3 +419,35 @@ def primary_metric_of(db: str, version: Version, task: str) -> tuple[str, str | 
                             " t.run_id WHERE t.task = ? AND t.primary_metric IS NOT NULL"
                             " ORDER BY r.started_at DESC LIMIT 1", [task])
     return (rows[0]["primary_metric"], rows[0]["primary_filter"]) if rows else None
+
+
+_PREWARMED: set[tuple[str, Version]] = set()
+
+
+def prewarm(db: str, version: Version) -> None:
+    """Compute, in a background thread, what Compare shows first (the default pair's comparison): the heavy
+    imports and the paired bootstrap then happen while the user reads another page. Once per store version
+    and server process; failures are ignored (the page computes and reports them itself)."""
+    import threading
+
+    if (db, version) in _PREWARMED:
+        return
+    _PREWARMED.add((db, version))
+
+    def work() -> None:
+        try:
+            from dashboards.analysis import default_pair, regression_default
+
+            evals = eval_runs(db, version)
+            if len(evals) < 2:
+                return
+            baseline, candidate = default_pair(evals)
+            dom = evals.set_index("run_id")["domain"]
+            suites = run_suites(db, version, (baseline, candidate))
+            comparison(db, version, baseline, candidate,
+                       regression_suites=tuple(regression_default(dom[candidate] or dom[baseline], suites)),
+                       correction="holm", alpha=0.05, n_boot=4000)
+        except Exception:  # noqa: BLE001 (a warm-up only)
+            pass
+
+    threading.Thread(target=work, name="dashboard-prewarm", daemon=True).start()

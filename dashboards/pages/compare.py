@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboards import charts
 from dashboards import queries as q
-from dashboards.analysis import headline, select_items
+from dashboards.analysis import default_pair, headline, regression_default, select_items
 from dashboards.common import (
     Db,
     eval_run_label,
@@ -34,26 +34,6 @@ PAGE_SIZE = 10
 SHOW = {"all": "all items", "worse": "got worse", "better": "got better", "changed": "score changed",
         "unchanged": "unchanged"}
 SORT = {"change": "largest change first", "worst": "worst first", "best": "best first", "item": "item order"}
-
-
-def _default_pair(evals: pd.DataFrame) -> tuple[str, str]:
-    """Baseline: the newest base-model evaluation (else the oldest run); candidate: the newest other run."""
-    ids = evals["run_id"].tolist()
-    base = [r for r, s in zip(ids, evals["stage"], strict=True) if s == "base"]
-    b = base[0] if base else ids[-1]
-    return b, next(r for r in ids if r != b)
-
-
-def _regression_default(domain: str | None, suites: list[str]) -> list[str]:
-    wanted = ["general"]
-    if domain:
-        try:
-            from harness.domains import load_domain
-
-            wanted = load_domain(domain).manifest.regression_suites
-        except Exception:  # the manifest only supplies a default here; a store may outlive its domain folder
-            pass
-    return [s for s in wanted if s in suites]
 
 
 def _task_table(rows: list[dict[str, Any]], confidence: float, secondary: bool) -> pd.DataFrame:
@@ -249,7 +229,7 @@ with guard():
             f"{len(evals)}. Run `harness eval` on two models.")
     ids = evals["run_id"].tolist()
     labels = {r["run_id"]: eval_run_label(r) for r in evals.to_dict("records")}
-    b0, c0 = _default_pair(evals)
+    b0, c0 = default_pair(evals)
     from_url("cmp_baseline", "baseline", ids, b0)
     from_url("cmp_candidate", "candidate", ids, c0)
     left, right = st.columns(2)
@@ -258,7 +238,7 @@ with guard():
     require(baseline != candidate, "Pick two different eval runs.")
     suites = q.run_suites(db.path, db.version, (baseline, candidate))
     dom = evals.set_index("run_id")["domain"]
-    from_url("cmp_regression", "regression", suites, _regression_default(dom[candidate] or dom[baseline], suites),
+    from_url("cmp_regression", "regression", suites, regression_default(dom[candidate] or dom[baseline], suites),
              many=True)
     from_url("cmp_correction", "correction", ["holm", "bh", "none"], "holm")
     from_url("cmp_alpha", "alpha", [0.05, 0.01, 0.1], 0.05, cast=float)
