@@ -576,3 +576,19 @@ def test_data_report_counts_replay_as_added(tmp_path: Path, monkeypatch: pytest.
     table = frame_with(at, "replay rows added")
     assert table["replay rows added"].tolist() == [140] and (table.select_dtypes("number") >= 0).all().all()
     assert not [j for j in at.json if "n_dropped" in str(j.value)]
+
+
+def test_several_runs_in_one_table(synthetic_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Base and every stage of the domain side by side: each cell is the run's stored aggregate (SQL)."""
+    at = open_page(synthetic_db, "compare", monkeypatch, cmp_many_on=True)
+    chosen = at.get_by_key("cmp_many").value
+    assert len(chosen) >= 3
+    tables = [t.value for t in [*at.table, *at.dataframe]]
+    table = next((t for t in tables if all(any(str(c).endswith(r[-6:]) for c in t.columns) for r in chosen)), None)
+    assert table is not None, [list(t.columns) for t in tables]
+    for run_id in chosen:
+        col = next(c for c in table.columns if c.endswith(run_id[-6:]))
+        rows = store(synthetic_db).query("SELECT task, value FROM eval_results WHERE run_id = ?", [run_id])
+        want = {r["task"]: fmt_num(r["value"]) for r in rows}
+        assert dict(zip(table["task"], table[col], strict=True)) == want
+    assert url(at)["many"] == ["1"] and sorted(url(at)["runs"]) == sorted(chosen)

@@ -86,8 +86,15 @@ def _forgetting(comp: dict[str, Any]) -> None:
                         "above-chance skill (how much is allowed is the gate's max_forgetting margin).")
 
 
+@st.fragment
 def _side_by_side(db: Db, comp: dict[str, Any], url: dict[str, Any]) -> None:
+    """A fragment: changing its task, filter, sort or page reruns only this section (fast)."""
     st.subheader("Items side by side")
+    _items(db, comp, url)
+    to_url(**url)
+
+
+def _items(db: Db, comp: dict[str, Any], url: dict[str, Any]) -> None:
     tasks = list(dict.fromkeys(r["task"] for r in comp["rows"] if r["n"]))
     if not tasks:
         st.info("No task has items scored by both runs.")
@@ -155,6 +162,10 @@ def _side_by_side(db: Db, comp: dict[str, Any], url: dict[str, Any]) -> None:
 def _many_runs(db: Db, evals: pd.DataFrame, labels: dict[str, str], pair: tuple[str, str],
                url: dict[str, Any]) -> None:
     st.subheader("Several runs at once")
+    from_url("cmp_many_on", "many", [True, False], False, cast=lambda v: v in ("1", "true", "True"))
+    if not st.toggle("Show base and every stage (or several releases) in one table and chart", key="cmp_many_on"):
+        return
+    url["many"] = "1"
     ids = evals["run_id"].tolist()
     domain = evals.loc[evals["run_id"] == pair[1], "domain"].iloc[0]
     same = [r for r, d in zip(ids, evals["domain"], strict=True) if d == domain] if domain else list(pair)
