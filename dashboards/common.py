@@ -116,11 +116,13 @@ def short_id(value: Any, keep: int = 28) -> str:
 
 
 def eval_run_label(row: dict[str, Any]) -> str:
-    """How an eval run is named in pickers: stage, domain, model, time — then the run id."""
+    """How an eval run is named in pickers: stage, then the whole run id (never cut: a narrow picker cuts the
+    end), then time, domain and model."""
     when = row.get("finished_at") or row.get("started_at")
     when_s = when.strftime("%Y-%m-%d %H:%M") if hasattr(when, "strftime") else str(when or "")
-    parts = [row.get("stage") or "?", row.get("domain") or "no domain", short_id(row.get("model_id"), 32), when_s]
-    return " · ".join(str(p) for p in parts) + f" — {row['run_id']}"
+    parts = [row.get("stage") or "?", row["run_id"], when_s, row.get("domain") or "no domain",
+             short_id(row.get("model_id"), 32)]
+    return " · ".join(str(p) for p in parts)
 
 
 def fmt_num(value: Any) -> str:

@@ -52,8 +52,8 @@ with guard():
 
     st.subheader("Rules of one gate")
     ids = frame["gate_id"].tolist()
-    labels = {r["gate_id"]: f"{r['created_at']:%Y-%m-%d %H:%M} · {r['status']} · "
-              f"{r['candidate_stage'] or '?'} — {r['gate_id']}" for r in frame.to_dict("records")}
+    labels = {r["gate_id"]: f"{r['gate_id']} · {r['status']} · {r['created_at']:%Y-%m-%d %H:%M} · "
+              f"{r['candidate_stage'] or '?'}" for r in frame.to_dict("records")}
     from_url("gates_pick", "gate", ids, ids[0])
     gate_id = st.selectbox("Gate", ids, format_func=labels.get, key="gates_pick")
     to_url(domain=domains, policy=policies, gate=gate_id)

@@ -37,6 +37,8 @@ def _filters(db: Db) -> dict[str, Any]:
 
 
 def _run_table(frame: pd.DataFrame) -> None:
+    text = ["domain", "stage", "model_id", "error"]
+    frame = frame.assign(**{c: frame[c].fillna("—") for c in text})  # no "None" cells
     st.dataframe(
         frame, hide_index=True, key="runs_table",
         column_order=["run_id", "kind", "domain", "stage", "model_id", "status", "started_at", "seconds", "error"],

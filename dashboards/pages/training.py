@@ -35,8 +35,8 @@ with guard():
 
     latest = runs.sort_values("started_at", ascending=False).drop_duplicates(["domain", "stage"])
     default = latest.sort_values("started_at")["run_id"].tolist()  # pipeline order: stages run as the manifest lists
-    labels = {r["run_id"]: f"{r['stage'] or '?'} · {r['domain'] or '—'} · {r['started_at']:%Y-%m-%d %H:%M} · "
-              f"{r['status']} — {r['run_id']}" for r in runs.to_dict("records")}
+    labels = {r["run_id"]: f"{r['stage'] or '?'} · {r['run_id']} · {r['started_at']:%Y-%m-%d %H:%M} · "
+              f"{r['status']} · {r['domain'] or '—'}" for r in runs.to_dict("records")}
     ids = runs["run_id"].tolist()
     from_url("train_runs", "run", ids, default, many=True)
     chosen = st.multiselect("Train runs (default: the latest run of each stage)", ids, format_func=labels.get,
