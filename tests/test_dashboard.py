@@ -235,13 +235,16 @@ def test_side_by_side_shows_generation_items_with_a_diff(dashboard_db: Path, mon
         "SELECT b.task, b.metric, count(*) AS n, count(*) FILTER (WHERE b.prediction <> c.prediction) AS differ,"
         " max(abs(c.value - b.value)) AS top FROM eval_samples b JOIN eval_samples c ON c.task = b.task"
         " AND c.metric = b.metric AND c.doc_hash = b.doc_hash AND coalesce(c.filter, 'none') = coalesce(b.filter,"
-        " 'none') WHERE b.run_id = ? AND c.run_id = ? AND b.prediction IS NOT NULL GROUP BY ALL"
-        " HAVING count(DISTINCT b.value) > 2 ORDER BY b.task, b.metric LIMIT 1", [baseline, candidate])
+        " 'none') LEFT JOIN eval_tasks t ON t.run_id = b.run_id AND t.task = b.task"
+        " WHERE b.run_id = ? AND c.run_id = ? AND b.prediction IS NOT NULL GROUP BY b.task, b.metric"
+        " HAVING any_value(json_extract_string(t.config_json, '$.output_type')) = 'generate_until'"
+        " OR NOT bool_and(b.value IN (0, 1)) ORDER BY b.task, b.metric LIMIT 1", [baseline, candidate])
     assert gen, "the store has no generation task with outputs on both sides"
     task, metric, n, differ, top = gen[0].values()
     at.get_by_key("items_task").set_value(task)
     at.run()
-    at.get_by_key("items_metric").set_value(metric)
+    key = next(o for o in at.get_by_key("items_metric").options if o.split(" [")[0] == metric)
+    at.get_by_key("items_metric").set_value(key)
     at.get_by_key("items_sort").set_value("change")
     at.run()
     assert not at.exception

@@ -191,8 +191,10 @@ def test_release_manager_views(server: str, dashboard_db: Path, tmp_path: Path) 
     task, metric, value = row["task"], row["metric"], fmt_num(row["value"])
     gen = store.query(
         "SELECT b.task FROM eval_samples b JOIN eval_samples c ON c.task = b.task AND c.metric = b.metric"
-        " AND c.doc_hash = b.doc_hash WHERE b.run_id = ? AND c.run_id = ? AND b.prediction IS NOT NULL"
-        " AND b.prediction <> c.prediction GROUP BY b.task HAVING count(DISTINCT b.value) > 2 LIMIT 1",
+        " AND c.doc_hash = b.doc_hash LEFT JOIN eval_tasks t ON t.run_id = b.run_id AND t.task = b.task"
+        " WHERE b.run_id = ? AND c.run_id = ? AND b.prediction IS NOT NULL AND b.prediction <> c.prediction"
+        " GROUP BY b.task HAVING any_value(json_extract_string(t.config_json, '$.output_type')) = 'generate_until'"
+        " OR NOT bool_and(b.value IN (0, 1)) LIMIT 1",
         [baseline, candidate])
     assert gen, "no generation task whose outputs differ between the two runs"
 
