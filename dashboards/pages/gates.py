@@ -73,14 +73,13 @@ with guard():
             d = rec["detail_json"]
             est, bound, words = judged(rec["kind"], rec["observed"], rec["threshold"], d)
             target = rec["task"] if not missing(rec["task"]) else (f"suite {d['suite']}" if d.get("suite") else "all")
-            rows.append({"rule": rec["rule"], "result": rule_outcome(rec["passed"], d), "kind": rec["kind"],
-                         "target": target, "metric": rec["metric"] if not missing(rec["metric"]) else "—",
+            metric = rec["metric"] if not missing(rec["metric"]) else "—"
+            rows.append({"rule": rec["rule"], "result": rule_outcome(rec["passed"], d),
                          "estimate": fmt_num(est), "judged bound": fmt_num(bound),
                          "threshold": fmt_num(rec["threshold"]), "n": fmt_num(rec["n"]),
-                         "what the rule judged": words})
-        table = pd.DataFrame(rows)
-        st.dataframe(table, hide_index=True, key="gate_rules_table",
-                     column_config={"what the rule judged": st.column_config.TextColumn(width="large")})
+                         "what the rule judged": f"{words} ({rec['kind']} on {target}, {metric})"})
+        # HTML table: the words wrap inside the page instead of running off a scrolled grid
+        st.table(pd.DataFrame(rows).style.hide(axis="index"))
         st.caption("estimate = the point estimate; judged bound = the end of the confidence interval the rule "
                    "read (non-inferiority rules pass only when even the unfavourable end is inside the margin); "
                    "INCONCLUSIVE = the interval still spans the margin: evaluate more items (`harness gate "
