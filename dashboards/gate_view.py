@@ -63,7 +63,8 @@ def judged(kind: str, observed: Any, threshold: Any, d: dict[str, Any], confiden
         return est, obs, (f"bits-per-byte ratio {fmt_num(est)}; its {confidence} CI {side} bound {fmt_num(obs)} "
                           f"must be ≤ {fmt_num(thr)}" + (" (LENIENT)" if lenient else ""))
     if kind == "min_n":
-        return obs, None, f"fewest paired items {fmt_num(obs)} must be ≥ {fmt_num(thr)}"
+        count = "n/a" if obs is None else f"{int(obs)}"
+        return obs, None, f"fewest paired items {count} must be ≥ {'n/a' if thr is None else int(thr)}"
     return obs, None, f"observed {fmt_num(obs)} vs threshold {fmt_num(thr)}"
 
 

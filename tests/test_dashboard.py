@@ -299,7 +299,7 @@ def test_training_page_marks_min_validation_step(dashboard_db: Path, monkeypatch
         report = overfitting_report([r for r in rows if r["split"] == "train"], val)
         if val:
             best = min(val, key=lambda r: (r["loss"], r["step"]))
-            assert rec["min val step"] == best["step"] == report["min_val_step"]
+            assert rec["min val step"] == str(best["step"]) == str(report["min_val_step"])
             assert rec["min val loss"] == fmt(best["loss"], 4)
         assert rec["overfitting"] == ("YES" if report["overfitting"] else "no")
     assert len(at.get("vega_lite_chart")) > len(summary)  # the overlay, then one chart per run

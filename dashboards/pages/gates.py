@@ -76,7 +76,8 @@ with guard():
             metric = rec["metric"] if not missing(rec["metric"]) else "—"
             rows.append({"rule": rec["rule"], "result": rule_outcome(rec["passed"], d),
                          "estimate": fmt_num(est), "judged bound": fmt_num(bound),
-                         "threshold": fmt_num(rec["threshold"]), "n": fmt_num(rec["n"]),
+                         "threshold": fmt_num(rec["threshold"]),
+                         "n": "—" if missing(rec["n"]) else f"{int(rec['n'])}",
                          "what the rule judged": f"{words} ({rec['kind']} on {target}, {metric})"})
         # HTML table: the words wrap inside the page instead of running off a scrolled grid
         st.table(pd.DataFrame(rows).style.hide(axis="index"))

@@ -55,15 +55,18 @@ with guard():
     status = {r: training_status(rep, int(k)) for r, (_, rep) in reports.items()}
     state_text = {"none": "no validation", "few": "not enough points", "overfitting": "YES", "undertrained":
                   "no (still falling: undertrained?)", "ok": "no"}
-    st.dataframe(pd.DataFrame([{
-        "stage": meta.at[r, "stage"], "loss": LOSS_KINDS[kinds[r]][0],
+    def _step(v: object) -> str:
+        return "—" if v is None else str(v)
+
+    st.table(pd.DataFrame([{  # HTML: every column visible at 1280 px
+        "stage": meta.at[r, "stage"] or "—", "loss": LOSS_KINDS[kinds[r]][0],
         "overfitting": "YES" if rep["overfitting"] else "no", "state": state_text[status[r][0]],
-        "min val loss": fmt(rep["min_val_loss"], 4), "min val step": rep["min_val_step"],
-        "last val loss": fmt(rep["last_val_loss"], 4), "last step": rep["last_val_step"],
+        "min val loss": fmt(rep["min_val_loss"], 4), "min val step": _step(rep["min_val_step"]),
+        "last val loss": fmt(rep["last_val_loss"], 4), "last step": _step(rep["last_val_step"]),
         "val change (window)": fmt_signed(rep["val_change"], 4),
         "train change (window)": fmt_signed(rep["train_change"], 4),
-        "train points": rep["n_train"], "validation points": rep["n_val"], "run": r,
-    } for r, (_, rep) in reports.items()]), hide_index=True, key="train_summary")
+        "train points": str(rep["n_train"]), "validation points": str(rep["n_val"]), "run": r,
+    } for r, (_, rep) in reports.items()]).style.hide(axis="index"))
     st.caption("Validation loss is the mean over the stage's validation split (its size is in the prep report); "
                "the store keeps no per-item losses, so no interval is drawn around it.")
 
