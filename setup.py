@@ -1,6 +1,6 @@
-"""Wheel builds carry the built-in domains and the general suite inside the package (harness/_data/), so an
-installed (non-editable) harness finds them from any folder; see harness/paths.py. Everything else about the
-build is in pyproject.toml."""
+"""Wheel builds carry the built-in domains, the general suite and the dashboard app inside the package
+(harness/_data/), so an installed (non-editable) harness finds them from any folder (harness/paths.py,
+harness/dashboard.py). Everything else about the build is in pyproject.toml."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
-DATA = ("domains", "suites")
+DATA = ("domains", "suites", "dashboards")  # dashboards: `harness dashboard` from a wheel
 
 
 class BuildPyWithData(build_py):

@@ -34,6 +34,7 @@ with st.sidebar:
         try:
             version = q.store_version(path)
             if q.has_schema(str(path), version):
+                q.prewarm(str(path), version)  # Compare's default comparison, in the background
                 c = q.counts(str(path), version)
                 st.caption(f"{c['runs']} runs · {c['evals']} evals · {c['gates']} gates")
         except Exception as exc:  # the sidebar must never take the page down

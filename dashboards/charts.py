@@ -11,19 +11,30 @@ VERDICT_COLORS = {"improved": "#1a9850", "regressed": "#d73027", "no significant
                   "no data": "#fdae61", "exploratory": "#bdbdbd"}
 SPLIT_COLORS = {"train": "#4c78a8", "validation": "#f58518"}
 GATE_COLORS = {"passed": "#1a9850", "failed": "#d73027"}
+RULE_COLORS = {"pass": "#1a9850", "fail": "#d73027", "inconclusive": "#fdae61"}
 
 
-def loss_chart(logs: pd.DataFrame, report: dict[str, Any], title: str = "") -> alt.LayerChart:
+def smoothed(logs: pd.DataFrame, window: int) -> pd.DataFrame:
+    """Train loss as a trailing mean over `window` logs (1 = raw); validation points are left as they are."""
+    data = logs.loc[logs["loss"].notna()].sort_values("step").copy()
+    if window > 1:
+        train = data["split"] == "train"
+        data.loc[train, "loss"] = data.loc[train, "loss"].rolling(window, min_periods=1).mean()
+    return data
+
+
+def loss_chart(logs: pd.DataFrame, report: dict[str, Any], title: str = "", *, smooth: int = 1,
+               y_title: str = "loss", show_lr: bool = False) -> alt.LayerChart:
     """Train and validation loss of one run on one chart; a dashed rule at the step of minimum validation
-    loss, and the window that raised the overfitting flag shaded red."""
-    data = logs.loc[logs["loss"].notna(), ["step", "split", "loss", "epoch", "learning_rate"]].copy()
+    loss, and the window that raised the overfitting flag shaded red; the learning rate on a second axis."""
+    data = smoothed(logs, smooth)[["step", "split", "loss", "epoch", "learning_rate"]]
     color = alt.Color("split:N", title="split", scale=alt.Scale(domain=list(SPLIT_COLORS),
                                                                 range=list(SPLIT_COLORS.values())))
     tooltip = [alt.Tooltip("split:N"), alt.Tooltip("step:Q"), alt.Tooltip("loss:Q", format=".4f"),
                alt.Tooltip("epoch:Q", format=".2f"), alt.Tooltip("learning_rate:Q", format=".2e")]
     base = alt.Chart(data)
     lines = base.mark_line(interpolate="linear").encode(
-        x=alt.X("step:Q", title="step"), y=alt.Y("loss:Q", title="loss", scale=alt.Scale(zero=False)),
+        x=alt.X("step:Q", title="step"), y=alt.Y("loss:Q", title=y_title, scale=alt.Scale(zero=False)),
         color=color, tooltip=tooltip)
     points = base.transform_filter(alt.datum.split == "validation").mark_point(filled=True, size=45).encode(
         x="step:Q", y="loss:Q", color=color, tooltip=tooltip)
@@ -45,7 +56,31 @@ def loss_chart(logs: pd.DataFrame, report: dict[str, Any], title: str = "") -> a
             mbase.mark_text(align="right" if right_half else "left", dx=-8 if right_half else 8, dy=-14,
                             fontSize=11).encode(x="step:Q", y="loss:Q", text="label:N"),
         ]
-    return alt.layer(*layers).properties(title=title, height=300)
+    chart = alt.layer(*layers)
+    lr = logs.loc[logs["learning_rate"].notna() & (logs["split"] == "train"), ["step", "learning_rate"]]
+    if show_lr and not lr.empty:
+        lr_line = alt.Chart(lr).mark_line(strokeDash=[2, 2], color="#7f7f7f").encode(
+            x="step:Q", y=alt.Y("learning_rate:Q", title="learning rate (dotted)", axis=alt.Axis(format=".1e")),
+            tooltip=[alt.Tooltip("step:Q"), alt.Tooltip("learning_rate:Q", format=".2e")])
+        chart = alt.layer(chart, lr_line).resolve_scale(y="independent")
+    return chart.properties(title=title, height=300)
+
+
+def overlay_chart(logs: pd.DataFrame, *, smooth: int = 1, y_title: str = "loss") -> alt.Chart:
+    """Several runs' curves on one chart: colour = run (stage), solid = train (smoothed), points+dashes =
+    validation."""
+    parts = [smoothed(g, smooth) for _, g in logs.groupby("label", sort=False)]
+    cols = ["label", "step", "split", "loss"]
+    data = pd.concat(parts)[cols] if parts else logs[cols]
+    tooltip = [alt.Tooltip("label:N", title="run"), alt.Tooltip("split:N"), alt.Tooltip("step:Q"),
+               alt.Tooltip("loss:Q", format=".4f")]
+    color = alt.Color("label:N", title="run", sort=list(dict.fromkeys(logs["label"])))
+    base = alt.Chart(data).encode(x=alt.X("step:Q", title="step (of each run)"),
+                                  y=alt.Y("loss:Q", title=y_title, scale=alt.Scale(zero=False)),
+                                  color=color, tooltip=tooltip)
+    train = base.transform_filter(alt.datum.split == "train").mark_line(opacity=0.8)
+    val = base.transform_filter(alt.datum.split == "validation").mark_line(strokeDash=[6, 3], point=True)
+    return alt.layer(train, val).properties(height=320)
 
 
 def delta_chart(rows: pd.DataFrame, confidence: float) -> alt.FacetChart:
@@ -106,7 +141,8 @@ def regression_chart(series: pd.DataFrame, metric: str, higher_is_better: bool |
 def gate_heatmap(results: pd.DataFrame) -> alt.Chart:
     """Rule × gate grid, oldest gate left: which rules fail, and since when."""
     data = results.copy()
-    data["outcome"] = data["passed"].map({True: "passed", False: "failed"})
+    data["outcome"] = [d.get("outcome") if isinstance(d, dict) and d.get("outcome") in RULE_COLORS
+                       else ("pass" if p else "fail") for p, d in zip(data["passed"], data["detail_json"], strict=True)]
     data["gate"] = [f"{t:%Y-%m-%d %H:%M} · {g[-6:]}" if hasattr(t, "strftime") else str(g)
                     for t, g in zip(data["created_at"], data["gate_id"], strict=True)]
     order = list(dict.fromkeys(data.sort_values("created_at")["gate"]))
@@ -118,7 +154,35 @@ def gate_heatmap(results: pd.DataFrame) -> alt.Chart:
     return alt.Chart(data).mark_rect(stroke="white", strokeWidth=2).encode(
         x=alt.X("gate:N", sort=order, title="gate (oldest → newest)", axis=alt.Axis(labelAngle=-30, labelLimit=260)),
         y=alt.Y("rule:N", title=None, axis=alt.Axis(labelLimit=320)),
-        color=alt.Color("outcome:N", title="rule", scale=alt.Scale(domain=list(GATE_COLORS),
-                                                                   range=list(GATE_COLORS.values()))),
+        color=alt.Color("outcome:N", title="rule", scale=alt.Scale(domain=list(RULE_COLORS),
+                                                                   range=list(RULE_COLORS.values()))),
         tooltip=tooltip,
     ).properties(height=alt.Step(28), width=alt.Step(90) if len(order) <= 10 else "container")
+
+
+def many_runs_chart(values: pd.DataFrame, order: list[str]) -> alt.FacetChart:
+    """Several runs' primary metric per task, one panel per task (each its own scale), ≈95% CI bars."""
+    data = values.copy()
+    data["label"] = data["task"] + " · " + data["metric"] + data["higher_is_better"].map(
+        {True: "", False: " (↓ better)"}).fillna("")
+    tooltip = [alt.Tooltip("run:N"), alt.Tooltip("run_id:N"), alt.Tooltip("task:N"), alt.Tooltip("metric:N"),
+               alt.Tooltip("value:Q", format=".4f"), alt.Tooltip("ci_low:Q", format=".4f"),
+               alt.Tooltip("ci_high:Q", format=".4f"), alt.Tooltip("n:Q")]
+    x = alt.X("run:N", sort=order, title=None, axis=alt.Axis(labelAngle=-30, labelLimit=160))
+    err = alt.Chart().mark_rule(strokeWidth=2, color="#4c78a8").encode(x=x, y="ci_low:Q", y2="ci_high:Q",
+                                                                        tooltip=tooltip)
+    line = alt.Chart().mark_line(color="#4c78a8", point=alt.OverlayMarkDef(filled=True, size=50)).encode(
+        x=x, y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)), tooltip=tooltip)
+    return (alt.layer(err, line, data=data).properties(width=260, height=160)
+            .facet(facet=alt.Facet("label:N", title=None), columns=3)
+            .resolve_scale(y="independent"))
+
+
+def count_bars(counts: dict[str, int], x_title: str, y_title: str) -> alt.Chart:
+    """Horizontal bars of named counts (rows dropped by reason, PII values by type), labelled with the count."""
+    data = pd.DataFrame({"name": list(counts), "n": list(counts.values())})
+    y = alt.Y("name:N", title=y_title, sort="-x", axis=alt.Axis(labelLimit=240))
+    bars = alt.Chart(data).mark_bar(color="#4c78a8").encode(x=alt.X("n:Q", title=x_title), y=y,
+                                                              tooltip=["name:N", "n:Q"])
+    text = alt.Chart(data).mark_text(align="left", dx=3).encode(x="n:Q", y=y, text="n:Q")
+    return alt.layer(bars, text).properties(height=alt.Step(22))

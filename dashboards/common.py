@@ -116,8 +116,101 @@ def short_id(value: Any, keep: int = 28) -> str:
 
 
 def eval_run_label(row: dict[str, Any]) -> str:
-    """How an eval run is named in pickers: stage, domain, model, time — then the run id."""
+    """How an eval run is named in pickers: stage, then the whole run id (never cut: a narrow picker cuts the
+    end), then time, domain and model."""
     when = row.get("finished_at") or row.get("started_at")
     when_s = when.strftime("%Y-%m-%d %H:%M") if hasattr(when, "strftime") else str(when or "")
-    parts = [row.get("stage") or "?", row.get("domain") or "no domain", short_id(row.get("model_id"), 32), when_s]
-    return " · ".join(str(p) for p in parts) + f" — {row['run_id']}"
+    parts = [row.get("stage") or "?", row["run_id"], when_s, row.get("domain") or "no domain",
+             short_id(row.get("model_id"), 32)]
+    return " · ".join(str(p) for p in parts)
+
+
+def fmt_num(value: Any) -> str:
+    """A number formatted by magnitude, so a narrow column never needs to cut it: 4 significant digits
+    below 1, 4 decimals up to 10, 3 up to 100, 2 up to 10 000, then none."""
+    if missing(value):
+        return "—"
+    v = float(value)
+    a = abs(v)
+    if a == 0:
+        return "0"
+    if a < 1e-3:
+        return f"{v:.2e}"
+    if a < 1:
+        return f"{v:.4g}" if a < 0.1 else f"{v:.4f}"
+    if a < 10:
+        return f"{v:.4f}"
+    if a < 100:
+        return f"{v:.3f}"
+    if a < 10_000:
+        return f"{v:.2f}"
+    return f"{v:,.0f}"
+
+
+# -- selections in the URL --------------------------------------------------------------------------------
+def from_url(key: str, param: str, options: list[Any] | None = None, default: Any = None, *,
+             many: bool = False, cast: Any = str) -> None:
+    """Seed widget `key` from query parameter `param` the first time the page runs in this session, so a
+    copied link reopens the same selection. Values not among `options` are ignored (default instead)."""
+    if key in st.session_state:
+        return
+    if many:
+        raw = st.query_params.get_all(param)
+        try:
+            values = [cast(v) for v in raw]
+        except (TypeError, ValueError):
+            values = []
+        values = [v for v in values if options is None or v in options]
+        value = values if values or (param in st.query_params and not raw) else default
+    else:
+        raw_one = st.query_params.get(param)
+        try:
+            value = cast(raw_one) if raw_one is not None else None
+        except (TypeError, ValueError):
+            value = None
+        if value is None or (options is not None and value not in options):
+            value = default
+    if value is not None:
+        st.session_state[key] = value
+
+
+def to_url(**params: Any) -> None:
+    """Write the page's selections into the URL (lists become repeated parameters; None/"" are dropped)."""
+    out: dict[str, Any] = {}
+    for name, value in params.items():
+        if value is None or value == "" or (isinstance(value, list | tuple) and not value):
+            continue
+        out[name] = [str(v) for v in value] if isinstance(value, list | tuple) else str(value)
+    if {k: st.query_params.get_all(k) for k in st.query_params} != {
+            k: v if isinstance(v, list) else [v] for k, v in out.items()}:
+        st.query_params.from_dict(out)
+
+
+def word_diff_html(old: str | None, new: str | None) -> tuple[str, str]:
+    """(old, new) as HTML with word-level differences marked: removed words red and struck in the old text,
+    added words green in the new one. Everything else is escaped."""
+    import difflib
+    import html
+    import re
+
+    a = re.findall(r"\S+|\s+", old or "")
+    b = re.findall(r"\S+|\s+", new or "")
+    left: list[str] = []
+    right: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        x, y = html.escape("".join(a[i1:i2])), html.escape("".join(b[j1:j2]))
+        if op == "equal":
+            left.append(x)
+            right.append(y)
+            continue
+        if x:
+            left.append(f'<del class="diff-del" style="background:#fde0dc;color:#a50f15">{x}</del>')
+        if y:
+            right.append(f'<ins class="diff-ins" style="background:#d9f0d3;color:#00441b;text-decoration:none">'
+                         f'{y}</ins>')
+    return "".join(left) or "<i>—</i>", "".join(right) or "<i>—</i>"
+
+
+def text_box(body_html: str) -> str:
+    return ('<div style="white-space:pre-wrap;font-family:monospace;font-size:0.85rem;border:1px solid #ddd;'
+            f'border-radius:4px;padding:6px 8px;overflow-wrap:anywhere">{body_html}</div>')

@@ -26,7 +26,11 @@ EVAL_COLS = ("suite", "task", "metric", "filter", "value", "stderr", "n", "highe
 SAMPLE_COLS = ("doc_id", "value", "prediction", "target", "prompt", "doc_hash")
 LOG_COLS = ("run_id", "step", "epoch", "split", "loss", "learning_rate", "grad_norm", "tokens_seen")
 GATE_COLS = ("gate_id", "run_id", "policy", "domain", "candidate_run", "baseline_run", "passed", "created_at",
-             "n_rules", "n_failed", "candidate_model", "candidate_stage")
+             "n_rules", "n_failed", "n_inconclusive", "status", "candidate_model", "candidate_stage")
+# A rule's outcome as the gate stored it (pass | fail | inconclusive); stores from before three-way gates have
+# only `passed`, read as pass/fail.
+RULE_OUTCOME = ("coalesce(json_extract_string(gr.detail_json, '$.outcome'),"
+                " CASE WHEN gr.passed THEN 'pass' ELSE 'fail' END)")
 GATE_RESULT_COLS = ("gate_id", "created_at", "rule", "kind", "task", "metric", "observed", "threshold", "passed",
                     "detail_json")
 # Completed eval runs that belong to a domain (named parameter $domain): run under that domain, or of a model a
@@ -167,8 +171,10 @@ def train_logs(db: str, version: Version, run_id: str) -> pd.DataFrame:
 @st.cache_data(**_CACHE)
 def train_runs(db: str, version: Version, domain: str | None) -> pd.DataFrame:
     """Train runs (of a domain, or all) that logged a curve, newest first, with their log counts."""
-    cols = (*RUN_COLS, "n_train", "n_val")
+    cols = (*RUN_COLS, "method", "n_train", "n_val")
     sql = (f"SELECT {', '.join('r.' + c for c in RUN_COLS)},"
+           " any_value(coalesce(json_extract_string(r.config_json, '$.method'),"
+           " json_extract_string(r.config_json, '$.recipe'))) AS method,"
            " count(*) FILTER (WHERE l.split = 'train') AS n_train,"
            " count(*) FILTER (WHERE l.split = 'validation') AS n_val"
            " FROM runs r JOIN train_logs l ON l.run_id = r.run_id WHERE r.kind = 'train'"
@@ -230,15 +236,19 @@ def metric_series(db: str, version: Version, domain: str, task: str, metric: str
     that run as its candidate, the latest such gate's outcome (gates.candidate_run may list several runs,
     comma-separated, when the candidate's tasks came from several evaluations)."""
     cols = ("run_id", "stage", "model_id", "finished_at", "value", "stderr", "n", "higher_is_better", "gate_id",
-            "gate_passed", "gate_policy", "n_gates")
+            "gate_passed", "gate_policy", "n_gates", "gate_status")
     frame = _frame(
         db,
         "SELECT r.run_id, r.stage, r.model_id, coalesce(r.finished_at, r.started_at) AS finished_at, e.value,"
         " e.stderr, e.n, e.higher_is_better, g.gate_id, g.passed AS gate_passed, g.policy AS gate_policy,"
-        " g.n_gates FROM runs r JOIN eval_results e ON e.run_id = r.run_id"
+        " g.n_gates, g.status AS gate_status FROM runs r JOIN eval_results e ON e.run_id = r.run_id"
         " LEFT JOIN (SELECT run AS candidate_run, arg_max(gate_id, created_at) AS gate_id,"
-        "  arg_max(passed, created_at) AS passed, arg_max(policy, created_at) AS policy, count(*) AS n_gates"
-        "  FROM (SELECT *, unnest(string_split(candidate_run, ',')) AS run FROM gates) GROUP BY run) g"
+        "  arg_max(passed, created_at) AS passed, arg_max(policy, created_at) AS policy, count(*) AS n_gates,"
+        "  arg_max(status, created_at) AS status"
+        "  FROM (SELECT gg.*, unnest(string_split(gg.candidate_run, ',')) AS run, CASE WHEN gg.passed THEN 'passed'"
+        f"   WHEN EXISTS (SELECT 1 FROM gate_results gr WHERE gr.gate_id = gg.gate_id AND {RULE_OUTCOME} = 'fail')"
+        "   OR NOT EXISTS (SELECT 1 FROM gate_results gr WHERE gr.gate_id = gg.gate_id) THEN 'FAILED'"
+        "   ELSE 'INCONCLUSIVE' END AS status FROM gates gg) GROUP BY run) g"
         "  ON g.candidate_run = r.run_id"
         f" WHERE {DOMAIN_EVALS} AND e.task = $task AND e.metric = $metric AND coalesce(e.filter, '') = $filter"
         " ORDER BY coalesce(r.finished_at, r.started_at), r.run_id",
@@ -260,13 +270,18 @@ def gates(db: str, version: Version, domains: tuple[str, ...] = (), policies: tu
     if policies:
         where.append(f"g.policy IN ({_marks(policies)})")
         params += list(policies)
-    sql = ("WITH rc AS (SELECT gate_id, count(*) AS n_rules, count(*) FILTER (WHERE NOT passed) AS n_failed"
-           "  FROM gate_results GROUP BY gate_id),"
+    sql = ("WITH rc AS (SELECT gr.gate_id, count(*) AS n_rules,"
+           f"  count(*) FILTER (WHERE {RULE_OUTCOME} = 'fail') AS n_failed,"
+           f"  count(*) FILTER (WHERE {RULE_OUTCOME} = 'inconclusive') AS n_inconclusive"
+           "  FROM gate_results gr GROUP BY gr.gate_id),"
            " cand AS (SELECT g.gate_id, any_value(r.model_id) AS candidate_model,"
            "  string_agg(DISTINCT r.stage, ',') AS candidate_stage FROM gates g"
            "  JOIN runs r ON list_contains(string_split(g.candidate_run, ','), r.run_id) GROUP BY g.gate_id)"
            " SELECT g.gate_id, g.run_id, g.policy, g.domain, g.candidate_run, g.baseline_run, g.passed, g.created_at,"
-           " coalesce(rc.n_rules, 0) AS n_rules, coalesce(rc.n_failed, 0) AS n_failed, cand.candidate_model,"
+           " coalesce(rc.n_rules, 0) AS n_rules, coalesce(rc.n_failed, 0) AS n_failed,"
+           " coalesce(rc.n_inconclusive, 0) AS n_inconclusive,"
+           " CASE WHEN g.passed THEN 'PASS' WHEN coalesce(rc.n_failed, 0) > 0 OR coalesce(rc.n_rules, 0) = 0"
+           "  THEN 'FAIL' ELSE 'INCONCLUSIVE' END AS status, cand.candidate_model,"
            " cand.candidate_stage FROM gates g LEFT JOIN rc ON rc.gate_id = g.gate_id"
            " LEFT JOIN cand ON cand.gate_id = g.gate_id"
            + (" WHERE " + " AND ".join(where) if where else "")
@@ -316,3 +331,123 @@ def _detail(raw: Any) -> dict[str, Any]:
     except (TypeError, ValueError):
         return {"detail": str(raw)}
     return value if isinstance(value, dict) else {"detail": value}
+
+
+@st.cache_data(**_CACHE)
+def gate_run_settings(db: str, version: Version, run_id: str | None) -> dict[str, Any]:
+    """The statistics settings a gate judged with (its run's config: the policy's regression suites, alpha,
+    correction, n_boot), so its Compare link reopens the same comparison."""
+    if not run_id:
+        return {}
+    row = _store(db).run(run_id)
+    if not row or not row.get("config_json"):
+        return {}
+    cfg = json.loads(row["config_json"]) if isinstance(row["config_json"], str) else row["config_json"]
+    policy = cfg.get("policy") or {}
+    suites = list(policy.get("regression_suites") or [])
+    for rule in policy.get("rules") or []:
+        if rule.get("kind") in ("max_forgetting", "max_perplexity_increase") and rule.get("suite"):
+            suites.append(rule["suite"])
+    return {"regression": list(dict.fromkeys(suites)), "alpha": policy.get("alpha"),
+            "correction": policy.get("correction"), "n_boot": policy.get("n_boot")}
+
+
+@st.cache_data(**_CACHE)
+def gate_of_run(db: str, version: Version, run_id: str) -> dict[str, Any] | None:
+    """The gate a `gate` run wrote (Runs shows the gate id, the one every page names a gate by)."""
+    rows = _store(db).query("SELECT gate_id, passed FROM gates WHERE run_id = ?", [run_id])
+    return rows[0] if rows else None
+
+
+ITEM_COLS = ("doc_id", "doc_hash", "prompt", "target", "baseline_prediction", "candidate_prediction", "baseline",
+             "candidate", "weight")
+
+
+@st.cache_data(**_CACHE)
+def item_metrics(db: str, version: Version, baseline_run: str, candidate_run: str, task: str) -> pd.DataFrame:
+    """(metric, filter, n paired) of one task that both runs scored per item."""
+    return _frame(db, "SELECT b.metric, coalesce(b.filter, 'none') AS filter, count(*) AS n FROM eval_samples b"
+                  " JOIN eval_samples c ON c.task = b.task AND c.metric = b.metric AND c.doc_hash = b.doc_hash"
+                  " AND coalesce(c.filter, 'none') = coalesce(b.filter, 'none')"
+                  " WHERE b.run_id = ? AND c.run_id = ? AND b.task = ? GROUP BY ALL ORDER BY b.metric, filter",
+                  [baseline_run, candidate_run, task], ("metric", "filter", "n"))
+
+
+@st.cache_data(**_CACHE)
+def item_pairs(db: str, version: Version, baseline_run: str, candidate_run: str, task: str, metric: str,
+               filter_: str) -> pd.DataFrame:
+    """Every item both runs scored on one task/metric/filter, paired on the document's content hash (the
+    first occurrence of a repeated document), with both outputs and both per-item scores."""
+    sql = ("WITH b AS (SELECT *, row_number() OVER (PARTITION BY doc_hash ORDER BY doc_id) AS occ FROM eval_samples"
+           "  WHERE run_id = $b AND task = $task AND metric = $metric AND coalesce(filter, 'none') = $filter),"
+           " c AS (SELECT *, row_number() OVER (PARTITION BY doc_hash ORDER BY doc_id) AS occ FROM eval_samples"
+           "  WHERE run_id = $c AND task = $task AND metric = $metric AND coalesce(filter, 'none') = $filter)"
+           " SELECT coalesce(c.doc_id, b.doc_id) AS doc_id, b.doc_hash, coalesce(c.prompt, b.prompt) AS prompt,"
+           " coalesce(c.target, b.target) AS target, b.prediction AS baseline_prediction,"
+           " c.prediction AS candidate_prediction, b.value AS baseline, c.value AS candidate,"
+           " coalesce(c.weight, b.weight) AS weight"
+           " FROM b JOIN c ON c.doc_hash = b.doc_hash AND c.occ = b.occ ORDER BY doc_id, b.doc_hash")
+    return _frame(db, sql, {"b": baseline_run, "c": candidate_run, "task": task, "metric": metric,
+                            "filter": filter_}, ITEM_COLS)
+
+
+@st.cache_data(**_CACHE)
+def primary_values(db: str, version: Version, run_ids: tuple[str, ...]) -> pd.DataFrame:
+    """Each run's stored aggregate of each task's primary metric (as its eval_tasks row declares; a task
+    without one keeps every metric), with ≈95% CI."""
+    if not run_ids:
+        return pd.DataFrame(columns=["run_id", "suite", "task", "metric", "filter", "value", "stderr", "n",
+                                     "higher_is_better", "ci_low", "ci_high"])
+    cols = ("run_id", "suite", "task", "metric", "filter", "value", "stderr", "n", "higher_is_better")
+    frame = _frame(db, "SELECT e.run_id, e.suite, e.task, e.metric, coalesce(e.filter, 'none') AS filter, e.value,"
+                   " e.stderr, e.n, e.higher_is_better FROM eval_results e LEFT JOIN eval_tasks t"
+                   " ON t.run_id = e.run_id AND t.task = e.task"
+                   f" WHERE e.run_id IN ({_marks(run_ids)}) AND (t.primary_metric IS NULL OR"
+                   " (e.metric = t.primary_metric AND coalesce(e.filter, 'none') ="
+                   " coalesce(t.primary_filter, e.filter, 'none'))) ORDER BY e.suite, e.task, e.metric",
+                   list(run_ids), cols)
+    cis = [normal_ci(v, s) for v, s in zip(frame["value"], frame["stderr"], strict=True)]
+    frame["ci_low"] = [c[0] for c in cis]
+    frame["ci_high"] = [c[1] for c in cis]
+    return frame
+
+
+@st.cache_data(**_CACHE)
+def primary_metric_of(db: str, version: Version, task: str) -> tuple[str, str | None] | None:
+    """(primary metric, primary filter) the newest eval of a task declared (eval_tasks), None if never stored."""
+    rows = _store(db).query("SELECT t.primary_metric, t.primary_filter FROM eval_tasks t JOIN runs r ON r.run_id ="
+                            " t.run_id WHERE t.task = ? AND t.primary_metric IS NOT NULL"
+                            " ORDER BY r.started_at DESC LIMIT 1", [task])
+    return (rows[0]["primary_metric"], rows[0]["primary_filter"]) if rows else None
+
+
+_PREWARMED: set[tuple[str, Version]] = set()
+
+
+def prewarm(db: str, version: Version) -> None:
+    """Compute, in a background thread, what Compare shows first (the default pair's comparison): the heavy
+    imports and the paired bootstrap then happen while the user reads another page. Once per store version
+    and server process; failures are ignored (the page computes and reports them itself)."""
+    import threading
+
+    if (db, version) in _PREWARMED:
+        return
+    _PREWARMED.add((db, version))
+
+    def work() -> None:
+        try:
+            from dashboards.analysis import default_pair, regression_default
+
+            evals = eval_runs(db, version)
+            if len(evals) < 2:
+                return
+            baseline, candidate = default_pair(evals)
+            dom = evals.set_index("run_id")["domain"]
+            suites = run_suites(db, version, (baseline, candidate))
+            comparison(db, version, baseline, candidate,
+                       regression_suites=tuple(regression_default(dom[candidate] or dom[baseline], suites)),
+                       correction="holm", alpha=0.05, n_boot=4000)
+        except Exception:  # noqa: BLE001 (a warm-up only)
+            pass
+
+    threading.Thread(target=work, name="dashboard-prewarm", daemon=True).start()

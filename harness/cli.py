@@ -319,6 +319,9 @@ def compare(
     show_flips: Annotated[int, typer.Option("--show-flips", help="List N flipped items per direction.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print Markdown instead of tables.")] = False,
+    as_csv: Annotated[bool, typer.Option(
+        "--csv", help="Print CSV: one row per task metric, suite and forgetting score (the dashboard's export).")
+    ] = False,
     suite: Annotated[list[str] | None, typer.Option(
         "--suite", help="Suites whose tasks' primary metrics form the correction family (default: all).")] = None,
     allow_config_drift: Annotated[bool, typer.Option(
@@ -338,12 +341,18 @@ def compare(
 
     if correction not in {"holm", "bh", "none"}:
         raise HarnessError(f"unknown correction '{correction}'", "use --correction holm, bh or none")
+    if sum((as_json, markdown, as_csv)) > 1:
+        raise HarnessError("--json, --markdown and --csv are exclusive", "pass one output format")
     store = Store(db, read_only=True)
     comp = compare_runs(store, baseline, candidate, regression_suites=tuple(regression_suite or ["general"]),
                         correction=correction, alpha=alpha, max_flips=max(show_flips, 0), suites=suite,
                         allow_config_drift=allow_config_drift)
     if as_json:
         print(json.dumps(to_json(comp), indent=2))
+    elif as_csv:
+        from harness.dashboard import comparison_csv
+
+        sys.stdout.write(comparison_csv(to_json(comp)))
     elif markdown:
         print(to_markdown(comp, max_flips=show_flips))
     else:
@@ -395,10 +404,14 @@ def dashboard(
     db: DbOpt = None,
     port: Annotated[int | None, typer.Option(help="Port (default: streamlit's 8501).")] = None,
     headless: Annotated[bool, typer.Option(help="Do not open a browser.")] = False,
+    address: Annotated[str, typer.Option(
+        "--address", help="Interface to bind (default 127.0.0.1: this machine only; 0.0.0.0 exposes it).")
+    ] = "127.0.0.1",
 ) -> None:
     """Open the Streamlit dashboard (read-only) on a store: runs, compare, training curves, regressions, gates.
 
     Example: harness dashboard --db harness.duckdb --port 8501
+    Example: harness dashboard --address 0.0.0.0   (reachable from other machines)
     """
     from harness.dashboard import launch
     from harness.paths import default_store_path
@@ -406,7 +419,7 @@ def dashboard(
     path = (db or default_store_path()).resolve()
     if not path.exists():
         raise HarnessError(f"store {path} does not exist", "run `harness demo` first or pass --db PATH")
-    launch(path, port, headless)
+    launch(path, port, headless, address)
 
 
 def main() -> None:

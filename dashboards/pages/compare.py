@@ -1,7 +1,9 @@
-"""Compare: a paired, item-level comparison of two evaluations (harness.compare), with flipped items."""
+"""Compare: a paired, item-level comparison of two evaluations (harness.compare), its export, items side by
+side, and several runs (base and every stage) in one table. Every selection lives in the URL."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pandas as pd
@@ -9,40 +11,52 @@ import streamlit as st
 
 from dashboards import charts
 from dashboards import queries as q
-from dashboards.common import Db, eval_run_label, fmt, fmt_ci, fmt_p, fmt_signed, guard, open_db, require
+from dashboards.analysis import default_pair, headline, regression_default, select_items
+from dashboards.common import (
+    Db,
+    eval_run_label,
+    fmt,
+    fmt_ci,
+    fmt_num,
+    fmt_p,
+    from_url,
+    guard,
+    open_db,
+    require,
+    text_box,
+    to_url,
+    word_diff_html,
+)
+from harness.dashboard import comparison_csv
 from harness.errors import HarnessError
 
-
-def _default_pair(evals: pd.DataFrame) -> tuple[int, int]:
-    """Baseline: the newest base-model evaluation (else the oldest run); candidate: the newest other run."""
-    base = evals.index[evals["stage"] == "base"]
-    b = int(base[0]) if len(base) else len(evals) - 1
-    c = next(i for i in range(len(evals)) if i != b)
-    return b, c
+PAGE_SIZE = 10
+SHOW = {"all": "all items", "worse": "got worse", "better": "got better", "changed": "score changed",
+        "unchanged": "unchanged"}
+SORT = {"change": "largest change first", "worst": "worst first", "best": "best first", "item": "item order"}
 
 
-def _regression_default(domain: str | None, suites: list[str]) -> list[str]:
-    wanted = ["general"]
-    if domain:
-        try:
-            from harness.domains import load_domain
+def _task_table(rows: list[dict[str, Any]], confidence: float, secondary: bool) -> pd.DataFrame:
+    """The key columns (fit 1280 px); each side's CI, the test and dropped items are in the details table."""
+    ci = f"{confidence:.0%} CI"
+    table = pd.DataFrame([{
+        "task": r["task"], "metric": r["metric"] + ("" if r["higher_is_better"] else " ↓")
+        + ("" if r.get("filter", "none") == "none" else f" [{r['filter']}]"),
+        "role": "primary" if r["primary"] else "secondary",
+        "verdict": r["verdict"] if r["primary"] else "exploratory",
+        "baseline": fmt_num(r["baseline"]), "candidate": fmt_num(r["candidate"]), "delta": fmt_num(r["delta"]),
+        f"Δ {ci}": fmt_ci(r["ci_low"], r["ci_high"], signed=True), "p adj": fmt_p(r["p_adjusted"]), "n": r["n"],
+    } for r in rows])
+    return table if secondary else table.drop(columns=["role"])
 
-            wanted = load_domain(domain).manifest.regression_suites
-        except Exception:  # the manifest only supplies a default here; a store may outlive its domain folder
-            pass
-    return [s for s in wanted if s in suites]
 
-
-def _task_table(rows: list[dict[str, Any]], confidence: float) -> pd.DataFrame:
+def _details_table(rows: list[dict[str, Any]], confidence: float) -> pd.DataFrame:
     ci = f"{confidence:.0%} CI"
     return pd.DataFrame([{
-        "suite": r["suite"], "task": r["task"], "metric": r["metric"] + ("" if r["higher_is_better"] else " ↓"),
-        "n": r["n"], "verdict": r["verdict"], "delta": r["delta"],
-        f"Δ {ci}": fmt_ci(r["ci_low"], r["ci_high"], signed=True), "p": fmt_p(r["p_value"]),
-        "p adj": fmt_p(r["p_adjusted"]), "baseline": r["baseline"],
-        f"baseline {ci}": fmt_ci(r["baseline_ci_low"], r["baseline_ci_high"]), "candidate": r["candidate"],
+        "task": r["task"], "metric": r["metric"], "suite": r["suite"],
+        f"baseline {ci}": fmt_ci(r["baseline_ci_low"], r["baseline_ci_high"]),
         f"candidate {ci}": fmt_ci(r["candidate_ci_low"], r["candidate_ci_high"]), "test": r["test"],
-        "primary": r["primary"], "dropped b/c": f"{r['dropped_baseline']}/{r['dropped_candidate']}",
+        "p (raw)": fmt_p(r["p_value"]), "unpaired b/c": f"{r['dropped_baseline']}/{r['dropped_candidate']}",
     } for r in rows])
 
 
@@ -68,80 +82,152 @@ def _forgetting(comp: dict[str, Any]) -> None:
         if f.get("missing_tasks"):
             col.warning(f"Incomplete: member task(s) {', '.join(f['missing_tasks'])} were not scored by both.")
         if f["ci_high"] is not None and f["ci_high"] < 1:
-            col.warning("The whole interval is below 1: the candidate confidently forgot part of this suite.")
+            col.warning("The whole interval is below 1: the candidate kept less than all of this suite's "
+                        "above-chance skill (how much is allowed is the gate's max_forgetting margin).")
 
 
-def _flips(comp: dict[str, Any]) -> None:
-    st.subheader("Flipped items")
-    if not comp["flip_counts"]:
-        st.info("No 0/1 primary metrics with paired items, so no flips to show.")
+@st.fragment
+def _side_by_side(db: Db, comp: dict[str, Any], url: dict[str, Any]) -> None:
+    """A fragment: changing its task, filter, sort or page reruns only this section (fast)."""
+    st.subheader("Items side by side")
+    _items(db, comp, url)
+    to_url(**url)
+
+
+def _items(db: Db, comp: dict[str, Any], url: dict[str, Any]) -> None:
+    tasks = list(dict.fromkeys(r["task"] for r in comp["rows"] if r["n"]))
+    if not tasks:
+        st.info("No task has items scored by both runs.")
         return
-    counts = pd.DataFrame(comp["flip_counts"]).rename(columns={"right_to_wrong": "right → wrong",
-                                                               "wrong_to_right": "wrong → right"})
-    st.dataframe(counts, hide_index=True, key="flip_counts_table")
-    # open on the first task that flipped at all, in the direction it flipped (right → wrong first)
-    flipped = [i for i, (rw, wr) in enumerate(zip(counts["right → wrong"], counts["wrong → right"], strict=True))
-               if rw or wr]
-    first = flipped[0] if flipped else 0
-    c1, c2 = st.columns(2)
-    task = c1.selectbox("Task", counts["task"].tolist(), index=first, key="flip_task")
-    direction = c2.radio("Direction", ["right_to_wrong", "wrong_to_right"], horizontal=True, key="flip_dir",
-                         index=0 if counts["right → wrong"][first] or not counts["wrong → right"][first] else 1,
-                         format_func=lambda d: d.replace("_to_", " → ").replace("_", " "))
-    flips = [f for f in comp["flips"] if f["task"] == task and f["direction"] == direction]
-    total = int(counts.loc[counts["task"] == task, "right → wrong" if direction == "right_to_wrong"
-                           else "wrong → right"].iloc[0])
-    if not flips:
-        st.info("No item flipped this way.")
+    b_runs, c_runs = comp["baseline"]["runs"], comp["candidate"]["runs"]
+    if comp.get("flip_counts"):
+        counts = pd.DataFrame(comp["flip_counts"]).rename(columns={"right_to_wrong": "right → wrong",
+                                                                   "wrong_to_right": "wrong → right"})
+        st.dataframe(counts, hide_index=True, key="flip_counts_table")
+    c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
+    from_url("items_task", "task", tasks, tasks[0])
+    task = c1.selectbox("Task", tasks, key="items_task")
+    b_run, c_run = b_runs.get(task), c_runs.get(task)
+    metrics = q.item_metrics(db.path, db.version, b_run, c_run, task) if b_run and c_run else pd.DataFrame()
+    if metrics.empty:
+        st.info(f"{task}: no per-item rows paired between the two runs.")
         return
-    st.caption(f"showing {len(flips)} of {total} flipped items")
-    for f in flips:
+    keys = [f"{m}" + ("" if f == "none" else f" [{f}]") for m, f in zip(metrics["metric"], metrics["filter"],
+                                                                           strict=True)]
+    primary = next((r for r in comp["rows"] if r["task"] == task and r["primary"]), None)
+    default_key = (primary["metric"] + ("" if primary.get("filter", "none") == "none" else f" [{primary['filter']}]")
+                   if primary else keys[0])
+    from_url("items_metric", "metric", keys, default_key if default_key in keys else keys[0])
+    key = c2.selectbox("Metric", keys, key="items_metric")
+    metric, filt = metrics.iloc[keys.index(key)][["metric", "filter"]]
+    from_url("items_show", "show", list(SHOW), "all")
+    show = c3.selectbox("Show", list(SHOW), format_func=SHOW.get, key="items_show")
+    from_url("items_sort", "sort", list(SORT), "change")
+    sort = c4.selectbox("Sort", list(SORT), format_func=SORT.get, key="items_sort")
+    row = next((r for r in comp["rows"] if r["task"] == task and r["metric"] == metric
+                and r.get("filter", "none") == filt), None)
+    hib = bool(row["higher_is_better"]) if row else True
+    items = select_items(q.item_pairs(db.path, db.version, b_run, c_run, task, metric, filt), hib, show, sort)
+    total = len(q.item_pairs(db.path, db.version, b_run, c_run, task, metric, filt))
+    pages = max(1, -(-len(items) // PAGE_SIZE))
+    from_url("items_page", "page", list(range(1, pages + 1)), 1, cast=int)
+    if st.session_state.get("items_page", 1) > pages:
+        st.session_state["items_page"] = 1
+    page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, step=1, key="items_page")
+    url.update(task=task, metric=key, show=show, sort=sort, page=page)
+    direction = "higher is better" if hib else "lower is better"
+    st.caption(f"{len(items)} of {total} paired items ({SHOW[show]}; {metric}, {direction}) · showing "
+               f"{min(len(items), (page - 1) * PAGE_SIZE + 1)}–{min(len(items), page * PAGE_SIZE)} · baseline run "
+               f"`{b_run}`, candidate run `{c_run}` · words removed by the candidate are struck in red, words it "
+               "added are green.")
+    if items.empty:
+        st.info("No item matches this filter.")
+        return
+    for rec in items.iloc[(page - 1) * PAGE_SIZE: page * PAGE_SIZE].to_dict("records"):
         with st.container(border=True):
-            st.markdown(f"**item {f['doc_id']}** · `{f['doc_hash'][:12]}` · target: `{f['target'] or '—'}`")
-            st.code(f["prompt"] or "", language=None, wrap_lines=True)
+            st.markdown(f"**item {rec['doc_id']}** · `{str(rec['doc_hash'])[:12]}` · {metric}: baseline "
+                        f"**{fmt_num(rec['baseline'])}** → candidate **{fmt_num(rec['candidate'])}** "
+                        f"(Δ {fmt_num(rec['change'])})")
+            st.code(rec["prompt"] or "", language=None, wrap_lines=True)
+            if rec["target"]:
+                st.markdown(f"target: `{rec['target']}`")
+            old, new = word_diff_html(rec["baseline_prediction"], rec["candidate_prediction"])
             left, right = st.columns(2)
             left.markdown("**baseline output**")
-            left.code(f["baseline_prediction"] or "—", language=None, wrap_lines=True)
+            left.html(text_box(old))
             right.markdown("**candidate output**")
-            right.code(f["candidate_prediction"] or "—", language=None, wrap_lines=True)
+            right.html(text_box(new))
 
 
-def _show(db: Db, comp: dict[str, Any]) -> None:
+def _many_runs(db: Db, evals: pd.DataFrame, labels: dict[str, str], pair: tuple[str, str],
+               url: dict[str, Any]) -> None:
+    st.subheader("Several runs at once")
+    from_url("cmp_many_on", "many", [True, False], False, cast=lambda v: v in ("1", "true", "True"))
+    if not st.toggle("Show base and every stage (or several releases) in one table and chart", key="cmp_many_on"):
+        return
+    url["many"] = "1"
+    ids = evals["run_id"].tolist()
+    domain = evals.loc[evals["run_id"] == pair[1], "domain"].iloc[0]
+    same = [r for r, d in zip(ids, evals["domain"], strict=True) if d == domain] if domain else list(pair)
+    default = list(dict.fromkeys([pair[0], *reversed(same)]))[:8]
+    from_url("cmp_many", "runs", ids, default, many=True)
+    chosen = st.multiselect("Runs (default: the baseline and every eval of the candidate's domain, oldest first)",
+                            ids, format_func=labels.get, key="cmp_many")
+    url["runs"] = chosen
+    if not chosen:
+        st.info("Pick runs to put side by side.")
+        return
+    table = q.primary_values(db.path, db.version, tuple(chosen))
+    if table.empty:
+        st.info("These runs stored no aggregate results.")
+        return
+    names = {r: f"{labels[r].split(' · ')[0]} · {r[-6:]}" for r in chosen}
+    table["run"] = table["run_id"].map(names)
+    wide = table.pivot_table(index=["task", "metric"], columns="run", values="value", aggfunc="first", sort=False)
+    wide = wide[[names[r] for r in chosen if names[r] in wide.columns]]
+    shown = wide.apply(lambda col: col.map(fmt_num)).reset_index()
+    st.dataframe(shown, hide_index=True, key="many_runs_table")
+    st.caption("Each run's stored aggregate of every task's primary metric (declared in the task's YAML), "
+               "the same number Runs and Regression show; differences between two of them are tested above.")
+    st.altair_chart(charts.many_runs_chart(table, [names[r] for r in chosen]), key="many_runs_chart")
+
+
+def _show(db: Db, comp: dict[str, Any], secondary: bool) -> None:
     conf = comp["confidence"]
-    verdicts = pd.Series([r["verdict"] for r in comp["rows"]]).value_counts()
+    counts = headline(comp["rows"])
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("improved", int(verdicts.get("improved", 0)))
-    c2.metric("regressed", int(verdicts.get("regressed", 0)))
-    c3.metric("no significant change", int(verdicts.get("no significant change", 0)))
-    c4.metric("no data", int(verdicts.get("no data", 0)))
-    st.caption(f"Paired on items both runs scored; {conf:.0%} bootstrap CIs (B={comp['n_boot']}); McNemar for 0/1 "
-               f"metrics, paired permutation otherwise; p-values {comp['correction']}-corrected over a family of "
-               f"{len(comp['family'])} primary metrics (secondary metrics are exploratory: raw p, no verdict); "
-               f"verdict 'improved'/'regressed' only when p adj < {comp['alpha']}.")
+    c1.metric("improved", counts["improved"])
+    c2.metric("regressed", counts["regressed"])
+    c3.metric("no significant change", counts["no significant change"])
+    c4.metric("no data", counts["no data"])
+    st.caption(f"One verdict per task, on its primary metric (declared in the task's YAML); paired on items both "
+               f"runs scored; {conf:.0%} bootstrap CIs (B={comp['n_boot']}); McNemar for 0/1 metrics, paired "
+               f"permutation otherwise; p-values {comp['correction']}-corrected over a family of "
+               f"{len(comp['family'])} primary metrics; verdict only when p adj < {comp['alpha']}. Secondary "
+               "metrics are exploratory (raw p, no verdict) and hidden unless asked for.")
     if comp.get("config_drift"):
         st.error("CONFIG DRIFT ALLOWED: " + "; ".join(f"{d['task']} ({', '.join(d['fields'])})"
                                                     for d in comp["config_drift"]))
 
     st.subheader("Per task")
-    table = _task_table(comp["rows"], conf)
-    st.dataframe(table, hide_index=True, key="compare_table",
-                 column_config={c: st.column_config.NumberColumn(format="%.4f")
-                                for c in ("baseline", "candidate", "delta")})
-    all_metrics = st.toggle("Chart secondary metrics too", key="compare_all_metrics")
-    rows = pd.DataFrame([r for r in comp["rows"] if (r["primary"] or all_metrics) and r["delta"] is not None])
-    if not rows.empty:
-        st.altair_chart(charts.delta_chart(rows, conf), key="delta_chart")
+    rows = [r for r in comp["rows"] if r["primary"] or secondary]
+    st.table(_task_table(rows, conf, secondary).style.hide(axis="index"))  # HTML: every column visible, never cut
+    with st.expander("Details: each side's CI, test, raw p, unpaired items"):
+        st.table(_details_table(rows, conf).style.hide(axis="index"))
+    chart_rows = pd.DataFrame([{**r, "verdict": r["verdict"] if r["primary"] else "exploratory"}
+                               for r in rows if r["delta"] is not None])
+    if not chart_rows.empty:
+        st.altair_chart(charts.delta_chart(chart_rows, conf), key="delta_chart")
 
     if comp["suites"]:
         st.subheader("Per suite (macro mean of primary, higher-is-better metrics)")
         st.dataframe(pd.DataFrame([{
-            "suite": s["suite"], "tasks": ", ".join(s["tasks"]), "excluded": ", ".join(s["excluded_tasks"]),
-            "n": s["n"], "baseline": fmt(s["baseline"]), "candidate": fmt(s["candidate"]),
-            "delta": fmt_signed(s["delta"]), f"Δ {conf:.0%} CI": fmt_ci(s["ci_low"], s["ci_high"], signed=True),
-            "p adj": fmt_p(s["p_adjusted"]), "verdict": s["verdict"]} for s in comp["suites"]]),
-            hide_index=True, key="suite_table")
+            "suite": s["suite"], "verdict": s["verdict"], "baseline": fmt_num(s["baseline"]),
+            "candidate": fmt_num(s["candidate"]), "delta": fmt_num(s["delta"]),
+            f"Δ {conf:.0%} CI": fmt_ci(s["ci_low"], s["ci_high"], signed=True), "p adj": fmt_p(s["p_adjusted"]),
+            "n": s["n"], "tasks": ", ".join(s["tasks"]), "excluded": ", ".join(s["excluded_tasks"]) or "—"}
+            for s in comp["suites"]]), hide_index=True, key="suite_table")
     _forgetting(comp)
-    _flips(comp)
     for note in comp["notes"]:
         st.caption(f"note: {note}")
 
@@ -152,27 +238,48 @@ with guard():
     evals = q.eval_runs(db.path, db.version)
     require(len(evals) >= 2, "Comparing needs two completed eval runs with per-item rows; the store has "
             f"{len(evals)}. Run `harness eval` on two models.")
-    labels = [eval_run_label(r) for r in evals.to_dict("records")]
-    b0, c0 = _default_pair(evals)
+    ids = evals["run_id"].tolist()
+    labels = {r["run_id"]: eval_run_label(r) for r in evals.to_dict("records")}
+    b0, c0 = default_pair(evals)
+    from_url("cmp_baseline", "baseline", ids, b0)
+    from_url("cmp_candidate", "candidate", ids, c0)
     left, right = st.columns(2)
-    b = left.selectbox("Baseline", range(len(evals)), index=b0, format_func=labels.__getitem__, key="cmp_baseline")
-    c = right.selectbox("Candidate", range(len(evals)), index=c0, format_func=labels.__getitem__,
-                        key="cmp_candidate")
-    require(b != c, "Pick two different eval runs.")
-    baseline, candidate = evals["run_id"][b], evals["run_id"][c]
+    baseline = left.selectbox("Baseline", ids, format_func=labels.get, key="cmp_baseline")
+    candidate = right.selectbox("Candidate", ids, format_func=labels.get, key="cmp_candidate")
+    require(baseline != candidate, "Pick two different eval runs.")
     suites = q.run_suites(db.path, db.version, (baseline, candidate))
+    dom = evals.set_index("run_id")["domain"]
+    from_url("cmp_regression", "regression", suites, regression_default(dom[candidate] or dom[baseline], suites),
+             many=True)
+    from_url("cmp_correction", "correction", ["holm", "bh", "none"], "holm")
+    from_url("cmp_alpha", "alpha", [0.05, 0.01, 0.1], 0.05, cast=float)
+    from_url("cmp_nboot", "n_boot", [2000, 4000, 10000], 4000, cast=int)
+    from_url("cmp_secondary", "secondary", [True, False], False, cast=lambda v: v in ("1", "true", "True"))
     with st.expander("Statistics settings"):
         s1, s2, s3, s4 = st.columns(4)
-        regression = s1.multiselect("Regression suites (forgetting)", suites,
-                                    default=_regression_default(evals["domain"][c] or evals["domain"][b], suites),
-                                    key="cmp_regression")
+        regression = s1.multiselect("Regression suites (forgetting)", suites, key="cmp_regression")
         correction = s2.selectbox("Multiple-comparison correction", ["holm", "bh", "none"], key="cmp_correction")
         alpha = s3.selectbox("alpha", [0.05, 0.01, 0.1], key="cmp_alpha")
-        n_boot = s4.selectbox("Bootstrap resamples", [2000, 4000, 10000], index=1, key="cmp_nboot")
+        n_boot = s4.selectbox("Bootstrap resamples", [2000, 4000, 10000], key="cmp_nboot")
+    secondary = st.toggle("Show secondary metrics (exploratory: raw p, no verdict)", key="cmp_secondary")
+    url: dict[str, Any] = dict(baseline=baseline, candidate=candidate, regression=regression, correction=correction,
+                               alpha=alpha, n_boot=n_boot, secondary="1" if secondary else None)
     try:
         comp = q.comparison(db.path, db.version, baseline, candidate, regression_suites=tuple(regression),
                             correction=correction, alpha=alpha, n_boot=n_boot)
     except HarnessError as exc:
+        to_url(**url)
         st.warning(exc.one_line())
         st.stop()
-    _show(db, comp)
+    _show(db, comp, secondary)
+    e1, e2, _ = st.columns([1, 1, 4])
+    stem = f"compare_{baseline}_vs_{candidate}"
+    e1.download_button("Export JSON", json.dumps(comp, indent=2), file_name=f"{stem}.json",
+                       mime="application/json", key="export_json")
+    e2.download_button("Export CSV", comparison_csv(comp), file_name=f"{stem}.csv", mime="text/csv",
+                       key="export_csv")
+    st.caption("The export holds the whole comparison (every metric, suite and forgetting score, primary and "
+               "secondary); the same as `harness compare BASELINE CANDIDATE --json` / `--csv`.")
+    _side_by_side(db, comp, url)
+    _many_runs(db, evals, labels, (baseline, candidate), url)
+    to_url(**url)

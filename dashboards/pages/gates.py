@@ -1,4 +1,5 @@
-"""Gates: every release-gate decision, and rule by rule why it passed or failed."""
+"""Gates: every release-gate decision, and rule by rule what it judged (the point estimate, the bound the rule
+read, the margin) and why it passed, failed or stayed inconclusive; each gate links to its Compare view."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import streamlit as st
 
 from dashboards import charts
 from dashboards import queries as q
-from dashboards.common import fmt_ci, guard, missing, open_db, require
+from dashboards.common import fmt_num, from_url, guard, missing, open_db, require, to_url
+from dashboards.gate_view import STATUS_ICON, STATUS_MD, compare_link, judged, rule_outcome
 
 st.title("Gates")
 db = open_db()
@@ -16,21 +18,31 @@ with guard():
     require(not all_gates.empty, "No gate has been run yet. Run `harness gate --policy domains/<domain>/gates.yaml "
             "--baseline ... --candidate ...`.")
     c1, c2 = st.columns(2)
-    domains = c1.multiselect("Domain", sorted(all_gates["domain"].dropna().unique()), key="gates_domain")
-    policies = c2.multiselect("Policy", q.gate_policies(db.path, db.version), key="gates_policy")
+    domain_opts = sorted(all_gates["domain"].dropna().unique())
+    policy_opts = q.gate_policies(db.path, db.version)
+    from_url("gates_domain", "domain", domain_opts, [], many=True)
+    from_url("gates_policy", "policy", policy_opts, [], many=True)
+    domains = c1.multiselect("Domain", domain_opts, key="gates_domain")
+    policies = c2.multiselect("Policy", policy_opts, key="gates_policy")
     frame = q.gates(db.path, db.version, tuple(domains), tuple(policies))
     require(not frame.empty, "No gate matches these filters.")
 
-    passed = int(frame["passed"].sum())
-    st.caption(f"{len(frame)} gates · {passed} passed · {len(frame) - passed} failed")
+    counts = frame["status"].value_counts()
+    st.caption(f"{len(frame)} gates · {int(counts.get('PASS', 0))} passed · {int(counts.get('FAIL', 0))} failed · "
+               f"{int(counts.get('INCONCLUSIVE', 0))} inconclusive (too few items to tell; never a pass)")
     st.dataframe(pd.DataFrame({
-        "created (UTC)": frame["created_at"], "result": frame["passed"].map({True: "passed", False: "FAILED"}),
+        "gate": frame["gate_id"], "created (UTC)": frame["created_at"],
+        "result": frame["status"].map(STATUS_ICON),
+        "rules": [f"{n - f - i} pass · {f} fail · {i} inconclusive" for n, f, i in
+                  zip(frame["n_rules"], frame["n_failed"], frame["n_inconclusive"], strict=True)],
         "rules failed": [f"{f} of {n}" for f, n in zip(frame["n_failed"], frame["n_rules"], strict=True)],
-        "domain": frame["domain"], "policy": frame["policy"], "candidate stage": frame["candidate_stage"],
-        "candidate model": frame["candidate_model"], "candidate run": frame["candidate_run"],
-        "baseline run": frame["baseline_run"], "gate": frame["gate_id"],
+        "candidate stage": frame["candidate_stage"].fillna("—"), "domain": frame["domain"].fillna("—"),
+        "policy": frame["policy"].fillna("—"), "candidate run": frame["candidate_run"],
+        "baseline run": frame["baseline_run"], "gate run": frame["run_id"],
     }), hide_index=True, key="gates_table",
-        column_config={"created (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+        column_config={"created (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+                       "gate": st.column_config.TextColumn(width="medium"),
+                       "rules": st.column_config.TextColumn(width="medium")})
 
     results = q.gate_results(db.path, db.version, tuple(frame["gate_id"]))
     if not results.empty:
@@ -39,29 +51,46 @@ with guard():
         st.altair_chart(charts.gate_heatmap(results), key="gate_heatmap", width="content" if few else "stretch")
 
     st.subheader("Rules of one gate")
-    labels = {r["gate_id"]: f"{r['created_at']:%Y-%m-%d %H:%M} · {'passed' if r['passed'] else 'FAILED'} · "
-              f"{r['candidate_stage'] or '?'} — {r['gate_id']}" for r in frame.to_dict("records")}
-    gate_id = st.selectbox("Gate", frame["gate_id"].tolist(), format_func=labels.get, key="gates_pick")
+    ids = frame["gate_id"].tolist()
+    labels = {r["gate_id"]: f"{r['gate_id']} · {r['status']} · {r['created_at']:%Y-%m-%d %H:%M} · "
+              f"{r['candidate_stage'] or '?'}" for r in frame.to_dict("records")}
+    from_url("gates_pick", "gate", ids, ids[0])
+    gate_id = st.selectbox("Gate", ids, format_func=labels.get, key="gates_pick")
+    to_url(domain=domains, policy=policies, gate=gate_id)
+    gate = frame.loc[frame["gate_id"] == gate_id].iloc[0].to_dict()
+    link = compare_link(gate, q.gate_run_settings(db.path, db.version, gate["run_id"]))
+    head = f"{STATUS_MD[gate['status']]} · gate `{gate_id}` · policy `{gate['policy']}`"
+    st.markdown(head)
+    if link:
+        st.page_link("pages/compare.py", label="Open this pair in Compare (same runs and settings)",
+                     icon=":material/compare_arrows:", query_params=link)
     rules = results.loc[results["gate_id"] == gate_id]
     if rules.empty:
         st.info("This gate stored no rule results.")
     else:
-        st.dataframe(pd.DataFrame({
-            "rule": rules["rule"],
-            "result": [str(d.get("outcome") or ("pass" if ok else "fail")).upper().replace("PASS", "pass")
-                       for ok, d in zip(rules["passed"], rules["detail_json"], strict=True)],
-            "kind": rules["kind"],
-            "target": [t if not missing(t) else (f"suite {d['suite']}" if d.get("suite") else "all")
-                       for t, d in zip(rules["task"], rules["detail_json"], strict=True)],
-            "metric": rules["metric"], "observed": rules["observed"], "threshold": rules["threshold"],
-            "n": rules["n"],
-            "CI": [fmt_ci(lo, hi, 4) for lo, hi in zip(rules["ci_low"], rules["ci_high"], strict=True)],
-            "detail": [d.get("detail", "") for d in rules["detail_json"]],
-        }), hide_index=True, key="gate_rules_table",
-            column_config={"observed": st.column_config.NumberColumn(format="%.4f"),
-                           "threshold": st.column_config.NumberColumn(format="%.4f"),
-                           "n": st.column_config.NumberColumn(format="%d")})
-        for rec in rules.loc[~rules["passed"].astype(bool)].to_dict("records"):
-            st.error(f"**{rec['rule']}** — {rec['detail_json'].get('detail', 'failed')}")
+        rows = []
+        for rec in rules.to_dict("records"):
+            d = rec["detail_json"]
+            est, bound, words = judged(rec["kind"], rec["observed"], rec["threshold"], d)
+            target = rec["task"] if not missing(rec["task"]) else (f"suite {d['suite']}" if d.get("suite") else "all")
+            metric = rec["metric"] if not missing(rec["metric"]) else "—"
+            rows.append({"rule": rec["rule"], "result": rule_outcome(rec["passed"], d),
+                         "estimate": fmt_num(est), "judged bound": fmt_num(bound),
+                         "threshold": fmt_num(rec["threshold"]),
+                         "n": "—" if missing(rec["n"]) else f"{int(rec['n'])}",
+                         "what the rule judged": f"{words} ({rec['kind']} on {target}, {metric})"})
+        # HTML table: the words wrap inside the page instead of running off a scrolled grid
+        st.table(pd.DataFrame(rows).style.hide(axis="index"))
+        st.caption("estimate = the point estimate; judged bound = the end of the confidence interval the rule "
+                   "read (non-inferiority rules pass only when even the unfavourable end is inside the margin); "
+                   "INCONCLUSIVE = the interval still spans the margin: evaluate more items (`harness gate "
+                   "--plan`), never read it as a pass.")
+        for rec in rules.to_dict("records"):
+            outcome = rule_outcome(rec["passed"], rec["detail_json"])
+            text = f"**{rec['rule']}** — {rec['detail_json'].get('detail', outcome.lower())}"
+            if outcome == "FAIL":
+                st.error(text)
+            elif outcome == "INCONCLUSIVE":
+                st.warning(text)
         with st.expander("Raw rule details (JSON)"):
             st.json({r["rule"]: r["detail_json"] for r in rules.to_dict("records")}, expanded=1)

@@ -11,13 +11,16 @@ import streamlit as st
 
 from dashboards import charts
 from dashboards import queries as q
-from dashboards.analysis import overfitting_report
-from dashboards.common import Db, fmt, fmt_ci, guard, open_db, require
+from dashboards.analysis import data_summary, overfitting_report
+from dashboards.common import Db, fmt, fmt_ci, fmt_num, from_url, guard, open_db, require, to_url
 
 
 def _filters(db: Db) -> dict[str, Any]:
     opts = q.run_filter_options(db.path, db.version)
     c1, c2, c3, c4 = st.columns(4)
+    for col in ("kind", "domain", "stage", "status"):
+        from_url(f"runs_{col}", col, opts[col], [], many=True)
+    from_url("runs_text", "q", None, "")
     kinds = c1.multiselect("Kind", opts["kind"], key="runs_kind")
     domains = c2.multiselect("Domain", opts["domain"], key="runs_domain")
     stages = c3.multiselect("Stage", opts["stage"], key="runs_stage")
@@ -34,6 +37,8 @@ def _filters(db: Db) -> dict[str, Any]:
 
 
 def _run_table(frame: pd.DataFrame) -> None:
+    text = ["domain", "stage", "model_id", "error"]
+    frame = frame.assign(**{c: frame[c].fillna("—") for c in text})  # no "None" cells
     st.dataframe(
         frame, hide_index=True, key="runs_table",
         column_order=["run_id", "kind", "domain", "stage", "model_id", "status", "started_at", "seconds", "error"],
@@ -51,17 +56,21 @@ def _eval_tab(db: Db, run_id: str) -> None:
     if res.empty:
         st.info("This run stored no aggregate results.")
         return
+    primaries = q.primary_values(db.path, db.version, (run_id,))
+    keys = {(t, m, f) for t, m, f in zip(primaries["task"], primaries["metric"], primaries["filter"], strict=True)}
+
+    def _role(task: str, metric: str, filt: str | None) -> str:
+        return "primary" if (task, metric, filt or "none") in keys else "secondary"
+
     table = pd.DataFrame({
         "suite": res["suite"], "task": res["task"], "metric": res["metric"], "filter": res["filter"],
-        "value": res["value"], "stderr": res["stderr"],
+        "value": [fmt_num(v) for v in res["value"]], "stderr": [fmt_num(v) for v in res["stderr"]],
         "≈95% CI": [fmt_ci(lo, hi, 4) for lo, hi in zip(res["ci_low"], res["ci_high"], strict=True)],
-        "n": res["n"], "direction": res["higher_is_better"].map({True: "↑ higher is better",
-                                                                 False: "↓ lower is better"}),
+        "n (items)": res["n"], "role": [_role(t, m, f) for t, m, f in zip(res["task"], res["metric"],
+                                                                            res["filter"], strict=True)],
+        "direction": res["higher_is_better"].map({True: "↑ higher is better", False: "↓ lower is better"}).fillna("—"),
     })
-    st.dataframe(table, hide_index=True, key="eval_results_table",
-                 column_config={"value": st.column_config.NumberColumn(format="%.4f"),
-                                "stderr": st.column_config.NumberColumn(format="%.4f"),
-                                "n": st.column_config.NumberColumn("n (items)", format="%d")})
+    st.table(table.style.hide(axis="index"))  # HTML: numbers formatted by magnitude, never cut
     st.caption("≈95% CI = value ± 1.96 · stderr (lm-eval's standard error); n = items scored. Differences "
                "between models are judged on the Compare page with paired tests, not by eye.")
 
@@ -106,15 +115,65 @@ def _train_tab(db: Db, run_id: str) -> None:
                f"{fmt(report['min_val_loss'], 4)} at step {report['min_val_step']}")
 
 
+def _find(obj: Any, key: str) -> list[Any]:
+    """Every value stored under `key` anywhere inside a report."""
+    out: list[Any] = []
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k == key:
+                out.append(v)
+            out += _find(v, key)
+    elif isinstance(obj, list):
+        for v in obj:
+            out += _find(v, key)
+    return out
+
+
 def _data_tab(db: Db, run_id: str) -> None:
     reports = q.data_reports(db.path, db.version, run_id)
     if reports.empty:
         st.info("No data reports for this run.")
         return
-    st.dataframe(reports.drop(columns=["report_json"]), hide_index=True, key="data_reports_table")
-    for rec in reports.to_dict("records"):
-        with st.expander(f"{rec['dataset']} / {rec['split']}: report"):
-            st.json(json.loads(rec["report_json"]) if rec["report_json"] else {})
+    parsed = [(rec["dataset"], json.loads(rec["report_json"]) if rec["report_json"] else {})
+              for rec in reports.to_dict("records")]
+    st.dataframe(pd.DataFrame([data_summary(name, rep) for name, rep in parsed]), hide_index=True,
+                 key="data_reports_table")
+    st.caption("rows loaded − dropped (on load and by cleaning) + replay rows added = train + validation.")
+    for name, rep in parsed:
+        st.markdown(f"**{name}** ({rep.get('kind', '?')}, source `{rep.get('source', '—')}`)")
+        steps = rep.get("steps") or []
+        reasons: dict[str, int] = dict((rep.get("dropped_on_load") or {}).get("counts", {}))
+        for found in _find(steps, "dropped_by_reason"):
+            for reason, n in (found or {}).items():
+                reasons[reason] = reasons.get(reason, 0) + int(n or 0)
+        if not reasons:
+            reasons = {f"step {x.get('step')}": int(x.get("dropped", 0) or 0) for x in steps}
+        reasons = {k: v for k, v in reasons.items() if v}
+        left, right = st.columns(2)
+        if steps:
+            left.dataframe(pd.DataFrame([{"step": x.get("step"), "in": x.get("in"), "out": x.get("out"),
+                                          "dropped": x.get("dropped")} for x in steps]), hide_index=True,
+                           key=f"data_steps_{name}")
+        if reasons:
+            right.altair_chart(charts.count_bars(reasons, "rows dropped", "reason"), key=f"data_reasons_{name}")
+        pii: dict[str, int] = {}
+        for found in _find(steps, "pii_counts_by_type"):
+            for kind, n in (found or {}).items():
+                pii[kind] = pii.get(kind, 0) + int(n or 0)
+        contamination = [c for c in _find(steps, "contamination") if isinstance(c, dict) and c.get("per_source")]
+        c1, c2 = st.columns(2)
+        if pii:
+            c1.altair_chart(charts.count_bars(pii, "values masked", "PII type"), key=f"data_pii_{name}")
+        if contamination:
+            c2.dataframe(pd.DataFrame([{"eval source": src, "eval items": v.get("items"),
+                                        "items touched": v.get("items_touched"),
+                                        "train rows hit": v.get("train_rows_hit")}
+                                       for c in contamination for src, v in c["per_source"].items()]),
+                         hide_index=True, key=f"data_contam_{name}")
+        if rep.get("warnings"):
+            st.warning("; ".join(map(str, rep["warnings"])))
+        with st.expander(f"{name}: full report (JSON)"):
+            st.json(rep, expanded=False)
 
 
 def _detail(db: Db, run_id: str) -> None:
@@ -131,6 +190,12 @@ def _detail(db: Db, run_id: str) -> None:
                f"fingerprint `{run['fingerprint'] or '—'}` · data `{run['data_hash'] or '—'}`")
     if run["error"]:
         st.error(run["error"])
+    if run["kind"] == "gate":
+        gate = q.gate_of_run(db.path, db.version, run_id)
+        if gate:
+            st.markdown(f"gate `{gate['gate_id']}` ({'passed' if gate['passed'] else 'not passed'})")
+            st.page_link("pages/gates.py", label="Open this gate on the Gates page", icon=":material/rule:",
+                         query_params={"gate": gate["gate_id"]})
     tabs = {"eval": ["Eval results", "Samples"], "train": ["Train curve", "Model"], "prep": ["Data"]}.get(
         run["kind"], [])
     tabs += ["Config", "Versions"]
@@ -171,7 +236,10 @@ with guard():
     ids = frame["run_id"].tolist()
     labels = {r["run_id"]: f"{r['run_id']} · {r['kind']} · {r['stage'] or '—'} · {r['status']}"
               for r in frame.to_dict("records")}
-    linked = st.query_params.get("run")  # deep link: /?run=<run_id>
-    run_id = st.selectbox("Drill down into run", ids, index=ids.index(linked) if linked in ids else 0,
-                          format_func=labels.get, key="runs_pick")
+    from_url("runs_pick", "run", ids, ids[0])  # deep link: /?run=<run_id>
+    if st.session_state.get("runs_pick") not in ids:  # filtered out since it was picked
+        st.session_state["runs_pick"] = ids[0]
+    run_id = st.selectbox("Drill down into run", ids, format_func=labels.get, key="runs_pick")
+    to_url(kind=filters["kinds"], domain=filters["domains"], stage=filters["stages"], status=filters["statuses"],
+           q=filters["model_like"], run=run_id)
     _detail(db, run_id)

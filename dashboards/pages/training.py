@@ -1,4 +1,5 @@
-"""Training: train vs validation loss per stage, the step of minimum validation loss, an overfitting flag."""
+"""Training: train vs validation loss per stage (overlaid or one by one), smoothing, learning rate on a second
+axis, the step of minimum validation loss, an overfitting flag, and what each loss measures."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import streamlit as st
 
 from dashboards import charts
 from dashboards import queries as q
-from dashboards.analysis import overfitting_report
-from dashboards.common import fmt, fmt_signed, guard, open_db, require
+from dashboards.analysis import LOSS_KINDS, loss_kind, overfitting_report, training_status
+from dashboards.common import fmt, fmt_signed, from_url, guard, open_db, require, to_url
 
 ALL = "(all domains)"
 
@@ -16,52 +17,85 @@ st.title("Training")
 db = open_db()
 with guard():
     domains = q.domains(db.path, db.version)
-    c1, c2 = st.columns([3, 1])
+    c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
+    from_url("train_domain", "domain", [*domains, ALL], (domains or [ALL])[0])
     domain = c1.selectbox("Domain", [*domains, ALL], key="train_domain")
-    k = c2.number_input("Overfitting window k (evaluations)", min_value=2, max_value=20, value=3, key="train_k",
+    from_url("train_k", "k", list(range(2, 21)), 3, cast=int)
+    k = c2.number_input("Overfitting window k (evaluations)", min_value=2, max_value=20, key="train_k",
                         help="Flag when, over the last k validation evaluations, validation loss rose while "
                         "the (smoothed) train loss fell.")
+    from_url("train_smooth", "smooth", list(range(1, 51)), 1, cast=int)
+    smooth = c3.number_input("Smooth train loss (logs)", min_value=1, max_value=50, key="train_smooth",
+                             help="Trailing mean over this many train-loss logs (1 = raw). Validation points are "
+                             "never smoothed.")
+    from_url("train_lr", "lr", [True, False], True, cast=lambda v: v in ("1", "true", "True"))
+    show_lr = c4.toggle("Learning rate (2nd axis)", key="train_lr")
     runs = q.train_runs(db.path, db.version, None if domain == ALL else domain)
     require(not runs.empty, "No train run with a loss curve in the store yet. Run `harness train` or `harness demo`.")
 
     latest = runs.sort_values("started_at", ascending=False).drop_duplicates(["domain", "stage"])
     default = latest.sort_values("started_at")["run_id"].tolist()  # pipeline order: stages run as the manifest lists
-    labels = {r["run_id"]: f"{r['stage'] or '?'} · {r['domain'] or '—'} · {r['started_at']:%Y-%m-%d %H:%M} · "
-              f"{r['status']} — {r['run_id']}" for r in runs.to_dict("records")}
-    chosen = st.multiselect("Train runs (default: the latest run of each stage)", runs["run_id"].tolist(),
-                            default=default, format_func=labels.get, key="train_runs")
+    labels = {r["run_id"]: f"{r['stage'] or '?'} · {r['run_id']} · {r['started_at']:%Y-%m-%d %H:%M} · "
+              f"{r['status']} · {r['domain'] or '—'}" for r in runs.to_dict("records")}
+    ids = runs["run_id"].tolist()
+    from_url("train_runs", "run", ids, default, many=True)
+    chosen = st.multiselect("Train runs (default: the latest run of each stage)", ids, format_func=labels.get,
+                            key="train_runs")
+    to_url(domain=domain, k=int(k), smooth=int(smooth), lr="1" if show_lr else "0", run=chosen)
     require(bool(chosen), "Pick at least one train run.")
 
+    meta = runs.set_index("run_id")
     reports = {}
     for run_id in chosen:
         logs = q.train_logs(db.path, db.version, run_id)
         reports[run_id] = (logs, overfitting_report(logs.loc[logs["split"] == "train"].to_dict("records"),
                                                     logs.loc[logs["split"] == "validation"].to_dict("records"),
                                                     k=int(k)))
-    meta = runs.set_index("run_id")
-    st.dataframe(pd.DataFrame([{
-        "stage": meta.at[r, "stage"], "run": r, "overfitting": "YES" if rep["overfitting"] else "no",
-        "min val loss": fmt(rep["min_val_loss"], 4), "min val step": rep["min_val_step"],
-        "last val loss": fmt(rep["last_val_loss"], 4), "last step": rep["last_val_step"],
+    kinds = {r: loss_kind(meta.at[r, "method"], meta.at[r, "stage"]) for r in chosen}
+    status = {r: training_status(rep, int(k)) for r, (_, rep) in reports.items()}
+    state_text = {"none": "no validation", "few": "not enough points", "overfitting": "YES", "undertrained":
+                  "no (still falling: undertrained?)", "ok": "no"}
+    def _step(v: object) -> str:
+        return "—" if v is None else str(v)
+
+    st.table(pd.DataFrame([{  # HTML: every column visible at 1280 px
+        "stage": meta.at[r, "stage"] or "—", "loss": LOSS_KINDS[kinds[r]][0],
+        "overfitting": "YES" if rep["overfitting"] else "no", "state": state_text[status[r][0]],
+        "min val loss": fmt(rep["min_val_loss"], 4), "min val step": _step(rep["min_val_step"]),
+        "last val loss": fmt(rep["last_val_loss"], 4), "last step": _step(rep["last_val_step"]),
         "val change (window)": fmt_signed(rep["val_change"], 4),
         "train change (window)": fmt_signed(rep["train_change"], 4),
-        "train points": rep["n_train"], "validation points": rep["n_val"],
-    } for r, (_, rep) in reports.items()]), hide_index=True, key="train_summary")
+        "train points": str(rep["n_train"]), "validation points": str(rep["n_val"]), "run": r,
+    } for r, (_, rep) in reports.items()]).style.hide(axis="index"))
     st.caption("Validation loss is the mean over the stage's validation split (its size is in the prep report); "
                "the store keeps no per-item losses, so no interval is drawn around it.")
 
+    st.subheader("Stages overlaid")
+    for kind in dict.fromkeys(kinds.values()):
+        of_kind = [r for r in chosen if kinds[r] == kind and not reports[r][0].empty]
+        if not of_kind:
+            continue
+        frames = [reports[r][0].assign(label=f"{meta.at[r, 'stage'] or '?'} · {r[-6:]}") for r in of_kind]
+        st.altair_chart(charts.overlay_chart(pd.concat(frames), smooth=int(smooth), y_title=LOSS_KINDS[kind][0]),
+                        key=f"overlay_{kind}")
+        st.caption(LOSS_KINDS[kind][1] + " Solid = train (smoothed as set above), dashed with points = validation.")
+
     for run_id, (logs, rep) in reports.items():
         stage = meta.at[run_id, "stage"] or "?"
+        kind = kinds[run_id]
         st.subheader(f"{stage} · {run_id}")
         if logs.empty:
             st.info("This run logged no loss.")
             continue
-        st.altair_chart(charts.loss_chart(logs, rep, title=f"{stage}: train vs validation loss"),
-                        key=f"loss_{run_id}")
-        if rep["min_val_step"] is None:
-            st.info(f"No validation loss logged: {rep['reason']}.")
-        elif rep["overfitting"]:
+        st.altair_chart(charts.loss_chart(logs, rep, title=f"{stage}: train vs validation loss", smooth=int(smooth),
+                                          y_title=LOSS_KINDS[kind][0], show_lr=show_lr), key=f"loss_{run_id}")
+        st.caption(LOSS_KINDS[kind][1])
+        state, text = status[run_id]
+        if state == "overfitting":
             st.warning(f"Overfitting in {stage}: {rep['reason']}.")
+        elif state == "undertrained":
+            st.warning(f"{stage}: {text}")
+        elif state == "ok":
+            st.success(f"{stage}: {text}")
         else:
-            st.success(f"{stage}: minimum validation loss {fmt(rep['min_val_loss'], 4)} at step "
-                       f"{rep['min_val_step']}; no overfitting signal ({rep['reason']}).")
+            st.info(f"{stage}: {text}")
