@@ -1,6 +1,9 @@
-"""Training: train vs validation loss per stage, the step of minimum validation loss, an overfitting flag."""
+"""Training: train vs validation loss per stage, the step of minimum validation loss, an overfitting flag, and
+where early stopping ended a run (its `early_stop` train_logs row: stopping step and reason)."""
 
 from __future__ import annotations
+
+import json
 
 import pandas as pd
 import streamlit as st
@@ -11,6 +14,16 @@ from dashboards.analysis import overfitting_report
 from dashboards.common import fmt, fmt_signed, guard, open_db, require
 
 ALL = "(all domains)"
+
+
+def early_stop(logs: pd.DataFrame) -> dict | None:
+    """The run's early-stopping record (written by harness/recipes/callbacks.py), or None."""
+    rows = logs.loc[logs["split"] == "early_stop"]
+    if rows.empty:
+        return None
+    raw = rows.iloc[-1]["metrics_json"]
+    data = json.loads(raw) if isinstance(raw, str) else dict(raw or {})
+    return {"step": int(rows.iloc[-1]["step"]), **{k: v for k, v in data.items() if k != "step"}}
 
 st.title("Training")
 db = open_db()
@@ -46,7 +59,8 @@ with guard():
         "val change (window)": fmt_signed(rep["val_change"], 4),
         "train change (window)": fmt_signed(rep["train_change"], 4),
         "train points": rep["n_train"], "validation points": rep["n_val"],
-    } for r, (_, rep) in reports.items()]), hide_index=True, key="train_summary")
+        "early stop": "—" if (stop := early_stop(logs)) is None else f"step {stop['step']}",
+    } for r, (logs, rep) in reports.items()]), hide_index=True, key="train_summary")
     st.caption("Validation loss is the mean over the stage's validation split (its size is in the prep report); "
                "the store keeps no per-item losses, so no interval is drawn around it.")
 
@@ -56,8 +70,11 @@ with guard():
         if logs.empty:
             st.info("This run logged no loss.")
             continue
-        st.altair_chart(charts.loss_chart(logs, rep, title=f"{stage}: train vs validation loss"),
+        curves = logs.loc[logs["split"].isin(["train", "validation"])]
+        st.altair_chart(charts.loss_chart(curves, rep, title=f"{stage}: train vs validation loss"),
                         key=f"loss_{run_id}")
+        if (stop := early_stop(logs)) is not None:
+            st.info(f"Early stopping ended {stage} at step {stop['step']}: {stop.get('reason', '')}.")
         if rep["min_val_step"] is None:
             st.info(f"No validation loss logged: {rep['reason']}.")
         elif rep["overfitting"]:

@@ -95,6 +95,9 @@ class TrainSettings(BaseModel):
     max_eval_samples: int | None = Field(128, ge=1, description="cap the validation set to keep evals cheap")
     seed: int = 1234
     gradient_checkpointing: bool = False  # TRL defaults to True; it only costs time on small models
+    early_stopping_patience: int | None = Field(
+        None, ge=1, description="stop when validation loss has not improved for N evaluations (needs eval_steps)")
+    early_stopping_threshold: float = Field(0.0, ge=0, description="a smaller drop in validation loss is no improvement")
     lora: LoraSettings = Field(default_factory=LoraSettings)
 
 
@@ -121,6 +124,7 @@ class StageOutput:
     tokens_seen: int | None = None  # non-padding input tokens trained on
     eval_first: dict[str, float] = field(default_factory=dict)  # all eval metrics, first evaluation
     eval_last: dict[str, float] = field(default_factory=dict)  # all eval metrics, last evaluation
+    early_stop: dict[str, Any] | None = None  # {step, best_step, best_loss, reason} when early stopping fired
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -358,7 +362,8 @@ def prepare_output_dir(output_dir: Path) -> Path:
 
 def save_stage(trainer: Trainer, tokenizer: PreTrainedTokenizerBase, *, stage: str, cfg: BaseModel,
                parent_model: str, output_dir: Path, plan: DevicePlan, started: float,
-               trainable_params: int, extra: dict[str, Any] | None = None) -> StageOutput:
+               trainable_params: int, extra: dict[str, Any] | None = None,
+               early_stop: dict[str, Any] | None = None) -> StageOutput:
     """Save adapter (if any) and a full, loadable model; write harness_model.json last."""
     from peft import PeftModel
 
@@ -382,7 +387,7 @@ def save_stage(trainer: Trainer, tokenizer: PreTrainedTokenizerBase, *, stage: s
         stage=stage, method=method, model_path=model_dir, adapter_path=adapter_dir,
         manifest_path=output_dir / MANIFEST_NAME, fingerprint=hash_dir(model_dir),
         n_params=n_params, trainable_params=trainable_params, seconds=round(time.perf_counter() - started, 3),
-        global_steps=int(trainer.state.global_step), **summary,
+        global_steps=int(trainer.state.global_step), early_stop=early_stop, **summary,
     )
     manifest = {
         "format": MANIFEST_FORMAT,
@@ -419,6 +424,9 @@ def train_and_save(stage: str, setup: Callable[..., tuple[Trainer, dict[str, Any
     started = time.perf_counter()
     plan = device or plan_device()
     callbacks = stage_callbacks(store, run_id, progress=stage if progress else None)
+    stopper = early_stopping(cfg, has_validation=validation_path is not None)
+    if stopper is not None:
+        callbacks.append(stopper)
     output_dir = prepare_output_dir(output_dir)
     work_dir = output_dir / WORK_SUBDIR
     with progress_bars(progress):
@@ -431,9 +439,24 @@ def train_and_save(stage: str, setup: Callable[..., tuple[Trainer, dict[str, Any
         finally:
             flush_store_logs(callbacks)
             cleanup_work_dir(work_dir)
+        stop = None if stopper is None else stopper.outcome(int(trainer.state.global_step))
+        if stop is not None and store is not None and run_id is not None:
+            store.add_train_logs([stopper.log_row(run_id, stop)])
         return save_stage(trainer, trainer.processing_class, stage=stage, cfg=cfg, parent_model=model_path,
                           output_dir=output_dir, plan=plan, started=started, trainable_params=trainable,
-                          extra=resolved or None)
+                          extra=resolved or None, early_stop=stop)
+
+
+def early_stopping(cfg: TrainSettings, *, has_validation: bool) -> Any:
+    """The early-stopping callback a config asks for (None when `early_stopping_patience` is unset)."""
+    from harness.recipes.callbacks import EarlyStopOnValidationLoss
+
+    if cfg.early_stopping_patience is None:
+        return None
+    if not has_validation or cfg.eval_steps is None:
+        raise HarnessError("early_stopping_patience needs a validation set and periodic evaluations",
+                           "give the stage's dataset a validation split and set eval_steps")
+    return EarlyStopOnValidationLoss(cfg.early_stopping_patience, cfg.early_stopping_threshold)
 
 
 def read_manifest(output_dir: Path) -> dict[str, Any] | None:
