@@ -66,6 +66,24 @@ def dpo_records(n: int, seed: int) -> list[dict]:
             for _ in range(n)]
 
 
+def intent_pairs(n: int, seed: int) -> list[dict]:
+    """Pairs a reward model can only rank by reading the prompt: the chosen reply names the message's intent,
+    the rejected one another intent (the same reply words otherwise)."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        intent, other = rng.sample(sorted(INTENTS), 2)
+        out.append({"prompt": rng.choice(INTENTS[intent]), "chosen": f"this is about {intent}",
+                    "rejected": f"this is about {other}"})
+    return out
+
+
+def classification_records(n: int, seed: int) -> list[dict]:
+    rng = random.Random(seed)
+    return [{"text": rng.choice(INTENTS[intent]), "label": intent}
+            for intent in (rng.choice(sorted(INTENTS)) for _ in range(n))]
+
+
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
@@ -111,6 +129,10 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_jsonl(d / "sft_val.jsonl", sft_records(24, 2))
     write_jsonl(d / "dpo_train.jsonl", dpo_records(200, 1))
     write_jsonl(d / "dpo_val.jsonl", dpo_records(24, 2))
+    write_jsonl(d / "rm_train.jsonl", intent_pairs(300, 1))
+    write_jsonl(d / "rm_val.jsonl", intent_pairs(48, 2))
+    write_jsonl(d / "cls_train.jsonl", classification_records(300, 1))
+    write_jsonl(d / "cls_val.jsonl", classification_records(48, 2))
     return d
 
 

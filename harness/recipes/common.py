@@ -56,14 +56,15 @@ class LoraSettings(BaseModel):
     target_modules: list[str] | Literal["all-linear"] = "all-linear"
     modules_to_save: list[str] | None = None
 
-    def peft_config(self) -> LoraConfig | None:
+    def peft_config(self, task_type: str = "CAUSAL_LM") -> LoraConfig | None:
+        """The PEFT config (None when off); task_type "SEQ_CLS" for reward models and classifiers."""
         if not self.enabled:
             return None
         from peft import LoraConfig
 
         return LoraConfig(r=self.r, lora_alpha=self.alpha, lora_dropout=self.dropout,
                           target_modules=self.target_modules, modules_to_save=self.modules_to_save,
-                          bias="none", task_type="CAUSAL_LM")
+                          bias="none", task_type=task_type)
 
 
 class LoraOnSettings(LoraSettings):
