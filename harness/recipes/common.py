@@ -98,7 +98,8 @@ class TrainSettings(BaseModel):
     gradient_checkpointing: bool = False  # TRL defaults to True; it only costs time on small models
     early_stopping_patience: int | None = Field(
         None, ge=1, description="stop when validation loss has not improved for N evaluations (needs eval_steps)")
-    early_stopping_threshold: float = Field(0.0, ge=0, description="a smaller drop in validation loss is no improvement")
+    early_stopping_threshold: float = Field(
+        0.0, ge=0, description="a smaller drop in validation loss does not count as an improvement")
     lora: LoraSettings = Field(default_factory=LoraSettings)
 
 
