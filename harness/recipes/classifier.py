@@ -12,9 +12,9 @@ their text alone (no instruction), the way a classifier is used.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from harness.config_io import load_yaml_model
 from harness.device import DevicePlan
@@ -49,6 +49,12 @@ class ClassifierRecipeConfig(TrainSettings):
     learning_rate: float = Field(1e-3, gt=0)
     max_length: int = Field(128, ge=8, description="tokens per text (longer ones are truncated)")
     lora: LoraSettings = Field(default_factory=LoraSettings, description="off by default: the head is new")
+
+    @model_validator(mode="after")
+    def _no_quantized_head(self) -> Self:
+        if self.lora.quantize != "none":
+            raise ValueError("lora.quantize is for causal-LM recipes; a new head trains in full precision here")
+        return self
 
 
 def load_config(path: Path, overrides: dict[str, Any] | None = None) -> ClassifierRecipeConfig:

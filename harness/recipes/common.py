@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from harness.errors import HarnessError
 from harness.fingerprint import hash_dir, library_versions
@@ -55,6 +55,15 @@ class LoraSettings(BaseModel):
     dropout: float = Field(0.0, ge=0, lt=1)
     target_modules: list[str] | Literal["all-linear"] = "all-linear"
     modules_to_save: list[str] | None = None
+    quantize: Literal["none", "nf4", "int8"] = Field(
+        "none", description="frozen base in 4-bit NF4 (QLoRA) or 8-bit (bitsandbytes); merged into a full-precision "
+        "reload of the base when saved")
+
+    @model_validator(mode="after")
+    def _quantize_needs_lora(self) -> LoraSettings:
+        if self.quantize != "none" and not self.enabled:
+            raise ValueError("quantize needs lora.enabled: true (a quantized base only trains through an adapter)")
+        return self
 
     def peft_config(self, task_type: str = "CAUSAL_LM") -> LoraConfig | None:
         """The PEFT config (None when off); task_type "SEQ_CLS" for reward models and classifiers."""
@@ -200,16 +209,35 @@ def progress_bars(enabled: bool) -> Iterator[None]:
 
 
 # -- model ------------------------------------------------------------------------------------------------------
-def load_model_and_tokenizer(model_path: str, *, plan: DevicePlan, lora: bool,
-                             trust_remote_code: bool) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-    """Weights in fp32 for full fine-tuning (optimizer master weights), in the device dtype under LoRA."""
+def quantization_config(quantize: str, plan: DevicePlan) -> Any:
+    """bitsandbytes settings for a frozen base: NF4 with double quantization (QLoRA), or LLM.int8()."""
+    from transformers import BitsAndBytesConfig
+
+    try:
+        import bitsandbytes  # noqa: F401
+    except ImportError as exc:
+        raise HarnessError(f"lora.quantize: {quantize} needs bitsandbytes", "pip install 'bitsandbytes>=0.48'") from exc
+    if quantize == "nf4":
+        return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+                                  bnb_4bit_compute_dtype=plan.torch_dtype)
+    return BitsAndBytesConfig(load_in_8bit=True)
+
+
+def load_model_and_tokenizer(model_path: str, *, plan: DevicePlan, lora: bool, trust_remote_code: bool,
+                             quantize: str = "none") -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """Weights in fp32 for full fine-tuning (optimizer master weights), in the device dtype under LoRA, in 4 or
+    8 bits (bitsandbytes; TRL prepares the model for k-bit training) when `quantize` asks for it."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     dtype = plan.torch_dtype if lora else torch.float32
+    extra: dict[str, Any] = {}
+    if quantize != "none":
+        extra = {"quantization_config": quantization_config(quantize, plan), "device_map": {"": plan.device}}
     try:
         tokenizer = AutoTokenizer.from_pretrained(model_path, trust_remote_code=trust_remote_code)
-        model = AutoModelForCausalLM.from_pretrained(model_path, dtype=dtype, trust_remote_code=trust_remote_code)
+        model = AutoModelForCausalLM.from_pretrained(model_path, dtype=dtype, trust_remote_code=trust_remote_code,
+                                                     **extra)
     except (OSError, ValueError) as exc:
         raise HarnessError(f"cannot load model '{model_path}': {str(exc).splitlines()[0]}",
                            "pass a local HF model folder (or a cached hub id); run `harness build` for the "
@@ -365,7 +393,7 @@ def prepare_output_dir(output_dir: Path) -> Path:
 def save_stage(trainer: Trainer, tokenizer: PreTrainedTokenizerBase, *, stage: str, cfg: BaseModel,
                parent_model: str, output_dir: Path, plan: DevicePlan, started: float,
                trainable_params: int, extra: dict[str, Any] | None = None,
-               early_stop: dict[str, Any] | None = None) -> StageOutput:
+               early_stop: dict[str, Any] | None = None, trust_remote_code: bool = False) -> StageOutput:
     """Save adapter (if any) and a full, loadable model; write harness_model.json last."""
     from peft import PeftModel
 
@@ -377,7 +405,10 @@ def save_stage(trainer: Trainer, tokenizer: PreTrainedTokenizerBase, *, stage: s
         adapter_dir = output_dir / ADAPTER_SUBDIR
         model.save_pretrained(adapter_dir)
         tokenizer.save_pretrained(adapter_dir)
-        model = model.merge_and_unload()  # the next stage and lm-eval load a plain HF folder
+        if getattr(getattr(cfg, "lora", None), "quantize", "none") != "none":
+            model = merge_into_full_precision(parent_model, adapter_dir, model, trust_remote_code=trust_remote_code)
+        else:
+            model = model.merge_and_unload()  # the next stage and lm-eval load a plain HF folder
     else:
         method = "full"
     model.save_pretrained(model_dir)
@@ -409,6 +440,19 @@ def save_stage(trainer: Trainer, tokenizer: PreTrainedTokenizerBase, *, stage: s
     }
     (output_dir / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
     return output
+
+
+def merge_into_full_precision(parent_model: str, adapter_dir: Path, trained: Any, *,
+                              trust_remote_code: bool = False) -> PreTrainedModel:
+    """QLoRA's deliverable: the adapter merged into the base reloaded in full precision (fp32), not into the
+    quantized weights it was trained against (merging into 4-bit weights would round the update away)."""
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    del trained  # the quantized copy is not what ships
+    base = AutoModelForCausalLM.from_pretrained(parent_model, dtype=torch.float32, trust_remote_code=trust_remote_code)
+    return PeftModel.from_pretrained(base, adapter_dir).merge_and_unload()
 
 
 def cleanup_work_dir(work_dir: Path) -> None:
@@ -446,7 +490,7 @@ def train_and_save(stage: str, setup: Callable[..., tuple[Trainer, dict[str, Any
             store.add_train_logs([stopper.log_row(run_id, stop)])
         return save_stage(trainer, trainer.processing_class, stage=stage, cfg=cfg, parent_model=model_path,
                           output_dir=output_dir, plan=plan, started=started, trainable_params=trainable,
-                          extra=resolved or None, early_stop=stop)
+                          extra=resolved or None, early_stop=stop, trust_remote_code=trust_remote_code)
 
 
 def early_stopping(cfg: TrainSettings, *, has_validation: bool) -> Any:

@@ -112,7 +112,7 @@ def setup(cfg: DPORecipeConfig, *, model_path: str, train_path: Path, validation
     from trl import DPOConfig, DPOTrainer
 
     model, tokenizer = load_model_and_tokenizer(model_path, plan=plan, lora=cfg.lora.enabled,
-                                                trust_remote_code=trust_remote_code)
+                                                quantize=cfg.lora.quantize, trust_remote_code=trust_remote_code)
     if cfg.chat_format == "chat" and not tokenizer.chat_template:
         raise HarnessError(f"chat_format is 'chat' but the tokenizer of '{model_path}' has no chat template",
                            "set chat_format: plain (or auto) in the DPO recipe")

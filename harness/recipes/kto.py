@@ -104,7 +104,7 @@ def setup(cfg: KTORecipeConfig, *, model_path: str, train_path: Path, validation
     from trl import KTOConfig, KTOTrainer
 
     model, tokenizer = load_model_and_tokenizer(model_path, plan=plan, lora=cfg.lora.enabled,
-                                                trust_remote_code=trust_remote_code)
+                                                quantize=cfg.lora.quantize, trust_remote_code=trust_remote_code)
     chat = bool(tokenizer.chat_template)
     train = unpaired_records(read_jsonl(train_path, what="KTO train", limit=cfg.max_train_samples),
                              str(train_path), chat)

@@ -63,7 +63,7 @@ def setup(cfg: ORPORecipeConfig, *, model_path: str, train_path: Path, validatio
     from trl.experimental.orpo import ORPOConfig, ORPOTrainer
 
     model, tokenizer = load_model_and_tokenizer(model_path, plan=plan, lora=cfg.lora.enabled,
-                                                trust_remote_code=trust_remote_code)
+                                                quantize=cfg.lora.quantize, trust_remote_code=trust_remote_code)
     chat = bool(tokenizer.chat_template)
     convert = pair_converter(chat)
     train = records_to_dataset(read_jsonl(train_path, what="ORPO train", limit=cfg.max_train_samples),

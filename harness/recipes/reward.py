@@ -11,9 +11,9 @@ reward margin (`margin`), through harness.evaluation.custom.record_eval.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from harness.config_io import load_yaml_model
 from harness.device import DevicePlan
@@ -50,6 +50,12 @@ class RewardRecipeConfig(TrainSettings):
     center_rewards_coefficient: float | None = Field(
         None, ge=0, description="pull mean rewards towards 0 (TRL; 0.01 in the literature)")
     lora: LoraSettings = Field(default_factory=LoraSettings, description="off by default: the head is new")
+
+    @model_validator(mode="after")
+    def _no_quantized_head(self) -> Self:
+        if self.lora.quantize != "none":
+            raise ValueError("lora.quantize is for causal-LM recipes; a new head trains in full precision here")
+        return self
 
 
 def load_config(path: Path, overrides: dict[str, Any] | None = None) -> RewardRecipeConfig:

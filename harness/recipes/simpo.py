@@ -65,7 +65,7 @@ def setup(cfg: SimPORecipeConfig, *, model_path: str, train_path: Path, validati
     from trl.experimental.cpo import CPOConfig, CPOTrainer
 
     model, tokenizer = load_model_and_tokenizer(model_path, plan=plan, lora=cfg.lora.enabled,
-                                                trust_remote_code=trust_remote_code)
+                                                quantize=cfg.lora.quantize, trust_remote_code=trust_remote_code)
     chat = bool(tokenizer.chat_template)
     convert = pair_converter(chat)
     train = records_to_dataset(read_jsonl(train_path, what="SimPO train", limit=cfg.max_train_samples),
