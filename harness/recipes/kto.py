@@ -4,8 +4,8 @@ KTO needs only a thumbs-up or thumbs-down per reply ({"prompt", "completion", "l
 trains on feedback that never came in pairs. Preference pairs are read too: each pair becomes one desirable
 (chosen) and one undesirable (rejected) record, which is how prep converts `preference` → `unpaired_preference`.
 As in DPO, a LoRA stage takes its reference log-probs from the parent model with the adapters disabled; a full
-fine-tune (`lora.enabled: false`) gets a frozen copy from TRL. KTO's metrics (rewards/chosen_sum,
-rewards/rejected_sum, logps/..., kl) land in train_logs.metrics_json and StageOutput.eval_first / eval_last.
+fine-tune (`lora.enabled: false`) gets a frozen copy from TRL. KTO's metrics (rewards/chosen, rewards/rejected,
+rewards/margins, logps/..., kl) land in train_logs.metrics_json and StageOutput.eval_first / eval_last.
 """
 
 from __future__ import annotations
