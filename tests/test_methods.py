@@ -146,8 +146,8 @@ def test_stage_method_mismatches_are_one_line_errors(acme: Path) -> None:
     with pytest.raises(HarnessError, match="reads preference") as err:
         plan_pipeline(PipelineOptions(domain="acme"))
     assert "kind 'chat'" in str(err.value)
-    _edit_manifest(acme, stages={"dpo": {"method": "orpo", "data": "pairs"}})
-    with pytest.raises(HarnessError, match="unknown method 'orpo'"):
+    _edit_manifest(acme, stages={"dpo": {"method": "ppo", "data": "pairs"}})
+    with pytest.raises(HarnessError, match="unknown method 'ppo'"):
         plan_pipeline(PipelineOptions(domain="acme"))
     _edit_manifest(acme, stages={"dpo": {"method": "dpo", "data": "pairs", "parent": "later"}})
     with pytest.raises(HarnessError, match="parent 'later'"):
