@@ -24,7 +24,8 @@ RUN_COLS = ("run_id", "kind", "domain", "stage", "status", "model_id", "parent_m
             "finished_at", "error")
 EVAL_COLS = ("suite", "task", "metric", "filter", "value", "stderr", "n", "higher_is_better", "model_id")
 SAMPLE_COLS = ("doc_id", "value", "prediction", "target", "prompt", "doc_hash")
-LOG_COLS = ("run_id", "step", "epoch", "split", "loss", "learning_rate", "grad_norm", "tokens_seen")
+LOG_COLS = ("run_id", "step", "epoch", "split", "loss", "learning_rate", "grad_norm", "tokens_seen",
+            "metrics_json")
 GATE_COLS = ("gate_id", "run_id", "policy", "domain", "candidate_run", "baseline_run", "passed", "created_at",
              "n_rules", "n_failed", "n_inconclusive", "status", "candidate_model", "candidate_stage")
 # A rule's outcome as the gate stored it (pass | fail | inconclusive); stores from before three-way gates have

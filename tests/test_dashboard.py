@@ -595,3 +595,24 @@ def test_several_runs_in_one_table(synthetic_db: Path, monkeypatch: pytest.Monke
         want = {r["task"]: fmt_num(r["value"]) for r in rows}
         assert dict(zip(table["task"], table[col], strict=True)) == want
     assert url(at)["many"] == ["1"] and sorted(url(at)["runs"]) == sorted(chosen)
+
+
+def test_training_page_shows_where_early_stopping_ended_a_run(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run with an `early_stop` train_logs row (harness/recipes/callbacks.py) shows its step and reason; the
+    row is not drawn as a curve point."""
+    from harness.recipes.callbacks import EarlyStopOnValidationLoss
+
+    db = build_synthetic_store(tmp_path / "early.duckdb")
+    run_id = store(db).query("SELECT run_id FROM runs WHERE kind = 'train' AND stage = 'dpo' AND model_id LIKE '%-r2'")[
+        0]["run_id"]
+    stop = {"step": 40, "best_step": 20, "best_loss": 0.5, "patience": 2, "threshold": 0.0,
+            "reason": "validation loss did not improve by more than 0 for 2 evaluation(s); best 0.5000 at step 20"}
+    Store(db).add_train_logs([EarlyStopOnValidationLoss.log_row(run_id, stop)])
+    at = open_page(db, "training", monkeypatch, train_runs=[run_id])
+    info = " ".join(str(i.value) for i in at.info)
+    assert "Early stopping ended dpo at step 40" in info and "best 0.5000 at step 20" in info
+    assert frame_with(at, "early stop")["early stop"].tolist() == ["step 40"]
+    assert frame_with(at, "overfitting")["validation points"].tolist() == [str(
+        store(db).query("SELECT count(*) AS n FROM train_logs WHERE run_id = ? AND split = 'validation'",
+                        [run_id])[0]["n"])]

@@ -49,12 +49,20 @@ def run_cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess
 
 def test_builtin_methods_declare_kinds_and_outputs() -> None:
     methods = discover()
-    assert {"cpt", "sft", "dpo"} <= set(methods)
+    assert {"cpt", "sft", "dpo", "kto", "orpo", "simpo", "reward", "classifier"} <= set(methods)
     assert methods["cpt"].reads == ("text",) and methods["dpo"].reads == ("preference",)
-    assert "chat" in methods["sft"].reads and all(m.produces == "causal_lm" for m in methods.values())
+    assert methods["kto"].reads == ("unpaired_preference", "preference")
+    assert methods["classifier"].reads == ("classification",)
+    assert "chat" in methods["sft"].reads
+    lm = {"cpt", "sft", "dpo", "kto", "orpo", "simpo"}
+    assert all(methods[m].produces == "causal_lm" and methods[m].evaluate is None for m in lm)
+    assert methods["reward"].produces == "reward_model" and methods["classifier"].produces == "classifier"
+    assert methods["reward"].evaluate is not None and methods["classifier"].evaluate is not None
     assert all(m.module is not None and m.module.__file__.endswith(f"{m.name}.py") for m in methods.values())
-    with pytest.raises(HarnessError, match="unknown method 'orpo'"):
-        get_method("orpo")
+    new = {"kto", "orpo", "simpo", "reward", "classifier"}
+    assert all(methods[m].default_config is not None and methods[m].default_config.name == f"{m}.yaml" for m in new)
+    with pytest.raises(HarnessError, match="unknown method 'ppo'"):
+        get_method("ppo")
 
 
 @pytest.fixture()
@@ -138,8 +146,8 @@ def test_stage_method_mismatches_are_one_line_errors(acme: Path) -> None:
     with pytest.raises(HarnessError, match="reads preference") as err:
         plan_pipeline(PipelineOptions(domain="acme"))
     assert "kind 'chat'" in str(err.value)
-    _edit_manifest(acme, stages={"dpo": {"method": "orpo", "data": "pairs"}})
-    with pytest.raises(HarnessError, match="unknown method 'orpo'"):
+    _edit_manifest(acme, stages={"dpo": {"method": "ppo", "data": "pairs"}})
+    with pytest.raises(HarnessError, match="unknown method 'ppo'"):
         plan_pipeline(PipelineOptions(domain="acme"))
     _edit_manifest(acme, stages={"dpo": {"method": "dpo", "data": "pairs", "parent": "later"}})
     with pytest.raises(HarnessError, match="parent 'later'"):

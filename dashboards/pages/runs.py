@@ -108,7 +108,8 @@ def _train_tab(db: Db, run_id: str) -> None:
     train = logs.loc[logs["split"] == "train"].to_dict("records")
     val = logs.loc[logs["split"] == "validation"].to_dict("records")
     report = overfitting_report(train, val)
-    st.altair_chart(charts.loss_chart(logs, report), key="run_loss_chart")
+    st.altair_chart(charts.loss_chart(logs.loc[logs["split"].isin(["train", "validation"])], report),
+                    key="run_loss_chart")
     if report["overfitting"]:
         st.warning(f"Overfitting: {report['reason']}")
     st.caption(f"{report['n_train']} train and {report['n_val']} validation points · min validation loss "

@@ -1,7 +1,10 @@
 """Training: train vs validation loss per stage (overlaid or one by one), smoothing, learning rate on a second
-axis, the step of minimum validation loss, an overfitting flag, and what each loss measures."""
+axis, the step of minimum validation loss, an overfitting flag, what each loss measures, and where early
+stopping ended a run (its `early_stop` train_logs row: stopping step and reason)."""
 
 from __future__ import annotations
+
+import json
 
 import pandas as pd
 import streamlit as st
@@ -12,6 +15,16 @@ from dashboards.analysis import LOSS_KINDS, loss_kind, overfitting_report, train
 from dashboards.common import fmt, fmt_signed, from_url, guard, open_db, require, to_url
 
 ALL = "(all domains)"
+
+
+def early_stop(logs: pd.DataFrame) -> dict | None:
+    """The run's early-stopping record (written by harness/recipes/callbacks.py), or None."""
+    rows = logs.loc[logs["split"] == "early_stop"]
+    if rows.empty:
+        return None
+    raw = rows.iloc[-1]["metrics_json"]
+    data = json.loads(raw) if isinstance(raw, str) else dict(raw or {})
+    return {"step": int(rows.iloc[-1]["step"]), **{k: v for k, v in data.items() if k != "step"}}
 
 st.title("Training")
 db = open_db()
@@ -65,8 +78,9 @@ with guard():
         "last val loss": fmt(rep["last_val_loss"], 4), "last step": _step(rep["last_val_step"]),
         "val change (window)": fmt_signed(rep["val_change"], 4),
         "train change (window)": fmt_signed(rep["train_change"], 4),
-        "train points": str(rep["n_train"]), "validation points": str(rep["n_val"]), "run": r,
-    } for r, (_, rep) in reports.items()]).style.hide(axis="index"))
+        "train points": str(rep["n_train"]), "validation points": str(rep["n_val"]),
+        "early stop": "—" if (stop := early_stop(logs)) is None else f"step {stop['step']}", "run": r,
+    } for r, (logs, rep) in reports.items()]).style.hide(axis="index"))
     st.caption("Validation loss is the mean over the stage's validation split (its size is in the prep report); "
                "the store keeps no per-item losses, so no interval is drawn around it.")
 
@@ -75,7 +89,8 @@ with guard():
         of_kind = [r for r in chosen if kinds[r] == kind and not reports[r][0].empty]
         if not of_kind:
             continue
-        frames = [reports[r][0].assign(label=f"{meta.at[r, 'stage'] or '?'} · {r[-6:]}") for r in of_kind]
+        frames = [reports[r][0].loc[lambda f: f["split"].isin(["train", "validation"])]
+                  .assign(label=f"{meta.at[r, 'stage'] or '?'} · {r[-6:]}") for r in of_kind]
         st.altair_chart(charts.overlay_chart(pd.concat(frames), smooth=int(smooth), y_title=LOSS_KINDS[kind][0]),
                         key=f"overlay_{kind}")
         st.caption(LOSS_KINDS[kind][1] + " Solid = train (smoothed as set above), dashed with points = validation.")
@@ -87,9 +102,12 @@ with guard():
         if logs.empty:
             st.info("This run logged no loss.")
             continue
-        st.altair_chart(charts.loss_chart(logs, rep, title=f"{stage}: train vs validation loss", smooth=int(smooth),
+        curves = logs.loc[logs["split"].isin(["train", "validation"])]
+        st.altair_chart(charts.loss_chart(curves, rep, title=f"{stage}: train vs validation loss", smooth=int(smooth),
                                           y_title=LOSS_KINDS[kind][0], show_lr=show_lr), key=f"loss_{run_id}")
         st.caption(LOSS_KINDS[kind][1])
+        if (stop := early_stop(logs)) is not None:
+            st.info(f"Early stopping ended {stage} at step {stop['step']}: {stop.get('reason', '')}.")
         state, text = status[run_id]
         if state == "overfitting":
             st.warning(f"Overfitting in {stage}: {rep['reason']}.")

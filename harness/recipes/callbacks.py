@@ -148,3 +148,48 @@ class RichProgressCallback(TrainerCallback):
             self.progress.update(self.task, completed=state.global_step, figures=self._figures())
             self.progress.stop()
             self.progress = None
+
+
+class EarlyStopOnValidationLoss(TrainerCallback):
+    """Stop training when validation loss has not dropped by more than `threshold` for `patience` evaluations.
+
+    transformers' EarlyStoppingCallback needs checkpoints and load_best_model_at_end; recipes save once, at the
+    end, so this one only stops (the saved model is the one at the stopping step) and says when and why.
+    """
+
+    def __init__(self, patience: int, threshold: float = 0.0) -> None:
+        self.patience = patience
+        self.threshold = threshold
+        self.best: tuple[int, float] | None = None  # (step, loss)
+        self.bad_evals = 0
+        self.stopped_at: int | None = None
+
+    def on_evaluate(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
+                    metrics: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        loss = _number((metrics or {}).get("eval_loss"))
+        if loss is None:
+            return
+        if self.best is None or loss < self.best[1] - self.threshold:
+            self.best, self.bad_evals = (int(state.global_step), loss), 0
+            return
+        self.bad_evals += 1
+        if self.bad_evals >= self.patience and state.global_step < state.max_steps:
+            control.should_training_stop = True
+            self.stopped_at = int(state.global_step)
+
+    def outcome(self, final_step: int) -> dict[str, Any] | None:
+        """{step, best_step, best_loss, patience, threshold, reason} when training was stopped, else None."""
+        if self.stopped_at is None or self.best is None:
+            return None
+        step, loss = self.best
+        reason = (f"validation loss did not improve by more than {self.threshold:g} for {self.patience} "
+                  f"evaluation(s); best {loss:.4f} at step {step}")
+        return {"step": final_step, "best_step": step, "best_loss": loss, "patience": self.patience,
+                "threshold": self.threshold, "reason": reason}
+
+    @staticmethod
+    def log_row(run_id: str, stop: dict[str, Any]) -> dict[str, Any]:
+        """The train_logs row (split 'early_stop') that records the stop for the store and the dashboard."""
+        return {"run_id": run_id, "step": stop["step"], "epoch": None, "split": "early_stop",
+                "loss": stop["best_loss"], "learning_rate": None, "grad_norm": None, "tokens_seen": None,
+                "metrics_json": stop}

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from harness.errors import HarnessError
 from harness.fingerprint import hash_dir, library_versions
@@ -55,15 +55,25 @@ class LoraSettings(BaseModel):
     dropout: float = Field(0.0, ge=0, lt=1)
     target_modules: list[str] | Literal["all-linear"] = "all-linear"
     modules_to_save: list[str] | None = None
+    quantize: Literal["none", "nf4", "int8"] = Field(
+        "none", description="frozen base in 4-bit NF4 (QLoRA) or 8-bit (bitsandbytes); merged into a full-precision "
+        "reload of the base when saved")
 
-    def peft_config(self) -> LoraConfig | None:
+    @model_validator(mode="after")
+    def _quantize_needs_lora(self) -> LoraSettings:
+        if self.quantize != "none" and not self.enabled:
+            raise ValueError("quantize needs lora.enabled: true (a quantized base only trains through an adapter)")
+        return self
+
+    def peft_config(self, task_type: str = "CAUSAL_LM") -> LoraConfig | None:
+        """The PEFT config (None when off); task_type "SEQ_CLS" for reward models and classifiers."""
         if not self.enabled:
             return None
         from peft import LoraConfig
 
         return LoraConfig(r=self.r, lora_alpha=self.alpha, lora_dropout=self.dropout,
                           target_modules=self.target_modules, modules_to_save=self.modules_to_save,
-                          bias="none", task_type="CAUSAL_LM")
+                          bias="none", task_type=task_type)
 
 
 class LoraOnSettings(LoraSettings):
@@ -95,6 +105,10 @@ class TrainSettings(BaseModel):
     max_eval_samples: int | None = Field(128, ge=1, description="cap the validation set to keep evals cheap")
     seed: int = 1234
     gradient_checkpointing: bool = False  # TRL defaults to True; it only costs time on small models
+    early_stopping_patience: int | None = Field(
+        None, ge=1, description="stop when validation loss has not improved for N evaluations (needs eval_steps)")
+    early_stopping_threshold: float = Field(
+        0.0, ge=0, description="a smaller drop in validation loss does not count as an improvement")
     lora: LoraSettings = Field(default_factory=LoraSettings)
 
 
@@ -121,6 +135,7 @@ class StageOutput:
     tokens_seen: int | None = None  # non-padding input tokens trained on
     eval_first: dict[str, float] = field(default_factory=dict)  # all eval metrics, first evaluation
     eval_last: dict[str, float] = field(default_factory=dict)  # all eval metrics, last evaluation
+    early_stop: dict[str, Any] | None = None  # {step, best_step, best_loss, reason} when early stopping fired
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -194,16 +209,35 @@ def progress_bars(enabled: bool) -> Iterator[None]:
 
 
 # -- model ------------------------------------------------------------------------------------------------------
-def load_model_and_tokenizer(model_path: str, *, plan: DevicePlan, lora: bool,
-                             trust_remote_code: bool) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-    """Weights in fp32 for full fine-tuning (optimizer master weights), in the device dtype under LoRA."""
+def quantization_config(quantize: str, plan: DevicePlan) -> Any:
+    """bitsandbytes settings for a frozen base: NF4 with double quantization (QLoRA), or LLM.int8()."""
+    from transformers import BitsAndBytesConfig
+
+    try:
+        import bitsandbytes  # noqa: F401
+    except ImportError as exc:
+        raise HarnessError(f"lora.quantize: {quantize} needs bitsandbytes", "pip install 'bitsandbytes>=0.48'") from exc
+    if quantize == "nf4":
+        return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+                                  bnb_4bit_compute_dtype=plan.torch_dtype)
+    return BitsAndBytesConfig(load_in_8bit=True)
+
+
+def load_model_and_tokenizer(model_path: str, *, plan: DevicePlan, lora: bool, trust_remote_code: bool,
+                             quantize: str = "none") -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """Weights in fp32 for full fine-tuning (optimizer master weights), in the device dtype under LoRA, in 4 or
+    8 bits (bitsandbytes; TRL prepares the model for k-bit training) when `quantize` asks for it."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     dtype = plan.torch_dtype if lora else torch.float32
+    extra: dict[str, Any] = {}
+    if quantize != "none":
+        extra = {"quantization_config": quantization_config(quantize, plan), "device_map": {"": plan.device}}
     try:
         tokenizer = AutoTokenizer.from_pretrained(model_path, trust_remote_code=trust_remote_code)
-        model = AutoModelForCausalLM.from_pretrained(model_path, dtype=dtype, trust_remote_code=trust_remote_code)
+        model = AutoModelForCausalLM.from_pretrained(model_path, dtype=dtype, trust_remote_code=trust_remote_code,
+                                                     **extra)
     except (OSError, ValueError) as exc:
         raise HarnessError(f"cannot load model '{model_path}': {str(exc).splitlines()[0]}",
                            "pass a local HF model folder (or a cached hub id); run `harness build` for the "
@@ -358,7 +392,8 @@ def prepare_output_dir(output_dir: Path) -> Path:
 
 def save_stage(trainer: Trainer, tokenizer: PreTrainedTokenizerBase, *, stage: str, cfg: BaseModel,
                parent_model: str, output_dir: Path, plan: DevicePlan, started: float,
-               trainable_params: int, extra: dict[str, Any] | None = None) -> StageOutput:
+               trainable_params: int, extra: dict[str, Any] | None = None,
+               early_stop: dict[str, Any] | None = None, trust_remote_code: bool = False) -> StageOutput:
     """Save adapter (if any) and a full, loadable model; write harness_model.json last."""
     from peft import PeftModel
 
@@ -370,7 +405,10 @@ def save_stage(trainer: Trainer, tokenizer: PreTrainedTokenizerBase, *, stage: s
         adapter_dir = output_dir / ADAPTER_SUBDIR
         model.save_pretrained(adapter_dir)
         tokenizer.save_pretrained(adapter_dir)
-        model = model.merge_and_unload()  # the next stage and lm-eval load a plain HF folder
+        if getattr(getattr(cfg, "lora", None), "quantize", "none") != "none":
+            model = merge_into_full_precision(parent_model, adapter_dir, model, trust_remote_code=trust_remote_code)
+        else:
+            model = model.merge_and_unload()  # the next stage and lm-eval load a plain HF folder
     else:
         method = "full"
     model.save_pretrained(model_dir)
@@ -382,7 +420,7 @@ def save_stage(trainer: Trainer, tokenizer: PreTrainedTokenizerBase, *, stage: s
         stage=stage, method=method, model_path=model_dir, adapter_path=adapter_dir,
         manifest_path=output_dir / MANIFEST_NAME, fingerprint=hash_dir(model_dir),
         n_params=n_params, trainable_params=trainable_params, seconds=round(time.perf_counter() - started, 3),
-        global_steps=int(trainer.state.global_step), **summary,
+        global_steps=int(trainer.state.global_step), early_stop=early_stop, **summary,
     )
     manifest = {
         "format": MANIFEST_FORMAT,
@@ -404,6 +442,19 @@ def save_stage(trainer: Trainer, tokenizer: PreTrainedTokenizerBase, *, stage: s
     return output
 
 
+def merge_into_full_precision(parent_model: str, adapter_dir: Path, trained: Any, *,
+                              trust_remote_code: bool = False) -> PreTrainedModel:
+    """QLoRA's deliverable: the adapter merged into the base reloaded in full precision (fp32), not into the
+    quantized weights it was trained against (merging into 4-bit weights would round the update away)."""
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    del trained  # the quantized copy is not what ships
+    base = AutoModelForCausalLM.from_pretrained(parent_model, dtype=torch.float32, trust_remote_code=trust_remote_code)
+    return PeftModel.from_pretrained(base, adapter_dir).merge_and_unload()
+
+
 def cleanup_work_dir(work_dir: Path) -> None:
     shutil.rmtree(work_dir, ignore_errors=True)
 
@@ -419,6 +470,9 @@ def train_and_save(stage: str, setup: Callable[..., tuple[Trainer, dict[str, Any
     started = time.perf_counter()
     plan = device or plan_device()
     callbacks = stage_callbacks(store, run_id, progress=stage if progress else None)
+    stopper = early_stopping(cfg, has_validation=validation_path is not None)
+    if stopper is not None:
+        callbacks.append(stopper)
     output_dir = prepare_output_dir(output_dir)
     work_dir = output_dir / WORK_SUBDIR
     with progress_bars(progress):
@@ -431,9 +485,24 @@ def train_and_save(stage: str, setup: Callable[..., tuple[Trainer, dict[str, Any
         finally:
             flush_store_logs(callbacks)
             cleanup_work_dir(work_dir)
+        stop = None if stopper is None else stopper.outcome(int(trainer.state.global_step))
+        if stop is not None and store is not None and run_id is not None:
+            store.add_train_logs([stopper.log_row(run_id, stop)])
         return save_stage(trainer, trainer.processing_class, stage=stage, cfg=cfg, parent_model=model_path,
                           output_dir=output_dir, plan=plan, started=started, trainable_params=trainable,
-                          extra=resolved or None)
+                          extra=resolved or None, early_stop=stop, trust_remote_code=trust_remote_code)
+
+
+def early_stopping(cfg: TrainSettings, *, has_validation: bool) -> Any:
+    """The early-stopping callback a config asks for (None when `early_stopping_patience` is unset)."""
+    from harness.recipes.callbacks import EarlyStopOnValidationLoss
+
+    if cfg.early_stopping_patience is None:
+        return None
+    if not has_validation or cfg.eval_steps is None:
+        raise HarnessError("early_stopping_patience needs a validation set and periodic evaluations",
+                           "give the stage's dataset a validation split and set eval_steps")
+    return EarlyStopOnValidationLoss(cfg.early_stopping_patience, cfg.early_stopping_threshold)
 
 
 def read_manifest(output_dir: Path) -> dict[str, Any] | None:

@@ -77,7 +77,7 @@ def setup(cfg: CPTConfig, *, model_path: str, train_path: Path, validation_path:
     from trl import SFTConfig, SFTTrainer
 
     model, tokenizer = load_model_and_tokenizer(model_path, plan=plan, lora=cfg.lora.enabled,
-                                                trust_remote_code=trust_remote_code)
+                                                quantize=cfg.lora.quantize, trust_remote_code=trust_remote_code)
     prefix = document_prefix(tokenizer) if cfg.add_bos else ""
 
     def text_record(row: dict[str, Any], where: str) -> dict[str, Any]:

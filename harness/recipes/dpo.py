@@ -80,7 +80,8 @@ def load_config(path: Path, overrides: dict[str, Any] | None = None) -> DPORecip
     return load_yaml_model(DPORecipeConfig, Path(path), overrides)
 
 
-def _converter(chat: bool):
+def pair_converter(chat: bool):
+    """Preference records → TRL conversational (or plain) pairs; ORPO and SimPO render pairs the same way."""
     def convert(row: dict[str, Any], where: str) -> dict[str, Any]:
         chosen = require_str(row, "chosen", where, "preference")
         rejected = require_str(row, "rejected", where, "preference")
@@ -111,12 +112,12 @@ def setup(cfg: DPORecipeConfig, *, model_path: str, train_path: Path, validation
     from trl import DPOConfig, DPOTrainer
 
     model, tokenizer = load_model_and_tokenizer(model_path, plan=plan, lora=cfg.lora.enabled,
-                                                trust_remote_code=trust_remote_code)
+                                                quantize=cfg.lora.quantize, trust_remote_code=trust_remote_code)
     if cfg.chat_format == "chat" and not tokenizer.chat_template:
         raise HarnessError(f"chat_format is 'chat' but the tokenizer of '{model_path}' has no chat template",
                            "set chat_format: plain (or auto) in the DPO recipe")
     chat = cfg.chat_format == "chat" or (cfg.chat_format == "auto" and bool(tokenizer.chat_template))
-    convert = _converter(chat)
+    convert = pair_converter(chat)
     train = records_to_dataset(read_jsonl(train_path, what="DPO train", limit=cfg.max_train_samples),
                                convert, str(train_path))
     validation = None

@@ -144,7 +144,7 @@ def setup(cfg: SFTRecipeConfig, *, model_path: str, train_path: Path, validation
 
     # the loss mask depends on the model's chat template, so the model comes first, then the data
     model, tokenizer = load_model_and_tokenizer(model_path, plan=plan, lora=cfg.lora.enabled,
-                                                trust_remote_code=trust_remote_code)
+                                                quantize=cfg.lora.quantize, trust_remote_code=trust_remote_code)
     loss_mask = resolve_loss_mask(cfg, tokenizer, model_path)
     convert = _converter(loss_mask)
     train = records_to_dataset(read_jsonl(train_path, what="SFT train", limit=cfg.max_train_samples),
