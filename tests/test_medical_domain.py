@@ -42,7 +42,7 @@ def test_generate_gives_every_dataset_valid_and_varied(domain, generated) -> Non
     texts = [r["text"] for r in generated["notes"]]
     assert sum("MRN" in t for t in texts) > 50 and sum("DOB" in t for t in texts) > 30
     lengths = sorted(len(t) for t in texts)
-    assert lengths[len(lengths) // 10] * 3 < lengths[-len(lengths) // 10]  # short facts and long summaries
+    assert lengths[len(lengths) // 10] * 2 < lengths[-len(lengths) // 10] and lengths[0] * 5 < lengths[-1]  # short facts and long summaries
     assert domain.hooks.generate(1, **SMALL) != generated and domain.hooks.generate(1234, **SMALL) == generated
     with pytest.raises(ValueError, match="unknown medical generator params"):
         domain.hooks.generate(0, n_bogus=1)
@@ -56,7 +56,8 @@ def test_suite_data_matches_the_generator_and_is_disjoint_from_train(domain, gen
     rows = {f.stem: [json.loads(line) for line in f.open()] for f in data.glob("*.jsonl")}
     assert {k: len(v) for k, v in rows.items()} == {"qa": 210, "mcq": 200, "triage": 400, "ppl": 64, "reply": 40}
     for name in ("qa", "triage"):  # balanced answers: chance is 1/3
-        assert set(Counter(r["gold"] for r in rows[name]).values()) == {len(rows[name]) // 3}
+        counts = Counter(r["gold"] for r in rows[name]).values()
+        assert len(counts) == 3 and max(counts) - min(counts) <= 1
     eval_texts = {normalize_text(r[k]) for name in ("qa", "mcq", "triage", "ppl", "reply") for r in rows[name]
                   for k in ("question", "context", "message", "note") if k in r}
     train = {normalize_text(t) for r in generated["notes"] for t in [r["text"]]}
@@ -73,7 +74,7 @@ def test_pubmedqa_ori_pqal_loads_with_a_column_mapping(tmp_path: Path) -> None:
     spec = DatasetSpec(source="file", path=str(path), kind="chat", file_kind="classification",
                        columns={"text": "QUESTION", "label": "final_decision"},
                        instruction="Answer yes, no or maybe.\nQuestion: {text}\nOptions: {options}")
-    chats = load_converted(spec, tmp_path, "chat", system="You are careful.", n_options=3).records
+    chats = load_converted(spec, tmp_path, "chat", **spec.prompts(DatasetSpec(kind="text", system="Be careful."))).records
     assert [c["messages"][-1]["content"] for c in chats] == ["yes", "no", "maybe"]
     assert chats[0]["messages"][1]["content"].startswith("Answer yes, no or maybe.\nQuestion: Does early")
 
