@@ -42,7 +42,8 @@ def test_generate_gives_every_dataset_valid_and_varied(domain, generated) -> Non
     texts = [r["text"] for r in generated["notes"]]
     assert sum("MRN" in t for t in texts) > 50 and sum("DOB" in t for t in texts) > 30
     lengths = sorted(len(t) for t in texts)
-    assert lengths[len(lengths) // 10] * 2 < lengths[-len(lengths) // 10] and lengths[0] * 5 < lengths[-1]  # short facts and long summaries
+    # short facts and long summaries
+    assert lengths[len(lengths) // 10] * 2 < lengths[-len(lengths) // 10] and lengths[0] * 5 < lengths[-1]
     assert domain.hooks.generate(1, **SMALL) != generated and domain.hooks.generate(1234, **SMALL) == generated
     with pytest.raises(ValueError, match="unknown medical generator params"):
         domain.hooks.generate(0, n_bogus=1)
@@ -74,7 +75,8 @@ def test_pubmedqa_ori_pqal_loads_with_a_column_mapping(tmp_path: Path) -> None:
     spec = DatasetSpec(source="file", path=str(path), kind="chat", file_kind="classification",
                        columns={"text": "QUESTION", "label": "final_decision"},
                        instruction="Answer yes, no or maybe.\nQuestion: {text}\nOptions: {options}")
-    chats = load_converted(spec, tmp_path, "chat", **spec.prompts(DatasetSpec(kind="text", system="Be careful."))).records
+    defaults = DatasetSpec(kind="text", system="Be careful.")
+    chats = load_converted(spec, tmp_path, "chat", **spec.prompts(defaults)).records
     assert [c["messages"][-1]["content"] for c in chats] == ["yes", "no", "maybe"]
     assert chats[0]["messages"][1]["content"].startswith("Answer yes, no or maybe.\nQuestion: Does early")
 

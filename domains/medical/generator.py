@@ -83,7 +83,8 @@ class Patient:
         year = 2026 - self.age
         self.dob = f"{rng.randint(1, 12):02d}/{rng.randint(1, 28):02d}/{year}"
         self.mrn = str(rng.randint(9000000, 9999999) if ev else rng.randint(1000000, 8999999))
-        self.phone = f"({rng.choice(['212', '415', '617', '312', '206'])}) 555-{rng.randint(100, 199) if ev else rng.randint(200, 999):04d}"
+        area = rng.choice(["212", "415", "617", "312", "206"])
+        self.phone = f"({area}) 555-{rng.randint(100, 199) if ev else rng.randint(200, 999):04d}"
         self.address = f"{rng.randint(10, 9999)} {_pick(C.STREETS, split, rng)}, {rng.choice(C.CITIES)}"
         self.clinician = rng.choice(C.CLINICIANS)
         self.site = rng.choice(C.SITES)
@@ -117,7 +118,8 @@ def _fmt(template: str, pt: Patient, c: dict[str, str], **extra: Any) -> str:
 # ---------------------------------------------------------------- notes (CPT text)
 
 SOAP = [
-    "SOAP NOTE - {pt.site}\nPatient: {pt.name}  DOB: {pt.dob}  MRN: {pt.mrn}\nDate: {pt.date}  Clinician: {pt.clinician}\n"
+    "SOAP NOTE - {pt.site}\nPatient: {pt.name}  DOB: {pt.dob}  MRN: {pt.mrn}\n"
+    "Date: {pt.date}  Clinician: {pt.clinician}\n"
     "S: {pt.age}yo {sex_word} c/o {c[complaint]}.\nO: {c[finding]}.\nA: {c[name]}.\n"
     "P: start {c[drug]} {c[dose]} {c[freq]}. Advised to {c[advice]}. Return if {c[flag]}.",
     "Progress note {pt.date}\nName: {pt.name} | MRN {pt.mrn} | DOB {pt.dob} | Tel {pt.phone}\n"
@@ -126,10 +128,12 @@ SOAP = [
     "S) pt {pt.name} ({pt.age}{pt.sex}), MRN#{pt.mrn}, reports {c[complaint]}\nO) {c[finding]}\nA) {c[name]}\n"
     "P) Rx {c[drug]} {c[dose]} {c[freq]}; f/u 2/52. {pt.clinician}",
     "Clinic visit, {pt.site}, {pt.date}. {pt.name}, DOB {pt.dob}, MRN {pt.mrn}. Presenting complaint: {c[complaint]}. "
-    "Exam: {c[finding]}. Impression: {c[name]}. Management: {c[drug]} {c[dose]} {c[freq]}. Patient told to {c[advice]}.",
+    "Exam: {c[finding]}. Impression: {c[name]}. Management: {c[drug]} {c[dose]} {c[freq]}. "
+    "Patient told to {c[advice]}.",
     "SUBJECTIVE: {pt.age} y/o {sex_word} here with {c[complaint]}.\nOBJECTIVE: {c[finding]}.\nASSESSMENT: {c[name]}.\n"
     "PLAN: {c[drug]} {c[dose]} {c[freq]}. Return precautions given. Pt: {pt.name}, MRN {pt.mrn}, ph {pt.phone}.",
-    "Telehealth SOAP {pt.date} | {pt.name} | MRN: {pt.mrn}\nS: {c[complaint]}\nO: {c[finding]} (reported/home readings)\n"
+    "Telehealth SOAP {pt.date} | {pt.name} | MRN: {pt.mrn}\nS: {c[complaint]}\n"
+    "O: {c[finding]} (reported/home readings)\n"
     "A: {c[name]}\nP: {c[drug]} {c[dose]} {c[freq]}. Call back if {c[flag]}.",
     "Note by {pt.clinician}. Pt {pt.name} (DOB {pt.dob}), lives at {pt.address}. Seen today with {c[complaint]}. "
     "On exam: {c[finding]}. Dx {c[name]}. Started {c[drug]} {c[dose]} {c[freq]}.",
