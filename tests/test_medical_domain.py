@@ -55,7 +55,7 @@ def test_suite_data_matches_the_generator_and_is_disjoint_from_train(domain, gen
     assert gen.returncode == 0, gen.stdout + gen.stderr
     data = domain.suite_root / "data"
     rows = {f.stem: [json.loads(line) for line in f.open()] for f in data.glob("*.jsonl")}
-    assert {k: len(v) for k, v in rows.items()} == {"qa": 210, "mcq": 200, "triage": 400, "ppl": 64, "reply": 40}
+    assert {k: len(v) for k, v in rows.items()} == {"qa": 210, "mcq": 400, "triage": 400, "ppl": 64, "reply": 40}
     for name in ("qa", "triage"):  # balanced answers: chance is 1/3
         counts = Counter(r["gold"] for r in rows[name]).values()
         assert len(counts) == 3 and max(counts) - min(counts) <= 1

@@ -353,7 +353,7 @@ def generate(seed: int, **params: Any) -> dict[str, list[dict[str, Any]]]:
     return {"notes": notes, "chats": chats, "pairs": pairs, "triage": triage}
 
 
-def eval_items(seed: int = 0, *, n_qa: int = 210, n_mcq: int = 200, n_triage: int = 400, n_ppl: int = 64,
+def eval_items(seed: int = 0, *, n_qa: int = 210, n_mcq: int = 400, n_triage: int = 400, n_ppl: int = 64,
                n_reply: int = 40, **params: Any) -> dict[str, list[dict[str, Any]]]:
     """Held-out suite items (balanced answers / conditions), each text distinct from every other item's."""
     p = {**DEFAULTS, **params}

@@ -17,7 +17,7 @@ from harness.domains import Domain, Manifest
 HERE = Path(__file__).resolve().parent
 DOMAIN_DIR = HERE.parent  # the suite lives in its domain folder
 SEED = 0
-SIZES = {"n_qa": 210, "n_mcq": 200, "n_triage": 400, "n_ppl": 64, "n_reply": 40}  # fits a CPU demo
+SIZES = {"n_qa": 210, "n_mcq": 400, "n_triage": 400, "n_ppl": 64, "n_reply": 40}  # fits a CPU demo
 
 
 def render() -> dict[str, str]:
