@@ -109,6 +109,11 @@ def _read_json(path: Path) -> Iterator[Row]:
     except json.JSONDecodeError as exc:
         raise HarnessError(f"{path}:{exc.lineno}: malformed JSON ({exc.msg} at column {exc.colno})",
                            "fix the JSON syntax, or save one object per line as .jsonl") from exc
+    if isinstance(data, dict) and data and all(isinstance(v, dict) for v in data.values()):
+        # records keyed by id (PubMedQA's ori_pqal.json: PMID -> {QUESTION, CONTEXTS, ...}): the key is the `id`
+        for key, obj in data.items():
+            yield Row(f"{path} [{key!r}]", {"id": key, **obj} if "id" not in obj else obj)
+        return
     if isinstance(data, dict):  # {"data": [...]} / {"train": [...]}: take the single list value
         lists = [v for v in data.values() if isinstance(v, list)]
         data = lists[0] if len(lists) == 1 else data
