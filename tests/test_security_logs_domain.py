@@ -183,3 +183,9 @@ def test_committed_suite_data_matches_the_generator() -> None:
     result = subprocess.run([sys.executable, str(DOMAIN.suite_root / "generate.py"), "--check"],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_group_lines_groups_a_raw_log_into_documents() -> None:
+    rows = list(_formats().read_file(FIXTURES / "BGL_mini.log", group_lines=2))
+    assert len(rows) == 3 and rows[0]["text"].count("\n") == 1 and rows[0]["text"].startswith("- 1117838570")
+    assert [r["anomaly"] for r in rows] == ["no", "yes", "yes"]

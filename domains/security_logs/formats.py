@@ -210,7 +210,23 @@ def read_structured_csv(path: Path, pseudonyms: Pseudonyms | None = None) -> Ite
         yield _finish(row, pseudonyms, host_field)
 
 
-def read_file(path: Path, pseudonyms: Pseudonyms | None = None) -> Iterator[dict] | None:
+def grouped(rows: Iterable[dict], n: int) -> Iterator[dict]:
+    """`group_lines: n` for a raw log: n consecutive lines per row, whole lines as `text` (for CPT); a group is
+    an anomaly when any of its lines is (BGL)."""
+    batch: list[dict] = []
+    for row in [*rows, None]:
+        if row is not None:
+            batch.append(row)
+        if batch and (row is None or len(batch) == n):
+            text = "\n".join(r["line"] for r in batch)
+            out = {"text": text, "line": text, "system": batch[0]["system"], "LineId": batch[0]["LineId"]}
+            if any("anomaly" in r for r in batch):
+                out["anomaly"] = "yes" if any(r.get("anomaly") == "yes" for r in batch) else "no"
+            yield out
+            batch = []
+
+
+def read_file(path: Path, pseudonyms: Pseudonyms | None = None, group_lines: int = 1) -> Iterator[dict] | None:
     """Rows of a loghub raw log or structured CSV; None for any other file (the harness reads those)."""
     name = path.name
     if name.endswith("_templates.csv"):
@@ -222,5 +238,6 @@ def read_file(path: Path, pseudonyms: Pseudonyms | None = None) -> Iterator[dict
             head = [next(fh, "").rstrip("\r\n") for _ in range(50)]
         if system_of(path, head) is None:
             return None
-        return read_raw_log(path, pseudonyms)
+        rows = read_raw_log(path, pseudonyms)
+        return grouped(rows, group_lines) if group_lines > 1 else rows
     return None

@@ -53,4 +53,4 @@ def read_file(path: Path, spec: Any = None):
     """Rows of a loghub raw log / structured CSV (users and hosts pseudonymised), or None for other files
     (the harness's own readers take those). Called by `harness prep` for every file-backed dataset."""
     formats = _sibling("formats")
-    return formats.read_file(Path(path), pseudonyms())
+    return formats.read_file(Path(path), pseudonyms(), group_lines=getattr(spec, "group_lines", 1) or 1)
