@@ -535,7 +535,7 @@ def generate(seed: int, **params: Any) -> dict[str, list[dict[str, Any]]]:
 
 # ---------------------------------------------------------------- suite items
 
-def eval_items(seed: int = 0, *, n_event: int = 280, n_attack: int = 240, n_ppl: int = 64, n_summary: int = 48,
+def eval_items(seed: int = 0, *, n_event: int = 400, n_attack: int = 240, n_ppl: int = 64, n_summary: int = 48,
                **params: Any) -> dict[str, list[dict[str, Any]]]:
     """Held-out suite items (eval pools and dates only); attack items are exactly balanced yes/no and each
     attack / normal kind appears equally often; event items cycle through the event labels."""

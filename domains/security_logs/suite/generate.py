@@ -17,7 +17,7 @@ from harness.domains import Domain, Manifest
 HERE = Path(__file__).resolve().parent
 DOMAIN_DIR = HERE.parent  # the suite lives in its domain folder
 SEED = 0
-SIZES = {"n_event": 280, "n_attack": 240, "n_ppl": 64, "n_summary": 48}  # fits a CPU demo
+SIZES = {"n_event": 400, "n_attack": 240, "n_ppl": 64, "n_summary": 48}  # fits a CPU demo
 
 
 def render() -> dict[str, str]:
