@@ -165,8 +165,7 @@ def line(c: Ctx, event: str, host: str, *, user: str | None = None, ip: str | No
     if event == "ssh login success":
         ip = ip or c.ip(r.choice(["client", "internal"]))
         msg = r.choice([f"Accepted password for {user} from {ip} port {c.port()} ssh2",
-                        f"Accepted publickey for {user} from {ip} port {c.port()} ssh2: ED25519 SHA256:"
-                        f"{r.getrandbits(48):012x}",
+                        f"Accepted publickey for {user} from {ip} port {c.port()} ssh2",
                         f"pam_unix(sshd:session): session opened for user {user}(uid={r.randint(1000, 1050)}) by "
                         "(uid=0)"])
         return _syslog(c, host, "sshd", msg, pid)
@@ -209,8 +208,7 @@ def line(c: Ctx, event: str, host: str, *, user: str | None = None, ip: str | No
         ip = ip or c.ip("attack")
         dport = x.get("dport") or r.choice([22, 23, 445, 3389, 8080, 5900, 1433, 6379])
         dst, mac = c.host_addr(host)
-        return (f"{c.stamp()} {host} kernel: [{c.uptime()}] [UFW BLOCK] IN=eth0 MAC={mac} SRC={ip} DST={dst} "
-                f"PROTO=TCP SPT={c.port()} DPT={dport} SYN")
+        return f"{c.stamp()} {host} kernel: [UFW BLOCK] IN=eth0 MAC={mac} SRC={ip} DST={dst} PROTO=TCP DPT={dport}"
     if event.startswith("web"):
         ip = ip or c.ip("attack" if event == "web attack" else "client")
         if event == "web attack":
@@ -222,8 +220,7 @@ def line(c: Ctx, event: str, host: str, *, user: str | None = None, ip: str | No
             status = r.choice([200, 200, 200, 301, 304] if ok else [404, 500, 502, 403])
             agent = r.choice(AGENTS)
         method = "POST" if path in ("/login", "/checkout", "/cart") and r.random() < 0.5 else "GET"
-        return (f'{ip} - - [{c.web_stamp()}] "{method} {path} HTTP/1.1" {status} {r.randint(0, 48000)} "-" '
-                f'"{agent}"')
+        return f'{ip} - - [{c.web_stamp()}] "{method} {path} HTTP/1.1" {status} {r.randint(0, 9999)} "{agent}"'
     if event == "kernel error":
         msg = r.choice(KERNEL_ERRORS).format(pid=pid, kb=r.randint(10000, 9999999), proc=r.choice(PROCS),
                                              hex=f"{r.getrandbits(32):08x}")
@@ -364,12 +361,19 @@ RULES = {"brute force": "SSH brute force", "port scan": "Port scan", "privilege 
          "suspicious download": "Suspicious download", "web attack": "Web attack",
          "mistyped password": "Failed login", "stray block": "Blocked connection"}
 ALERT_KINDS = list(RULES)
+USER_ALERTS = ("privilege escalation", "suspicious download", "mistyped password")
+
+
+ALERT_LINES = 1  # a SIEM alert shows its facts and the first events (token budget of a small model)
+SHOWN_LINES = 3  # lines of a session shown for the attack yes/no question
 
 
 def alert_text(s: dict[str, Any]) -> str:
-    head = (f"ALERT rule=\"{RULES[s['kind']]}\" severity={SEVERITY[s['kind']]} host={s['host']}"
-            f"{' src=' + s['ip'] if s.get('ip') else ''} events={len(s['lines'])}")
-    return "\n".join([head, *s["lines"]])
+    keys = ("ip", "user", "n", "accounts", "ports", "payload", "agent")
+    facts = "".join(f" {'count' if k == 'n' else k}={s[k]}" for k in keys
+                    if s.get(k) not in (None, "") and (k != "user" or s["kind"] in USER_ALERTS))
+    head = f"ALERT rule=\"{RULES[s['kind']]}\" severity={SEVERITY[s['kind']]} host={s['host']}{facts}"
+    return "\n".join([head, *s["lines"][:ALERT_LINES]])
 
 
 def analyst_note(s: dict[str, Any], rng: random.Random) -> str:
@@ -454,7 +458,7 @@ def event_prompt(text: str, options: list[str]) -> str:
 
 
 def attack_prompt(lines: list[str]) -> str:
-    return ATTACK_INSTRUCTION.format(session="\n".join(lines))
+    return ATTACK_INSTRUCTION.format(session="\n".join(lines[:SHOWN_LINES]))
 
 
 def summary_prompt(s: dict[str, Any]) -> str:
@@ -567,7 +571,7 @@ def eval_items(seed: int = 0, *, n_event: int = 400, n_attack: int = 240, n_ppl:
         attack = i % 2 == 0
         kinds = ATTACKS if attack else NORMALS
         s = session(c, kinds[(i // 2) % len(kinds)])
-        text = "\n".join(s["lines"])
+        text = "\n".join(s["lines"][:SHOWN_LINES])
         if not fresh(text):
             continue
         out["attack"].append({"id": f"attack-{i:04d}", "system": SYSTEM, "user": attack_prompt(s["lines"]),
