@@ -284,6 +284,8 @@ def input_key(domain: Domain, manifest: Manifest, seed: int, steps: Sequence[Cle
                 raise HarnessError(f"data file {path} for dataset '{name}' {problem}",
                                    f"check `datasets.{name}.path` (relative paths start at {domain.root})")
             sources[name] = {"spec": spec, "content": hash_file(path)}
+            if domain_reader(domain, manifest) is not None:  # the domain's reader shapes the rows: its code counts
+                sources[name]["reader"] = _code_hash(domain)
     step_ids = [getattr(s, "fingerprint", None) or getattr(s, "name", type(s).__name__) for s in steps]
     return fingerprint(PREP_VERSION, manifest.name, manifest.validation_fraction, seed, sources, manifest.prompts,
                        step_ids)
@@ -323,7 +325,8 @@ def load_dataset(domain: Domain, manifest: Manifest, name: str,
     spec: DatasetSpec = manifest.datasets[name]
     kind = spec.kind
     if spec.source == "file":
-        loaded = load_converted(spec, domain.root, kind, seed=manifest.seed, **spec.prompts(manifest.prompts))
+        loaded = load_converted(spec, domain.root, kind, reader=domain_reader(domain, manifest), seed=manifest.seed,
+                                **spec.prompts(manifest.prompts))
         records = loaded.records
         source = spec.path or ""
         if dropped is not None and loaded.dropped:
@@ -346,6 +349,14 @@ def load_dataset(domain: Domain, manifest: Manifest, name: str,
     if spec.limit is not None:
         records = records[:spec.limit]
     return records, source
+
+
+def domain_reader(domain: Domain, manifest: Manifest) -> Callable[..., Any] | None:
+    """The domain's own file reader (`read_file(path, spec)` in hooks.py) for formats the core does not know
+    (e.g. security_logs: loghub logs and structured CSVs); None when the domain has none."""
+    if not domain.path(manifest.hooks).is_file():
+        return None
+    return getattr(domain.hooks, "read_file", None)
 
 
 def apply_steps(records: list[dict[str, Any]], steps: Sequence[CleaningStep],

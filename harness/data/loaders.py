@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import datetime
@@ -379,13 +379,22 @@ def _to_record(row: Row, kind: str, columns_map: dict[str, str]) -> dict[str, An
     return canonical(record, kind)
 
 
-def _rows(spec: SourceSpec, base_dir: Path) -> tuple[str, str, Iterator[Row]]:
+# A domain's own file reader (hooks.read_file): `read_file(path, spec) -> iterable of dicts | None`; None = "not
+# a format I know", and the built-in readers take over. Its rows then get the usual column mapping and kinds.
+DomainReader = Callable[[Path, SourceSpec], Iterable[dict[str, Any]] | None]
+
+
+def _rows(spec: SourceSpec, base_dir: Path, reader: DomainReader | None = None) -> tuple[str, str, Iterator[Row]]:
     if spec.format == "hf":
         name, rows = _read_hf(spec, base_dir)
         return name, "hf", rows
     path = resolve_path(spec, base_dir)
     require_file(path, "data file", f"check `path:` (relative paths start at {base_dir}) or use `source: generator`",
                  folder_fix="point `path:` at one file, or use format: hf for a saved dataset folder")
+    if reader is not None:
+        domain_rows = reader(path, spec)
+        if domain_rows is not None:
+            return str(path), "domain", (Row(f"{path.name} row {i}", dict(r)) for i, r in enumerate(domain_rows, 1))
     fmt = resolve_format(spec, path)
     if fmt == "lines":
         return str(path), fmt, _read_lines(path, spec.group_lines, spec.group_seconds)
@@ -412,9 +421,10 @@ def _few_records_warning(name: str, fmt: str, n_records: int, base_dir: Path, sp
     return None
 
 
-def load_source(spec: SourceSpec, base_dir: Path, *, expected: str | None = None) -> Loaded:
+def load_source(spec: SourceSpec, base_dir: Path, *, expected: str | None = None,
+                reader: DomainReader | None = None) -> Loaded:
     """Read a file/HF source into canonical records of its own kind (spec.kind, detected, or `expected`)."""
-    name, fmt, rows = _rows(spec, base_dir)
+    name, fmt, rows = _rows(spec, base_dir, reader)
     records: list[dict[str, Any]] = []
     kind = spec.file_kind
     dropped: dict[str, int] = {}
@@ -466,9 +476,10 @@ def load_records(spec: SourceSpec, base_dir: Path, kind: str | None = None, **co
     return load_converted(spec, base_dir, kind, **convert_kwargs).records
 
 
-def load_converted(spec: SourceSpec, base_dir: Path, kind: str | None = None, **convert_kwargs: Any) -> Loaded:
+def load_converted(spec: SourceSpec, base_dir: Path, kind: str | None = None, *,
+                   reader: DomainReader | None = None, **convert_kwargs: Any) -> Loaded:
     """load_source, then conversion to `kind`; keeps the counts of rows dropped while reading."""
-    loaded = load_source(spec, base_dir, expected=kind)
+    loaded = load_source(spec, base_dir, expected=kind, reader=reader)
     if kind is None or kind == loaded.kind:
         return loaded
     if loaded.kind not in CONVERTIBLE.get(kind, ()):
