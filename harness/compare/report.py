@@ -60,6 +60,7 @@ class RunSide(BaseModel):
     model_id: str | None
     runs: dict[str, str]  # task -> eval run id
     notes: list[str] = Field(default_factory=list)
+    limits: dict[str, Any] = Field(default_factory=dict)  # run id -> --limit, for limited (smoke) runs only
 
 
 class MetricRow(BaseModel):
@@ -226,7 +227,8 @@ def _side(resolved: ResolvedRuns) -> RunSide:
     notes = list(resolved.notes)
     if resolved.limits:
         notes.append("LIMITED eval(s): " + ", ".join(f"{r} (--limit {v})" for r, v in resolved.limits.items()))
-    return RunSide(label=resolved.label, model_id=resolved.model_id, runs=dict(resolved.task_runs), notes=notes)
+    return RunSide(label=resolved.label, model_id=resolved.model_id, runs=dict(resolved.task_runs), notes=notes,
+                   limits=dict(resolved.limits))
 
 
 def stratum(m: AlignedMetric) -> Stratum:

@@ -45,9 +45,10 @@ def _check_limited(comparison: object, allow_limit: bool) -> None:
     from harness.compare.report import Comparison
 
     assert isinstance(comparison, Comparison)
-    limited = [n for side in (comparison.baseline, comparison.candidate) for n in side.notes if "LIMITED" in n]
+    limited = [f"{run} (--limit {limit})" for side in (comparison.baseline, comparison.candidate)
+               for run, limit in side.limits.items()]
     if limited and not allow_limit:
-        raise HarnessError(f"a gate needs full evaluations, got {'; '.join(limited)}",
+        raise HarnessError(f"a gate needs full evaluations, got LIMITED eval(s): {', '.join(limited)}",
                            "evaluate without --limit, or pass --allow-limit to gate a smoke run anyway")
 
 

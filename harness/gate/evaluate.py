@@ -394,7 +394,7 @@ def evaluate_gate(policy: GatePolicy, comparison: Comparison) -> GateOutcome:
     family = sum(isinstance(r, MinImprovementRule) and r.significant for r in policy.rules)
     for r in results:
         r.data["family_size"] = family
-    limited = any("LIMITED" in n for n in comparison.baseline.notes + comparison.candidate.notes)
+    limited = bool(comparison.baseline.limits or comparison.candidate.limits)
     return GateOutcome(policy=policy.name, results=results, baseline=comparison.baseline,
                        candidate=comparison.candidate, alpha=comparison.alpha, confidence=comparison.confidence,
                        family_size=family, config_drift=list(comparison.config_drift), limited=limited)
