@@ -299,7 +299,7 @@ def _run_planned(opts: PipelineOptions, db: Path | None, domain: Domain, plans: 
                                    stage=name)
             result.eval_runs[name] = summary.run_id
             seconds[f"eval_{name}"] = time.perf_counter() - t
-        from harness.summary import print_pipeline_summary
+        from harness.summary import print_pipeline_summary, print_same_items
 
         scored = [s for s in result.eval_runs if s not in result.own_evals]  # base + stages lm-eval scored
         if len(scored) < 2:
@@ -307,6 +307,7 @@ def _run_planned(opts: PipelineOptions, db: Path | None, domain: Domain, plans: 
                           "evaluations with `harness compare RUN_A RUN_B`)")
         else:
             result.comparison, result.ok = print_pipeline_summary(store, domain, result)
+            print_same_items(store, domain, result)
         policy = domain.path(domain.manifest.gate_policy) if domain.manifest.gate_policy else None
         if policy is not None and policy.exists() and opts.eval_limit is None and len(scored) > 1:
             from harness.gate.cli import run_gate_command  # (a --limit run has too few items for the gate)

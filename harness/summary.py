@@ -60,3 +60,34 @@ def print_pipeline_summary(store: Store, domain: Domain, result: PipelineResult)
     line, ok = verdict_line(comp, domain.manifest.suites, final)
     console.print(f"[bold {'green' if ok else 'yellow'}]{line}[/]")
     return comp, ok
+
+
+def same_item_runs(store: Store, model_id: str) -> dict[str, str]:
+    """{lm-eval task: newest completed eval run} where a method's own evaluation scored `model_id` on that
+    task's items (its eval_tasks row names them with `items_of`)."""
+    rows = store.query(
+        "SELECT t.task, r.run_id FROM runs r JOIN eval_tasks t USING (run_id) WHERE r.kind = 'eval' AND "
+        "r.status = 'completed' AND r.model_id = ? AND json_extract_string(t.config_json, '$.items_of') IS NOT NULL "
+        "ORDER BY r.finished_at", [model_id])
+    return {r["task"]: r["run_id"] for r in rows}
+
+
+def print_same_items(store: Store, domain: Domain, result: PipelineResult) -> None:
+    """A head scored on a suite task's own items vs its parent, the generative model, on those items (paired;
+    the reported config drift is the scorer, which is the point of the comparison)."""
+    for stage in result.own_evals:
+        parent = domain.manifest.parent_of(stage)
+        parent_run = result.eval_runs.get(parent)
+        if parent_run is None or parent in result.own_evals:
+            continue
+        for task, run_id in same_item_runs(store, result.models[stage].model_id).items():
+            row = compare_runs(store, parent_run, run_id, regression_suites=(),
+                               allow_config_drift=True).row(task)
+            if row is None or row.delta is None:
+                continue
+            console.print(
+                f"{stage} (its own scorer) vs {parent} (lm-eval) on the same {row.n} {task} items: "
+                f"{row.metric} {fmt_value(row.baseline)} {fmt_ci(row.baseline_ci_low, row.baseline_ci_high)} → "
+                f"{fmt_value(row.candidate)} {fmt_ci(row.candidate_ci_low, row.candidate_ci_high)}, Δ {row.delta:+.3f} "
+                f"{fmt_ci(row.ci_low, row.ci_high, signed=True)}, {row.test} p={fmt_p(row.p_value)}: {row.verdict}"
+                f" (`harness compare {parent_run} {run_id} --allow-config-drift`)")

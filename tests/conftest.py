@@ -37,9 +37,9 @@ def micro_model(harness_cache_dir: Path) -> Path:
 
 # Micro settings for the end-to-end pipeline: same code path as `harness demo`, minutes on 2 CPU cores.
 MICRO_OVERRIDES = [
-    "generator.n_transcripts=300", "generator.n_sft=400", "generator.n_dpo=160",
-    "cpt.max_steps=12", "sft.max_steps=40", "dpo.max_steps=16",
-    "cpt.eval_steps=6", "sft.eval_steps=20", "dpo.eval_steps=6",
+    "generator.n_transcripts=300", "generator.n_sft=400", "generator.n_dpo=160", "generator.n_intents=400",
+    "cpt.max_steps=12", "sft.max_steps=40", "dpo.max_steps=16", "intent_head.max_steps=40",
+    "cpt.eval_steps=6", "sft.eval_steps=20", "dpo.eval_steps=6", "intent_head.eval_steps=20",
 ]
 MICRO_EVAL_LIMIT = 24
 MICRO_POLICY = Path(__file__).parent / "fixtures" / "gates" / "micro.yaml"

@@ -8,11 +8,14 @@ import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from conftest import MICRO_EVAL_LIMIT, MICRO_OVERRIDES, MICRO_POLICY
 
 from harness.compare.report import compare_runs
+from harness.domains import load_domain
+from harness.errors import HarnessError
 from harness.store import Store
 
 pytestmark = pytest.mark.slow
@@ -28,11 +31,13 @@ def test_every_run_completed(pipeline_run):
     store = Store(db, read_only=True)
     rows = store.query("SELECT kind, stage, status FROM runs")
     assert all(r["status"] == "completed" for r in rows), rows
-    assert sorted(r["stage"] for r in rows if r["kind"] == "train") == ["cpt", "dpo", "sft"]
-    assert sorted(r["stage"] for r in rows if r["kind"] == "eval") == ["base", "cpt", "dpo", "sft"]
+    assert sorted(r["stage"] for r in rows if r["kind"] == "train") == ["cpt", "dpo", "intent_head", "sft"]
+    # the head: one eval on its held-out split, one on support_chat_intent's own items
+    assert sorted(r["stage"] for r in rows if r["kind"] == "eval") == [
+        "base", "cpt", "dpo", "intent_head", "intent_head", "sft"]
     assert [r for r in rows if r["kind"] == "prep"]
     reports = store.query("SELECT dataset, n_rows_in, n_rows_out, report_json FROM data_reports")
-    assert {r["dataset"] for r in reports} == {"transcripts", "chats", "pairs"}
+    assert {r["dataset"] for r in reports} == {"transcripts", "chats", "pairs", "intents"}
     assert all(r["n_rows_out"] > 0 for r in reports)
 
 
@@ -55,6 +60,8 @@ def test_eval_rows_are_complete_and_aligned(pipeline_run):
     store = Store(db, read_only=True)
     hashes = {}
     for name, run_id in result.eval_runs.items():
+        if name in result.own_evals:
+            continue
         aggregates = store.query("SELECT task, metric, value, stderr, n FROM eval_results WHERE run_id = ?", [run_id])
         tasks = {r["task"] for r in aggregates}
         assert {"support_chat_intent", "support_chat_preference", "support_chat_ppl", "support_chat_reply",
@@ -83,6 +90,40 @@ def test_training_changes_scores_and_beats_base(pipeline_run):
     assert comp.row("support_chat_preference", "acc").delta > 0
     sft_vs_cpt = compare_runs(store, result.eval_runs["cpt"], result.eval_runs["sft"])
     assert sft_vs_cpt.row("support_chat_preference").delta > 0  # SFT teaches which replies are good
+
+
+def test_classification_head_scores_the_generative_task_items_and_pairs_with_them(pipeline_run):
+    """The head is scored on support_chat_intent's own documents, choosing among each item's 8 options, and pairs
+    item by item (lm-eval's doc hashes) with the SFT model's rows. (Whether a head beats chance is
+    test_recipes' classifier test: a 40-step head on the micro model's last-token features stays near chance on
+    23 intents: 0.02-0.07 held-out accuracy measured for 80-200 steps at lr 3e-3 to 1e-2.)"""
+    from lm_eval.utils import handle_non_serializable, hash_string
+
+    from harness.summary import same_item_runs
+
+    db, result, _ = pipeline_run
+    store = Store(db, read_only=True)
+    runs = same_item_runs(store, result.models["intent_head"].model_id)
+    assert set(runs) == {"support_chat_intent"}
+    head_run = runs["support_chat_intent"]
+    task = store.query("SELECT chance, primary_metric, json_extract_string(config_json, '$.items_of') AS items_of "
+                       "FROM eval_tasks WHERE run_id = ?", [head_run])[0]
+    assert task == {"chance": 0.125, "primary_metric": "acc", "items_of": "support_chat_intent"}
+    docs_path = Path(load_domain("support_chat").suite_root) / "data" / "intent.jsonl"
+    docs = [json.loads(line) for line in docs_path.read_text().splitlines()]
+    choices = {hash_string(json.dumps(d, indent=2, default=handle_non_serializable, ensure_ascii=False)): d["choices"]
+               for d in docs}
+    rows = store.query("SELECT doc_hash, prediction, target, value FROM eval_samples WHERE run_id = ? AND "
+                       "metric = 'acc'", [head_run])
+    assert len(rows) == MICRO_EVAL_LIMIT
+    for r in rows:  # lm-eval's document, one of its own options, scored 1 exactly when it is the gold one
+        assert r["prediction"] in choices[r["doc_hash"]] and r["target"] in choices[r["doc_hash"]], r
+        assert r["value"] == float(r["prediction"] == r["target"])
+    comp = compare_runs(store, result.eval_runs["sft"], head_run, regression_suites=(), allow_config_drift=True)
+    row = comp.row("support_chat_intent", "acc")
+    assert row.n == MICRO_EVAL_LIMIT and row.test == "mcnemar_exact" and row.ci_low <= row.delta <= row.ci_high
+    with pytest.raises(HarnessError, match="task config differs"):  # without the flag: refused (other scorer)
+        compare_runs(store, result.eval_runs["sft"], head_run, regression_suites=())
 
 
 def test_gate_passes_tuned_and_fails_base(pipeline_run):
@@ -140,5 +181,5 @@ def test_rerun_reuses_every_stage(pipeline_run, tmp_path):
     assert {s: m.model_id for s, m in again.models.items()} == {s: m.model_id for s, m in first.models.items()}
     store = Store(db, read_only=True)
     runs = store.query("SELECT run_id, config_json FROM runs WHERE kind = 'train'")
-    assert len(runs) == 3 and all(json.loads(r["config_json"])["reused"] for r in runs)
+    assert len(runs) == len(first.train_runs) == 4 and all(json.loads(r["config_json"])["reused"] for r in runs)
     assert store.query("SELECT count(*) AS n FROM train_logs")[0]["n"] > 0

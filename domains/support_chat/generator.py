@@ -47,6 +47,7 @@ DEFAULTS: dict[str, Any] = {
     "n_transcripts": 3000,  # CPT texts
     "n_sft": 2000,  # SFT chats, of which intent_fraction are intent-labelling examples
     "n_dpo": 1000,  # preference pairs
+    "n_intents": 1500,  # labelled customer messages for the classification-head stage
     "intent_fraction": 0.25,
     "multi_turn_fraction": 0.2,  # share of SFT reply chats that carry a follow-up turn
     "typo_rate": 0.15,
@@ -301,7 +302,7 @@ def eval_items(seed: int = 0, *, n_intent: int = 180, n_preference: int = 180, n
 
 def generate(seed: int, **params: Any) -> dict[str, list[dict[str, Any]]]:
     """Train-split records keyed by the manifest's dataset names: transcripts (text), chats (chat), pairs
-    (preference), all from train templates."""
+    (preference), intents (classification), all from train templates."""
     unknown = set(params) - set(DEFAULTS)
     if unknown:
         raise ValueError(f"unknown support_chat generator params {sorted(unknown)}; known: {sorted(DEFAULTS)}")
@@ -334,4 +335,10 @@ def generate(seed: int, **params: Any) -> dict[str, list[dict[str, Any]]]:
         dpo.append({"id": f"dpo-{i:05d}", "prompt": msg.text, "chosen": agent_reply(msg, rng),
                     "rejected": bad_reply(msg, rng, kind),
                     "meta": _meta(msg, system=system_prompt(msg.business), rejected_kind=kind)})
-    return {"transcripts": cpt, "chats": sft, "pairs": dpo}
+    # own stream, so adding labelled messages leaves the other datasets exactly as they were
+    rng = random.Random(f"support_chat-train-intents-{seed}")
+    labelled = []
+    for i in range(p["n_intents"]):
+        msg = _sample_message(rng, "train", p)
+        labelled.append({"id": f"int-{i:05d}", "text": msg.text, "label": msg.intent, "meta": _meta(msg)})
+    return {"transcripts": cpt, "chats": sft, "pairs": dpo, "intents": labelled}

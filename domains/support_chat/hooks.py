@@ -21,7 +21,8 @@ def _generator():
 
 
 def generate(seed: int, **params: Any) -> dict[str, list[dict[str, Any]]]:
-    """Train records keyed by dataset: transcripts (text), chats (chat), pairs (preference). Params: see manifest."""
+    """Train records keyed by dataset: transcripts (text), chats (chat), pairs (preference), intents
+    (classification). Params: see manifest."""
     return _generator().generate(seed, **params)
 
 

@@ -33,7 +33,8 @@ def record_eval(store: Store, model: ModelRef, *, suite: str, task: str, metric:
 
     extra_metrics: more per-item metrics, {name: higher_is_better}, read from each item's `name` key (a reward
     model's margin beside its pairwise accuracy). corpus_metrics: {name: (value, higher_is_better)} for metrics
-    that exist only over the whole set (macro-F1); stored with n and no stderr, no per-item rows. identity: the
+    that exist only over the whole set (macro-F1); stored with n and no stderr, no per-item rows. An item's
+    `doc_hash`, when given, pairs it with lm-eval's rows of the same document (lm-eval's own hash). identity: the
     task's eval_tasks row (what it is, so compare/gate pair only like with like); `metric` is its primary metric,
     `chance` its chance level."""
     values = [float(i["value"]) for i in items if i.get("value") is not None and math.isfinite(float(i["value"]))]
@@ -75,7 +76,8 @@ def _write(store: Store, model: ModelRef, run_id: str, suite: str, task: str, me
             continue
         aggregates.append(_aggregate(run_id, model, suite, task, metric, values, higher))
         samples += [{"run_id": run_id, "model_id": model.model_id, "suite": suite, "task": task,
-                     "doc_id": item.get("doc_id", i), "doc_hash": fingerprint(item.get("doc", item.get("doc_id", i))),
+                     "doc_id": item.get("doc_id", i),
+                     "doc_hash": item.get("doc_hash") or fingerprint(item.get("doc", item.get("doc_id", i))),
                      "metric": metric, "value": item.get(key), "prediction": item.get("prediction"),
                      "target": item.get("target"), "prompt": item.get("doc")} for i, item in enumerate(items)]
     for metric, (value, higher) in corpus.items():

@@ -207,6 +207,34 @@ def config_diff(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> lis
     return out
 
 
+def tasks_declaring(metadata_key: str, root: Path) -> dict[str, Any]:
+    """{task: metadata[metadata_key]} for the task YAMLs under `root` that declare that key."""
+    out: dict[str, Any] = {}
+    for path in _yaml_files([root]):
+        doc = _read(path)
+        metadata = doc.get("metadata")
+        if isinstance(doc.get("task"), str) and isinstance(metadata, dict) and metadata.get(metadata_key):
+            out[doc["task"]] = metadata[metadata_key]
+    return out
+
+
+def load_tasks(names: list[str], manager: Any) -> dict[str, Any]:
+    """{task name: lm-eval Task} for tasks and groups, loaded as simple_evaluate loads them (quietly)."""
+    import logging
+    import warnings
+
+    from lm_eval.tasks import get_task_dict
+
+    previous = logging.getLogger("lm_eval").level
+    logging.getLogger("lm_eval").setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _flatten_tasks(get_task_dict(names, manager))
+    finally:
+        logging.getLogger("lm_eval").setLevel(previous)
+
+
 def _flatten_tasks(task_dict: Mapping[Any, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in task_dict.items():
@@ -222,22 +250,11 @@ def task_identities(names: list[str], manager: Any, *, fewshot_seed: int | None 
 
     Loads the tasks the way simple_evaluate does (same YAML, same TaskManager), so the identity stored with
     a run is the one a later run computes for an unchanged suite."""
-    import logging
-    import warnings
-
     from lm_eval import __version__ as lm_eval_version
-    from lm_eval.tasks import get_task_dict
 
     from harness import __version__ as harness_version
 
-    previous = logging.getLogger("lm_eval").level
-    logging.getLogger("lm_eval").setLevel(logging.ERROR)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tasks = _flatten_tasks(get_task_dict(names, manager))
-    finally:
-        logging.getLogger("lm_eval").setLevel(previous)
+    tasks = load_tasks(names, manager)
     _, metas, folders = _definitions(_key())
     out: dict[str, dict[str, Any]] = {}
     for name, task in sorted(tasks.items()):

@@ -7,6 +7,13 @@ label names. lm-eval cannot score it: the method's own evaluation predicts the h
 dataset's validation split) and stores per item whether the label was right (`acc`, primary, chance = 1/labels)
 and, over the set, macro-F1 (`macro_f1`), through harness.evaluation.custom.record_eval. Records are scored on
 their text alone (no instruction), the way a classifier is used.
+
+The same head is also scored on the domain suite's own items wherever a task declares
+`metadata.classifier_text: <doc field>` (support_chat_intent: `message`): on each document it picks, among that
+document's `doc_to_choice` options, the label with the highest logit, and stores the result under the lm-eval
+task's name, with lm-eval's doc hashes and chance level. `harness compare <generative eval run> <classifier eval
+run> --allow-config-drift` then pairs head and generative model item by item (McNemar); the drift it reports is
+exactly the scorer (lm-eval log-likelihood vs classification head).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from pydantic import Field, model_validator
 from harness.config_io import load_yaml_model
 from harness.device import DevicePlan
 from harness.errors import HarnessError
+from harness.fingerprint import hash_file
 from harness.methods import Method
 from harness.recipes.common import (
     LoraSettings,
@@ -134,23 +142,32 @@ def macro_f1(targets: list[str], predictions: list[str]) -> float:
     return sum(scores) / len(scores)
 
 
-def predict(model_path: str, texts: list[str], *, trust_remote_code: bool = False, max_length: int = 512,
-            batch_size: int = 32) -> list[str]:
-    """Label names the saved classifier predicts for `texts`."""
+def label_logits(model_path: str, texts: list[str], *, trust_remote_code: bool = False, max_length: int = 512,
+                 batch_size: int = 32) -> tuple[list[dict[str, float]], int]:
+    """Per text, {label: logit} of the saved classifier; and the number of labels it knows."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(model_path, trust_remote_code=trust_remote_code)
     model = AutoModelForSequenceClassification.from_pretrained(model_path, trust_remote_code=trust_remote_code)
     model.eval()
-    out: list[str] = []
+    names = [model.config.id2label[i] for i in range(model.config.num_labels)]
+    out: list[dict[str, float]] = []
     for start in range(0, len(texts), batch_size):
         batch = tokenizer(texts[start:start + batch_size], return_tensors="pt", padding=True, truncation=True,
                           max_length=max_length)
         with torch.no_grad():
-            ids = model(**batch).logits.argmax(-1).tolist()
-        out += [model.config.id2label[i] for i in ids]
-    return out
+            logits = model(**batch).logits.float().tolist()
+        out += [dict(zip(names, row, strict=True)) for row in logits]
+    return out, len(names)
+
+
+def predict(model_path: str, texts: list[str], *, trust_remote_code: bool = False, max_length: int = 512,
+            batch_size: int = 32) -> list[str]:
+    """Label names the saved classifier predicts for `texts`."""
+    scores, _ = label_logits(model_path, texts, trust_remote_code=trust_remote_code, max_length=max_length,
+                             batch_size=batch_size)
+    return [max(row, key=row.__getitem__) for row in scores]
 
 
 def evaluate(store: Store, model: ModelRef, *, domain: Any, stage: str, paths: tuple[Path, Path | None],
@@ -159,7 +176,6 @@ def evaluate(store: Store, model: ModelRef, *, domain: Any, stage: str, paths: t
     from transformers import AutoConfig
 
     from harness.evaluation.custom import record_eval
-    from harness.fingerprint import hash_file
 
     held_out = paths[1] or paths[0]
     rows = labelled(read_jsonl(held_out, what="classifier evaluation", limit=limit), str(held_out))
@@ -172,9 +188,60 @@ def evaluate(store: Store, model: ModelRef, *, domain: Any, stage: str, paths: t
     identity = {"method": STAGE, "evaluator": "classifier.evaluate", "data_hash": hash_file(held_out),
                 "limit": limit, "code_hash": hash_file(Path(__file__))}
     f1 = macro_f1([label for _, label in rows], predictions)
-    return record_eval(store, model, suite=f"{name}_{stage}", task=f"{name}_{TASK_SUFFIX}", metric="acc",
-                       items=items, higher_is_better=True, chance=1.0 / n_labels, identity=identity,
-                       corpus_metrics={"macro_f1": (f1, True)}, domain=name, stage=stage)
+    summary = record_eval(store, model, suite=f"{name}_{stage}", task=f"{name}_{TASK_SUFFIX}", metric="acc",
+                          items=items, higher_is_better=True, chance=1.0 / n_labels, identity=identity,
+                          corpus_metrics={"macro_f1": (f1, True)}, domain=name, stage=stage)
+    suite_root = getattr(domain, "suite_root", None)
+    if suite_root is not None:
+        from harness.evaluation.tasks import tasks_declaring
+
+        for task, text_field in sorted(tasks_declaring("classifier_text", suite_root).items()):
+            evaluate_on_task(store, model, task, str(text_field), domain=name, stage=stage, limit=limit)
+    return summary
+
+
+def evaluate_on_task(store: Store, model: ModelRef, task: str, text_field: str, *, domain: str | None,
+                     stage: str | None, limit: int | None = None) -> EvalSummary:
+    """The head scored on an lm-eval multiple-choice task's own documents (see the module docstring)."""
+    import json
+
+    from lm_eval.tasks import TaskManager
+    from lm_eval.utils import handle_non_serializable, hash_string
+
+    from harness.domains import suite_include_paths
+    from harness.evaluation.custom import record_eval
+    from harness.evaluation.tasks import load_tasks, task_identities
+
+    manager = TaskManager(include_path=[str(p) for p in suite_include_paths()])
+    lm_task = load_tasks([task], manager)[task]
+    docs = list(lm_task.eval_docs)[:limit] if limit else list(lm_task.eval_docs)
+    missing = [i for i, doc in enumerate(docs) if not isinstance(doc.get(text_field), str)]
+    if missing:
+        raise HarnessError(f"task {task} declares classifier_text '{text_field}' but document {missing[0]} has no "
+                           f"such text field", f"set metadata.classifier_text in {task}'s YAML to a text field")
+    trust = getattr(model, "trust_remote_code", False)
+    scores, _ = label_logits(model.path, [doc[text_field] for doc in docs], trust_remote_code=trust)
+    items, targets, predictions = [], [], []
+    for i, (doc, row) in enumerate(zip(docs, scores, strict=True)):
+        choices = [str(c) for c in lm_task.doc_to_choice(doc)]
+        gold = lm_task.doc_to_target(doc)
+        target = choices[gold] if isinstance(gold, int) else str(gold)
+        known = [c for c in choices if c in row]  # a choice the head never saw cannot be predicted
+        pred = max(known, key=row.__getitem__) if known else None
+        targets.append(target)
+        predictions.append(pred or "")
+        doc_hash = hash_string(json.dumps(doc, indent=2, default=handle_non_serializable, ensure_ascii=False))
+        items.append({"doc_id": i, "doc": doc[text_field], "doc_hash": doc_hash, "value": float(pred == target),
+                      "prediction": pred, "target": target})
+    ident = task_identities([task], manager)[task]
+    identity = {"method": STAGE, "evaluator": "classifier.evaluate", "items_of": task,
+                "task_config_hash": ident["config_hash"], "text_field": text_field, "limit": limit,
+                "code_hash": hash_file(Path(__file__))}
+    chance = ident["chance"] if ident["chance"] is not None else 1.0 / max(1, len(choices))
+    return record_eval(store, model, suite=f"{domain}_{stage}", task=task, metric="acc", items=items,
+                       higher_is_better=True, chance=chance, identity=identity,
+                       corpus_metrics={"macro_f1": (macro_f1(targets, predictions), True)}, domain=domain,
+                       stage=stage)
 
 
 METHOD = Method(name="classifier", config=ClassifierRecipeConfig, reads=("classification",),
