@@ -22,15 +22,15 @@ TASKS = ["general_facts", "general_ppl"]  # multiple choice, and perplexities (w
 def test_lm_eval_cli_folder_imports_and_matches_harness_eval(micro_model, tmp_path):
     from harness.compare.report import compare_runs
     from harness.device import plan_device
-    from harness.domains import suite_include_paths
     from harness.evaluation.lm_eval_io import export_run, import_folder
     from harness.evaluation.runner import run_eval
     from harness.models.refs import resolve_model
+    from harness.paths import suites_dir
 
     out = tmp_path / "lm_eval_out"
-    include = ",".join(str(p / "general") if (p / "general").is_dir() else str(p) for p in suite_include_paths()[:1])
+    include = str(suites_dir())  # where the general suite lives; the CLI loads it like any lm-eval task folder
     cmd = [str(Path(sys.executable).with_name("lm_eval")), "--model", "hf", "--model_args",
-           f"pretrained={micro_model},dtype=float32,device=cpu", "--tasks", ",".join(TASKS), "--include_path",
+           f"pretrained={micro_model},dtype=float32", "--device", "cpu", "--tasks", ",".join(TASKS), "--include_path",
            include, "--batch_size", "16", "--output_path", str(out), "--log_samples"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env={**os.environ},
                           stdin=subprocess.DEVNULL)

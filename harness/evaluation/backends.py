@@ -89,6 +89,9 @@ def make_backend(name: str, *, tensor_parallel: int = 1, launcher: AccelerateLau
         if tensor_parallel != 1:
             raise HarnessError("--tensor-parallel is a vllm option", "add --backend vllm, or drop --tensor-parallel "
                                "(hf runs data parallel with --launcher accelerate)")
+        if launcher is not None and (launcher.resolved.get("use_cpu") or launcher.distributed_type == "MULTI_CPU"):
+            raise HarnessError("lm-eval's hf model splits an evaluation over GPUs only; on CPU processes each "
+                               "would evaluate everything", "drop --launcher/--config on CPU, or use a GPU config")
         return EvalBackend("hf", launcher=launcher)
     if launcher is not None:
         raise HarnessError("--launcher accelerate runs the hf backend data parallel; vllm starts its own workers",
