@@ -56,6 +56,12 @@ def test_launches_this_machine_cannot_do_are_refused(tmp_path):
         load_launcher("accelerate", None)
     with pytest.raises(HarnessError, match="only with --launcher accelerate"):
         load_launcher("none", CONFIGS / "ddp.yaml")
+    if torch.cuda.device_count() < 2:  # accelerate's FSDP plugin needs an accelerator even with use_cpu
+        cpu_fsdp = tmp_path / "fsdp_cpu.yaml"
+        cpu_fsdp.write_text((CONFIGS / "fsdp.yaml").read_text().replace("num_processes: 8", "num_processes: 2")
+                            .replace("use_cpu: false", "use_cpu: true"))
+        with pytest.raises(HarnessError, match="FSDP"):
+            load_launcher("accelerate", cpu_fsdp)
     bad = tmp_path / "bad.yaml"
     bad.write_text("distributed_type: NOT_A_TYPE\nnum_processes: 2\n")
     with pytest.raises(HarnessError, match="accelerate cannot read"):

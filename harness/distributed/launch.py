@@ -28,6 +28,7 @@ from harness.errors import HarnessError
 from harness.file_checks import require_file
 
 PREFIX_ENV = "HARNESS_LAUNCH_PREFIX"  # e.g. "srun --ntasks-per-node=1" (README: Slurm)
+MACHINE_RANK_ENV = "SLURM_NODEID"  # multi-node launches: the node's rank, as srun sets it in each task
 GPU_TYPES = {"MULTI_GPU", "FSDP", "DEEPSPEED"}
 
 
@@ -44,7 +45,7 @@ class AccelerateLauncher:
 
     @property
     def num_processes(self) -> int:
-        return int(self.resolved.get("num_processes") or 1) * int(self.resolved.get("num_machines") or 1)
+        return int(self.resolved.get("num_processes") or 1)  # accelerate counts all machines' processes
 
     def identity(self) -> dict[str, Any]:
         """What changes the trained result (the global batch is per-device batch x processes): part of a stage's
@@ -63,7 +64,12 @@ class AccelerateLauncher:
         spec_file.write_text(json.dumps({**spec, "result": str(result_file)}, default=str), encoding="utf-8")
         config_file = work_dir / "accelerate_config.json"
         config_file.write_text(json.dumps(self.resolved), encoding="utf-8")
-        command = [*shlex.split(os.environ.get(PREFIX_ENV, "")), sys.executable, "-m", "accelerate.commands.launch",
+        launch = [sys.executable, "-m", "accelerate.commands.launch"]
+        if int(self.resolved.get("num_machines") or 1) > 1:
+            # one `accelerate launch` per node (started by HARNESS_LAUNCH_PREFIX, e.g. srun): each reads its
+            # node's rank where it runs
+            launch = ["bash", "-c", f'exec {shlex.join(launch)} --machine_rank "${{{MACHINE_RANK_ENV}:-0}}" "$@"', "_"]
+        command = [*shlex.split(os.environ.get(PREFIX_ENV, "")), *launch,
                    "--config_file", str(config_file), *self._port_args(), *self._cpu_args(),
                    "-m", "harness.distributed.worker", str(spec_file)]
         env = dict(os.environ)
@@ -148,10 +154,10 @@ def check_machine(path: Path, config: dict[str, Any]) -> None:
     kind = str(config.get("distributed_type"))
     if kind == "DEEPSPEED" and importlib.util.find_spec("deepspeed") is None:
         raise HarnessError(f"{path} uses DeepSpeed, which is not installed", "pip install deepspeed (needs CUDA)")
-    if kind in GPU_TYPES and not config.get("use_cpu"):
+    if kind in GPU_TYPES and (not config.get("use_cpu") or kind != "MULTI_GPU"):  # FSDP, DeepSpeed: GPUs only
         import torch
 
-        want = int(config.get("num_processes") or 1)
+        want = int(config.get("num_processes") or 1) // max(1, int(config.get("num_machines") or 1))  # per node
         have = torch.cuda.device_count()
         if have < want:
             raise HarnessError(f"{path} starts {want} GPU processes ({kind}) but this machine has {have} CUDA "

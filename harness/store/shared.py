@@ -69,6 +69,15 @@ class Transfer:
     rows: int = 0
 
 
+def _user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers)
+        return str(os.getuid())
+
+
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -152,7 +161,7 @@ def _write_run(con: duckdb.DuckDBPyConnection, root: Path, run_id: str, out: Tra
                 con.execute(f"COPY ({query}) TO {_literal(str(tmp / f'{table}.parquet'))} (FORMAT parquet)")
                 counts[table] = int(n)
         manifest = {"run_id": run_id, "schema_version": schema.SCHEMA_VERSION, "rows": counts,
-                    "pushed_by": f"{os.environ.get('USER', '?')}@{socket.gethostname()}",
+                    "pushed_by": f"{_user()}@{socket.gethostname()}",
                     "pushed_at": datetime.now(UTC).isoformat()}
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         try:
