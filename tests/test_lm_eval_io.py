@@ -15,6 +15,7 @@ import pytest
 from harness.errors import HarnessError
 from harness.store import Store
 
+CONFIGS = Path(__file__).resolve().parents[1] / "examples" / "accelerate"
 TASKS = ["general_facts", "general_ppl"]  # multiple choice, and perplexities (weighted per-item values)
 
 
@@ -22,6 +23,8 @@ TASKS = ["general_facts", "general_ppl"]  # multiple choice, and perplexities (w
 def test_lm_eval_cli_folder_imports_and_matches_harness_eval(micro_model, tmp_path):
     from harness.compare.report import compare_runs
     from harness.device import plan_device
+    from harness.distributed.launch import load_launcher
+    from harness.evaluation.backends import make_backend
     from harness.evaluation.lm_eval_io import export_run, import_folder
     from harness.evaluation.runner import run_eval
     from harness.models.refs import resolve_model
@@ -60,6 +63,20 @@ def test_lm_eval_cli_folder_imports_and_matches_harness_eval(micro_model, tmp_pa
     for row in comp.rows:
         assert row.n == a[(row.task, row.metric, row.filter)][1] and row.dropped_baseline == row.dropped_candidate == 0
         assert abs(row.delta) < 1e-3, row
+
+    # the same evaluation through `accelerate launch` (one CPU process here: lm-eval splits over GPUs only) comes
+    # back through the worker's JSON and is stored identically
+    one_cpu = tmp_path / "one_cpu.yaml"
+    one_cpu.write_text((CONFIGS / "cpu_ddp.yaml").read_text().replace("num_processes: 2", "num_processes: 1"))
+    backend = make_backend("hf", launcher=load_launcher("accelerate", one_cpu), device=plan_device("cpu"))
+    launched = run_eval(store, model, TASKS, device=plan_device("cpu"), reuse=False, backend=backend)
+    assert values(launched.run_id) == a
+    item_cols = "task, doc_hash, metric, filter, value, prediction, target, prompt_hash, weight"
+    items = [store.query(f"SELECT {item_cols} FROM eval_samples WHERE run_id = ? ORDER BY task, doc_hash, metric,"
+                         " filter", [r]) for r in (mine.run_id, launched.run_id)]
+    assert items[0] == items[1]
+    cfg = json.loads(store.run(launched.run_id)["config_json"])
+    assert cfg["backend"] == {"name": "hf", "data_parallel": 1}
 
     # export -> import reads back as the same aggregates and items
     export_run(Store(store.path, read_only=True), mine.run_id, tmp_path / "export")

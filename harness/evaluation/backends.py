@@ -44,10 +44,8 @@ class EvalBackend:
     def model_args(self, model: ModelRef, device: DevicePlan) -> tuple[str, dict[str, Any]]:
         """lm-eval's model type and model_args for `model`."""
         if self.name == "hf":
-            args = model.lm_eval_args(device.dtype_name, device.device)
-            if self.launcher is not None:
-                args.pop("device", None)  # accelerate gives each process its own device
-            return "hf", args
+            # under a multi-GPU launch lm-eval puts each process on its own GPU whatever `device` says
+            return "hf", model.lm_eval_args(device.dtype_name, device.device)
         args = {"pretrained": model.path, "dtype": device.dtype_name, "trust_remote_code": model.trust_remote_code,
                 "tensor_parallel_size": self.tensor_parallel, "gpu_memory_utilization": self.gpu_memory_utilization}
         if model.adapter_path:
@@ -89,7 +87,8 @@ def make_backend(name: str, *, tensor_parallel: int = 1, launcher: AccelerateLau
         if tensor_parallel != 1:
             raise HarnessError("--tensor-parallel is a vllm option", "add --backend vllm, or drop --tensor-parallel "
                                "(hf runs data parallel with --launcher accelerate)")
-        if launcher is not None and (launcher.resolved.get("use_cpu") or launcher.distributed_type == "MULTI_CPU"):
+        if launcher is not None and launcher.num_processes > 1 and (
+                launcher.resolved.get("use_cpu") or launcher.distributed_type == "MULTI_CPU"):
             raise HarnessError("lm-eval's hf model splits an evaluation over GPUs only; on CPU processes each "
                                "would evaluate everything", "drop --launcher/--config on CPU, or use a GPU config")
         return EvalBackend("hf", launcher=launcher)
