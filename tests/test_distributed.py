@@ -81,7 +81,13 @@ def _train(db: Path, overrides: list[str], launcher: str = "none", config: Path 
 
 
 @pytest.mark.slow
-def test_two_process_ddp_matches_one_process_at_the_same_global_batch(micro_model, tmp_path):
+def test_two_process_ddp_matches_one_process_at_the_same_global_batch(micro_model, tmp_path, monkeypatch):
+    # a cache of its own (the built models linked in): stage outputs cached by an earlier session would be reused
+    # and nothing would train
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "models").symlink_to(micro_model.parent, target_is_directory=True)
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(cache))
     one = _train(tmp_path / "one.duckdb", ["sft.per_device_batch_size=8"])
     two = _train(tmp_path / "two.duckdb", ["sft.per_device_batch_size=4"], "accelerate", CONFIGS / "cpu_ddp.yaml")
 
@@ -90,6 +96,7 @@ def test_two_process_ddp_matches_one_process_at_the_same_global_batch(micro_mode
         store = Store(db, read_only=True)
         runs = store.query("SELECT run_id, status, config_json FROM runs WHERE kind = 'train'")
         assert len(runs) == 1 and runs[0]["status"] == "completed"
+        assert "reused" not in json.loads(runs[0]["config_json"])  # it trained
         assert runs[0]["run_id"] == result.train_runs["sft"]
         rows = store.query("SELECT step, split, loss FROM train_logs WHERE run_id = ? AND split IN "
                            "('train', 'validation') ORDER BY split, step", [runs[0]["run_id"]])

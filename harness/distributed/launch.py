@@ -165,4 +165,10 @@ def check_machine(path: Path, config: dict[str, Any]) -> None:
 
 
 def work_dir_for(name: str) -> Path:
-    return Path(tempfile.mkdtemp(prefix=f"harness-launch-{name}-"))
+    """A fresh folder for a launch's spec and result, under the harness cache (which multi-node launches
+    need on a file system every node sees)."""
+    from harness.paths import cache_dir
+
+    root = cache_dir() / "launch"
+    root.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f"{name}-", dir=root))
