@@ -36,6 +36,11 @@ ModelOpt = Annotated[str, typer.Option("--model", "-m", help="`default`, `defaul
 TrustOpt = Annotated[bool, typer.Option("--trust-remote-code", help="Allow model code from the model repo.")]
 DeviceOpt = Annotated[str, typer.Option("--device", help="auto | cpu | cuda.")]
 SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override config: stage.key=value (repeatable).")]
+LauncherOpt = Annotated[str, typer.Option("--launcher", help="none | accelerate: run each training stage (eval: the "
+                                          "hf backend, data parallel) under `accelerate launch`.")]
+AccelerateOpt = Annotated[Path | None, typer.Option("--config", help="accelerate yaml for --launcher accelerate "
+                                                    "(examples/accelerate/: ddp, fsdp, deepspeed_zero2/3, cpu_ddp).")]
+SharedOpt = Annotated[str | None, typer.Option("--shared", help="Shared store folder [env HARNESS_SHARED_STORE].")]
 
 
 def _store(db: Path | None):
@@ -200,6 +205,8 @@ def train(
     set_: SetOpt = None,
     device: DeviceOpt = "auto",
     trust_remote_code: TrustOpt = False,
+    launcher: LauncherOpt = "none",
+    accelerate_config: AccelerateOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Run a domain's training stages and print what each produced (run id, DOMAIN:STAGE, folder).
@@ -208,13 +215,15 @@ def train(
 
     Example: harness train support_chat --stage sft --model ./my-base --set sft.max_steps=50
     Example: harness train support_chat --stage dpo --model support_chat:sft
+    Example: harness train support_chat --launcher accelerate --config examples/accelerate/ddp.yaml
     """
     from harness.pipeline import PipelineOptions, run_pipeline
 
     stages = None if not stage or stage == ["all"] else stage
     opts = PipelineOptions(domain=domain, base_model=model, stages=stages,
                            sources=source or [], overrides=set_ or [], device=device, evaluate=False,
-                           trust_remote_code=trust_remote_code)
+                           trust_remote_code=trust_remote_code, launcher=launcher,
+                           accelerate_config=accelerate_config)
     run_pipeline(opts, db)
 
 
@@ -228,26 +237,35 @@ def evaluate(
     device: DeviceOpt = "auto",
     trust_remote_code: TrustOpt = False,
     no_reuse: Annotated[bool, typer.Option("--no-reuse", help="Re-evaluate even if stored.")] = False,
+    backend: Annotated[str, typer.Option("--backend", help="hf | vllm: lm-eval's model type.")] = "hf",
+    tensor_parallel: Annotated[int, typer.Option("--tensor-parallel", help="vllm: GPUs per model.")] = 1,
+    launcher: LauncherOpt = "none",
+    accelerate_config: AccelerateOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Evaluate any model on lm-eval suites and store aggregate and per-item results.
 
     Example: harness eval --model default --suite support_chat --suite general
     Example: harness eval --model support_chat:sft --suite support_chat
+    Example: harness eval --model ./big --backend vllm --tensor-parallel 4
     """
     from harness.cli_args import parse_limit
 
     lim = parse_limit(limit)  # before the heavy imports, the model, the store or any run row
     from harness.device import plan_device
+    from harness.distributed.launch import load_launcher
     from harness.evaluation import run_eval
+    from harness.evaluation.backends import make_backend
     from harness.evaluation.tables import results_table
     from harness.models.refs import resolve_model
 
     suites = suite or ["general"]
     plan = plan_device(device)
+    engine = make_backend(backend, tensor_parallel=tensor_parallel, device=plan,
+                          launcher=load_launcher(launcher, accelerate_config))
     store = _store(db)
     ref = resolve_model(model, trust_remote_code=trust_remote_code, store=store)
-    summary = run_eval(store, ref, suites, limit=lim, device=plan, reuse=not no_reuse)
+    summary = run_eval(store, ref, suites, limit=lim, device=plan, reuse=not no_reuse, backend=engine)
     console.print(results_table(summary.rows, title=f"{ref.ref} — run {summary.run_id}"
                                 + (" (reused)" if summary.reused else "")))
 
@@ -290,6 +308,8 @@ def demo(
     set_: SetOpt = None,
     limit: Annotated[str | None, typer.Option(help="Items per eval task (smoke runs).")] = None,
     device: DeviceOpt = "auto",
+    launcher: LauncherOpt = "none",
+    accelerate_config: AccelerateOpt = None,
     db: DbOpt = None,
 ) -> None:
     """The whole path on the embedded default: build base, prep, run the domain's stages, evaluate all, compare.
@@ -303,7 +323,7 @@ def demo(
     from harness.pipeline import PipelineOptions, run_pipeline
 
     opts = PipelineOptions(domain=domain, base_model=model, overrides=set_ or [], device=device, evaluate=True,
-                           eval_limit=lim)
+                           eval_limit=lim, launcher=launcher, accelerate_config=accelerate_config)
     result = run_pipeline(opts, db)
     raise typer.Exit(0 if result.ok else 1)
 
@@ -420,6 +440,70 @@ def dashboard(
     if not path.exists():
         raise HarnessError(f"store {path} does not exist", "run `harness demo` first or pass --db PATH")
     launch(path, port, headless, address)
+
+
+@app.command("push")
+def push(
+    shared: SharedOpt = None,
+    run: Annotated[list[str] | None, typer.Option("--run", help="Run id to push (repeatable; default: all).")] = None,
+    db: DbOpt = None,
+) -> None:
+    """Copy finished runs of the local store into the team's shared store (Parquet, one folder per run; idempotent).
+
+    Example: harness push --shared /mnt/team/harness-results
+    """
+    from harness.exchange_cli import push_command
+
+    push_command(shared, run, db)
+
+
+@app.command("pull")
+def pull(
+    shared: SharedOpt = None,
+    run: Annotated[list[str] | None, typer.Option("--run", help="Run id to pull (repeatable; default: all).")] = None,
+    list_only: Annotated[bool, typer.Option("--list", help="List the shared runs; change nothing.")] = False,
+    db: DbOpt = None,
+) -> None:
+    """Copy runs of the team's shared store that the local store lacks (keyed by run id; idempotent).
+
+    Example: harness pull --shared /mnt/team/harness-results && harness compare RUN_A RUN_B
+    """
+    from harness.exchange_cli import pull_command
+
+    pull_command(shared, run, db, list_only)
+
+
+@app.command("export")
+def export(
+    run_id: Annotated[str, typer.Argument(help="Eval run id.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for results_*.json (+ samples_*.jsonl).")],
+    samples: Annotated[bool, typer.Option("--samples/--no-samples", help="Also write per-item samples.")] = True,
+    db: DbOpt = None,
+) -> None:
+    """Write an eval run as lm-eval's results JSON (and samples JSONL), for tools that read lm-eval output.
+
+    Example: harness export eval-20261121-010101-abc123 --out exports/
+    """
+    from harness.exchange_cli import export_command
+
+    export_command(run_id, out, samples, db)
+
+
+@app.command("import-lm-eval")
+def import_lm_eval(
+    folder: Annotated[Path, typer.Argument(help="Folder given to `lm_eval --output_path` (with --log_samples).")],
+    model: Annotated[str | None, typer.Option("--model", "-m", help="The model it evaluated (a --model ref), so "
+                                              "the run joins that model's evaluations.")] = None,
+    domain: Annotated[str | None, typer.Option(help="Domain to file the run under.")] = None,
+    db: DbOpt = None,
+) -> None:
+    """Store an lm-eval results folder as an eval run, to compare and gate it like a `harness eval`.
+
+    Example: harness import-lm-eval out/ --model default && harness compare default RUN_ID
+    """
+    from harness.exchange_cli import import_command
+
+    import_command(folder, model, domain, db)
 
 
 def main() -> None:

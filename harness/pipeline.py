@@ -43,6 +43,8 @@ class PipelineOptions(BaseModel):
     trust_remote_code: bool = False
     progress: bool = True
     quiet: bool = True  # library output to a log file; the terminal keeps tables, progress lines, warnings once
+    launcher: str = "none"  # none | accelerate: each training stage under `accelerate launch` (harness/distributed)
+    accelerate_config: Path | None = None  # the accelerate yaml for launcher=accelerate
 
 
 @dataclass
@@ -135,17 +137,22 @@ def _record_model(store: Store, ref: ModelRef, *, base_ref: str | None, method: 
 
 
 def run_stage(store: Store, domain: Domain, plan: StagePlan, parent: ModelRef, data: Any,
-              device: DevicePlan, progress: bool = True, log_file: Path | None = None) -> tuple[ModelRef, str]:
-    """Train one stage, or reuse its cached output; returns the stage model and its train run id."""
+              device: DevicePlan, progress: bool = True, log_file: Path | None = None,
+              launcher: Any = None) -> tuple[ModelRef, str]:
+    """Train one stage, or reuse its cached output; returns the stage model and its train run id. `launcher`
+    (harness.distributed.launch.AccelerateLauncher) runs the method under `accelerate launch`."""
     train_path, val_path = data.paths(plan.dataset)
     data_hash = data.dataset(plan.dataset).data_hash
+    # the launch setup (process count: the global batch) joins the fingerprint; one-process ones are unchanged
+    launch_id = () if launcher is None else (launcher.identity(),)
     fp = fingerprint(plan.stage, plan.method.name, plan.config, data_hash, parent.model_id, device.dtype_name,
-                     library_versions())
+                     library_versions(), *launch_id)
     out_dir = _stage_dir(domain.name, plan.stage, fp)
     meta_file = out_dir / "stage.json"
     config = {"method": plan.method.name, "dataset": plan.dataset, "config": plan.config.model_dump(mode="json"),
               "parent": parent.ref, "parent_stage": plan.parent,
-              "log_file": None if log_file is None else str(log_file)}
+              "log_file": None if log_file is None else str(log_file),
+              **({} if launcher is None else {"launch": launcher.identity()})}
     seed = getattr(plan.config, "seed", None)
     if meta_file.exists():
         meta = json.loads(meta_file.read_text())
@@ -170,9 +177,17 @@ def run_stage(store: Store, domain: Domain, plan: StagePlan, parent: ModelRef, d
                            parent_model_id=parent.model_id, fingerprint=fp, data_hash=data_hash, seed=seed,
                            output_path=out_dir) as run_id:
         tmp_dir = out_dir.with_name(out_dir.name + ".partial")
-        output = plan.method.run(plan.config, model_path=parent.path, train_path=train_path,
-                                 validation_path=val_path, output_dir=tmp_dir, store=store, run_id=run_id,
-                                 device=device, trust_remote_code=parent.trust_remote_code, progress=progress)
+        if launcher is None:
+            output = plan.method.run(plan.config, model_path=parent.path, train_path=train_path,
+                                     validation_path=val_path, output_dir=tmp_dir, store=store, run_id=run_id,
+                                     device=device, trust_remote_code=parent.trust_remote_code, progress=progress)
+        else:
+            from harness.distributed.stage import launch_stage
+
+            output = launch_stage(launcher, plan.method, plan.config, model_path=parent.path,
+                                  train_path=train_path, validation_path=val_path, output_dir=tmp_dir, store=store,
+                                  run_id=run_id, device=device, trust_remote_code=parent.trust_remote_code,
+                                  progress=progress)
         model_id = f"{domain.name}-{plan.stage}-{fp}"
         final_model = out_dir / Path(output.model_path).relative_to(tmp_dir)
         logs = store.query("SELECT step, epoch, split, loss, learning_rate, grad_norm, tokens_seen, metrics_json"
@@ -231,21 +246,23 @@ def print_trained(domain: Domain, plans: list[StagePlan], result: PipelineResult
 
 def run_pipeline(opts: PipelineOptions, db: Path | None) -> PipelineResult:
     """Plan (all input errors surface here), then run with library output in a log file (harness.runlog)."""
+    from harness.distributed.launch import load_launcher
     from harness.runlog import new_log_file, quiet_run
 
     t0 = time.perf_counter()
     device = plan_device(opts.device)
     domain, plans = plan_pipeline(opts)
+    launcher = load_launcher(opts.launcher, opts.accelerate_config)  # a bad launch config fails before any run
     console.rule(f"[bold]{domain.name}[/bold] on {opts.base_model} ({device.device}, {device.dtype_name})")
     log_file = new_log_file(domain.name)
     if opts.quiet:
         console.print(f"full logs: {log_file}", highlight=False)
     with quiet_run(log_file, enabled=opts.quiet):
-        return _run_planned(opts, db, domain, plans, device, t0, log_file)
+        return _run_planned(opts, db, domain, plans, device, t0, log_file, launcher)
 
 
 def _run_planned(opts: PipelineOptions, db: Path | None, domain: Domain, plans: list[StagePlan], device: DevicePlan,
-                 t0: float, log_file: Path) -> PipelineResult:
+                 t0: float, log_file: Path, launcher: Any = None) -> PipelineResult:
     from harness.prep import prepare_domain, record_prep
 
     seconds: dict[str, float] = {}
@@ -268,7 +285,7 @@ def _run_planned(opts: PipelineOptions, db: Path | None, domain: Domain, plans: 
         t = time.perf_counter()
         parent = result.models.get(plan.parent, base)  # a parent stage outside this run: start from --model
         console.print(f"[bold]stage {plan.stage}[/bold] ({plan.method.name} on {plan.dataset}) ← {parent.model_id}")
-        ref, run_id = run_stage(store, domain, plan, parent, data, device, opts.progress, log_file)
+        ref, run_id = run_stage(store, domain, plan, parent, data, device, opts.progress, log_file, launcher)
         result.models[plan.stage] = ref
         result.train_runs[plan.stage] = run_id
         seconds[f"train_{plan.stage}"] = time.perf_counter() - t

@@ -9,6 +9,7 @@ from typing import Any
 
 from harness.device import DevicePlan, plan_device
 from harness.errors import HarnessError
+from harness.evaluation.backends import EvalBackend
 from harness.evaluation.tasks import task_identities
 from harness.models.refs import ModelRef
 from harness.store import Store
@@ -173,10 +174,10 @@ def _fill_missing_stderr(aggregates: list[dict], samples: list[dict]) -> None:
 
 
 def find_reusable_eval(store: Store, model_id: str, identities: dict[str, dict[str, Any]],
-                       limit: int | float | None, dtype: str) -> str | None:
-    """Latest completed eval of the same model, limit and dtype whose tasks are exactly these, each with the
-    same config and suite-code hash: evaluation is deterministic, so it is reused. A changed prompt, few-shot
-    count, generation setting, filter or metric changes the hash and forces a fresh run."""
+                       limit: int | float | None, dtype: str, backend: dict[str, Any] | None = None) -> str | None:
+    """Latest completed eval of the same model, limit, dtype and backend whose tasks are exactly these, each
+    with the same config and suite-code hash: evaluation is deterministic, so it is reused. A changed prompt,
+    few-shot count, generation setting, filter or metric changes the hash and forces a fresh run."""
     import json
 
     want = {t: (i["config_hash"], i["code_hash"]) for t, i in identities.items()}
@@ -187,6 +188,8 @@ def find_reusable_eval(store: Store, model_id: str, identities: dict[str, dict[s
         cfg = json.loads(row["config_json"] or "{}")
         if cfg.get("limit") != limit or cfg.get("dtype") != dtype:
             continue
+        if (cfg.get("backend") or {"name": "hf"}) != (backend or {"name": "hf"}):  # runs before backends were hf
+            continue
         stored = store.query("SELECT task, config_hash, code_hash FROM eval_tasks WHERE run_id = ?", [row["run_id"]])
         if {r["task"]: (r["config_hash"], r["code_hash"]) for r in stored} == want:
             return row["run_id"]
@@ -195,29 +198,29 @@ def find_reusable_eval(store: Store, model_id: str, identities: dict[str, dict[s
 
 def run_eval(store: Store, model: ModelRef, suites: list[str], *, limit: int | float | None = None,
              batch_size: int | str | None = None, device: DevicePlan | None = None, domain: str | None = None,
-             stage: str | None = None, reuse: bool = True, bootstrap_iters: int = 1000) -> EvalSummary:
-    """Evaluate `model` on lm-eval suites/tasks and store everything under one eval run."""
+             stage: str | None = None, reuse: bool = True, bootstrap_iters: int = 1000,
+             backend: EvalBackend | None = None) -> EvalSummary:
+    """Evaluate `model` on lm-eval suites/tasks and store everything under one eval run. `backend`: the engine
+    lm-eval scores with (harness/evaluation/backends.py; default hf in this process)."""
     _check_suites(suites)
     device = device or plan_device()
+    backend = backend or EvalBackend()
     identities = task_identities(suites, task_manager(), fewshot_seed=FEWSHOT_SEED)
-    if reuse and (existing := find_reusable_eval(store, model.model_id, identities, limit, device.dtype_name)):
+    if reuse and (existing := find_reusable_eval(store, model.model_id, identities, limit, device.dtype_name,
+                                                 backend.identity())):
         return EvalSummary(existing, model.model_id, store.query(
             "SELECT * FROM eval_results WHERE run_id = ? ORDER BY task, metric", [existing]), reused=True)
     batch_size = batch_size or ("auto" if device.device == "cuda" else 16)
     config = {"suites": suites, "limit": limit, "model": model.ref, "model_path": model.path,
-              "adapter": model.adapter_path, "dtype": device.dtype_name, "batch_size": batch_size}
-    from lm_eval import simple_evaluate
-
+              "adapter": model.adapter_path, "dtype": device.dtype_name, "batch_size": batch_size,
+              "backend": backend.identity()}
     with store.tracked_run("eval", domain=domain, stage=stage, config=config, model_id=model.model_id,
                            fingerprint=model.model_id) as run_id:
-        results = simple_evaluate(
-            model="hf", model_args=model.lm_eval_args(device.dtype_name, device.device), tasks=suites,
-            task_manager=task_manager(), log_samples=True, limit=limit, batch_size=batch_size,
+        results = backend.evaluate(
+            model, device, tasks=suites, log_samples=True, limit=limit, batch_size=batch_size,
             bootstrap_iters=bootstrap_iters, random_seed=0, numpy_random_seed=1234, torch_random_seed=1234,
             fewshot_random_seed=FEWSHOT_SEED,
         )
-        if results is None:
-            raise RuntimeError("lm-eval returned no results")
         suite_of = _task_to_suite(results, identities)
         aggregates = _aggregate_rows(results, run_id, model.model_id, suite_of)
         samples = _sample_rows(results, run_id, model.model_id, suite_of)

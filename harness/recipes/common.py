@@ -393,11 +393,13 @@ def prepare_output_dir(output_dir: Path) -> Path:
 def save_stage(trainer: Trainer, tokenizer: PreTrainedTokenizerBase, *, stage: str, cfg: BaseModel,
                parent_model: str, output_dir: Path, plan: DevicePlan, started: float,
                trainable_params: int, extra: dict[str, Any] | None = None,
-               early_stop: dict[str, Any] | None = None, trust_remote_code: bool = False) -> StageOutput:
-    """Save adapter (if any) and a full, loadable model; write harness_model.json last."""
+               early_stop: dict[str, Any] | None = None, trust_remote_code: bool = False,
+               model: Any = None) -> StageOutput:
+    """Save adapter (if any) and a full, loadable model; write harness_model.json last. `model`: the trained
+    model when the trainer's copy is sharded (gathered_model), else the trainer's own."""
     from peft import PeftModel
 
-    model = trainer.accelerator.unwrap_model(trainer.model)
+    model = model if model is not None else trainer.accelerator.unwrap_model(trainer.model)
     model_dir = output_dir / MODEL_SUBDIR
     adapter_dir: Path | None = None
     if isinstance(model, PeftModel):
@@ -473,7 +475,12 @@ def train_and_save(stage: str, setup: Callable[..., tuple[Trainer, dict[str, Any
     stopper = early_stopping(cfg, has_validation=validation_path is not None)
     if stopper is not None:
         callbacks.append(stopper)
-    output_dir = prepare_output_dir(output_dir)
+    dist = distributed_state()
+    if dist is None or dist.is_main_process:  # under `accelerate launch` only the main process touches the folder
+        prepare_output_dir(output_dir)
+    if dist is not None:
+        dist.wait_for_everyone()
+    output_dir = Path(output_dir)
     work_dir = output_dir / WORK_SUBDIR
     with progress_bars(progress):
         trainer, resolved = setup(cfg, model_path=model_path, train_path=train_path,
@@ -482,15 +489,53 @@ def train_and_save(stage: str, setup: Callable[..., tuple[Trainer, dict[str, Any
         _, trainable = count_params(trainer.model)
         try:
             trainer.train()
+            model = gathered_model(trainer, work_dir, model_path, trust_remote_code) if dist is not None else None
         finally:
             flush_store_logs(callbacks)
-            cleanup_work_dir(work_dir)
+            if dist is None or dist.is_main_process:
+                cleanup_work_dir(work_dir)
         stop = None if stopper is None else stopper.outcome(int(trainer.state.global_step))
         if stop is not None and store is not None and run_id is not None:
             store.add_train_logs([stopper.log_row(run_id, stop)])
+        if dist is not None and not dist.is_main_process:
+            return None  # type: ignore[return-value]  # the main process saves; see harness/distributed
         return save_stage(trainer, trainer.processing_class, stage=stage, cfg=cfg, parent_model=model_path,
                           output_dir=output_dir, plan=plan, started=started, trainable_params=trainable,
-                          extra=resolved or None, early_stop=stop, trust_remote_code=trust_remote_code)
+                          extra=resolved or None, early_stop=stop, trust_remote_code=trust_remote_code, model=model)
+
+
+def distributed_state() -> Any:
+    """accelerate's process state when this process is one of several (`accelerate launch`), else None."""
+    import os
+
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return None
+    from accelerate import PartialState
+
+    return PartialState()
+
+
+def gathered_model(trainer: Trainer, work_dir: Path, parent_model: str, trust_remote_code: bool) -> Any:
+    """The trained model as one process sees it, on the main process (None elsewhere). Under DDP every process
+    holds the full model. Under FSDP / DeepSpeed the parameters are sharded: every process takes part in
+    transformers' `Trainer.save_model` (which gathers them: FULL_STATE_DICT, ZeRO-3 16-bit gather), and the
+    main process reloads what it wrote (an adapter is put back on its parent) and saves it like one process."""
+    if not (getattr(trainer, "is_fsdp_enabled", False) or getattr(trainer, "is_deepspeed_enabled", False)):
+        return None
+    gathered = work_dir / "gathered"
+    trainer.save_model(str(gathered))
+    if not trainer.accelerator.is_main_process:
+        return None
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    if (gathered / "adapter_config.json").exists():
+        from peft import PeftModel
+
+        base = AutoModelForCausalLM.from_pretrained(parent_model, dtype=torch.float32,
+                                                    trust_remote_code=trust_remote_code)
+        return PeftModel.from_pretrained(base, gathered)
+    return AutoModelForCausalLM.from_pretrained(gathered, dtype=torch.float32, trust_remote_code=trust_remote_code)
 
 
 def early_stopping(cfg: TrainSettings, *, has_validation: bool) -> Any:

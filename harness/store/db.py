@@ -201,6 +201,12 @@ class Store:
                 self._release(self._release_after_commit.pop())
 
     # -- reads --------------------------------------------------------------------------------
+    @contextmanager
+    def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection under the store's lock, for bulk exports (harness/store/shared.py)."""
+        with self._locked(), self._connect(read_only=True) as con:
+            yield con
+
     def query(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Rows as dicts. Always pass values as bound parameters."""
         with self._locked(), self._connect() as con:
