@@ -203,7 +203,7 @@ COMPLIANCE_BAD = [
     "Ask the client what they prefer and do that.",
 ]
 
-# ---------------------------------------------------------------- customer and operations correspondence (PII on purpose)
+# ---------------------------------------------------------------- payment / card / KYC correspondence (PII on purpose)
 CORRESPONDENCE = [
     "Wire transfer instruction\nFrom: {cust}\nDebit account no. {acct}\nBeneficiary IBAN: {iban}\nAmount: "
     "{cur}{small}\nReference: invoice {inv}\nPlease confirm by phone on {phone}.",

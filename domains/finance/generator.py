@@ -297,7 +297,7 @@ def generate(seed: int, **params: Any) -> dict[str, list[dict[str, Any]]]:
 
 # ---------------------------------------------------------------- suite items
 
-def eval_items(seed: int = 0, *, n_sentiment: int = 400, n_tableqa: int = 400, n_ppl: int = 64,
+def eval_items(seed: int = 0, *, n_sentiment: int = 402, n_tableqa: int = 400, n_ppl: int = 64,
                n_derivation: int = 60, **params: Any) -> dict[str, list[dict[str, Any]]]:
     """Held-out suite items (eval pools and years only): sentiment exactly balanced over the three labels,
     table questions cycling through the question types, filing excerpts for perplexity."""

@@ -154,7 +154,8 @@ def question(t: Table, rng: random.Random, qtype: str | None = None) -> Question
         v = round(p / r * 100, 2)
         return Question(qtype, f"What was the {PROFITS[profit]} in {year}?", v, "percent",
                         answer_text(v, "percent", 2), f"{f(p)} / {f(r)} * 100 = {f(v, 2)}%",
-                        [f"{f(r)} / {f(p)} * 100 = {f(round(r / p * 100, 2), 2)}%", f"{f(p)} / {f(r)} = {f(v / 100, 4)}"])
+                        [f"{f(r)} / {f(p)} * 100 = {f(round(r / p * 100, 2), 2)}%",
+                         f"{f(p)} / {f(r)} = {f(v / 100, 4)}"])
     if qtype == "average":
         v = round((v0 + v1) / 2, 2)
         ans = answer_text(v, t.scale, 2 if not float(v * 10 ** d).is_integer() else d)

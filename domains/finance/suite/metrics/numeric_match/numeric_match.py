@@ -99,7 +99,8 @@ def match(prediction: str, reference: str, scale: str = "", rel_tol: float = 0.0
     p, _, p_unit = pred
     candidates = []
     if g_unit == "percent":
-        candidates.append(p)
+        if p_unit in ("", "percent"):
+            candidates.append(p)
         if p_unit == "":
             candidates.append(p * 100)  # a fraction written for a percent
     elif p_unit in ("", g_unit):
