@@ -7,6 +7,10 @@ payment / card / KYC correspondence that carries IBANs, card numbers and account
 prep report shows masking. Analyst questions over a table have numeric answers (a value, a change, a growth
 rate, a margin, an average, a ratio) in the table's scale (thousands, millions) or in percent.
 
+Questions are phrased from the same templates in both splits (as analysts ask the same things of every
+table); what an eval item holds that no training text does is its table (eval years, values) and context
+(eval company), so that is what the suite items give decontamination (`decontam`).
+
 Why train and eval never meet: every template list is split by index (every 4th template is eval-only),
 every slot pool too (every 5th company, analyst, driver... is eval-only), and eval tables are dated 2022-2025
 while training tables are dated 2010-2021, so no eval table, question or headline equals a training one
@@ -328,7 +332,7 @@ def eval_items(seed: int = 0, *, n_sentiment: int = 402, n_tableqa: int = 400, n
         out["tableqa"].append({"id": f"tableqa-{len(out['tableqa']):04d}", "system": SYSTEM,
                                "user": qa_prompt(it["table"], it["context"], it["question"]),
                                **{k: it[k] for k in ("question", "answer", "scale", "qtype", "derivation")},
-                               "decontam": [f"{it['table']}\n{it['context']}\nQuestion: {it['question']}"]})
+                               "decontam": [f"{it['table']}\n{it['context']}"]})
     while len(out["ppl"]) < n_ppl:
         text = filing(Slots(rng, "eval"), "eval")
         if fresh(text):
@@ -340,7 +344,7 @@ def eval_items(seed: int = 0, *, n_sentiment: int = 402, n_tableqa: int = 400, n
         out["derivation"].append({"id": f"derivation-{len(out['derivation']):04d}", "system": SYSTEM,
                                   "user": derivation_prompt(it["table"], it["question"]),
                                   **{k: it[k] for k in ("question", "answer", "scale", "qtype", "derivation")},
-                                  "decontam": [f"{it['table']}\nQuestion: {it['question']}"]})
+                                  "decontam": [it["table"]]})
     for rows in out.values():
         rng.shuffle(rows)
     return out
