@@ -143,6 +143,17 @@ def decode(raw: bytes) -> tuple[str, str]:
         return raw.decode("latin-1"), "latin-1"
 
 
+SNIFF_BYTES = 64 * 1024
+
+
+def _looks_like_phrasebank(head: bytes) -> bool:
+    """Most of the first lines end in `@positive|negative|neutral` (judged on the first 64 KiB only)."""
+    lines = [ln for ln in head.decode("latin-1").splitlines()[:50] if ln.strip()]
+    if len(head) == SNIFF_BYTES and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut
+    return bool(lines) and sum(bool(PHRASEBANK_LINE.match(ln)) for ln in lines) >= 0.8 * len(lines)
+
+
 def phrasebank_rows(path: Path, text: str, encoding: str) -> list[dict[str, Any]] | None:
     lines = [line for line in text.splitlines() if line.strip()]
     head = lines[:50]
@@ -192,6 +203,10 @@ def read_file(path: Path, spec: Any = None) -> list[dict[str, Any]] | None:
             raise HarnessError(f"{path}: {fmt} file holds no questions", "point the dataset at a file with questions")
         return rows
     if suffix in (".txt", "") or path.name.startswith("Sentences"):
+        with open(path, "rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+        if not _looks_like_phrasebank(head):
+            return None  # a plain text / log file: read once, by the harness
         text, encoding = decode(path.read_bytes())
         return phrasebank_rows(path, text, encoding)
     if suffix == ".csv":
