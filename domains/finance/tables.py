@@ -78,10 +78,6 @@ class Table:
                 for item, (v0, v1) in self.rows.items()]
         return render_table([[f"(in {self.scale}s)", str(y1), str(y0)], *body])
 
-    def cell(self, item: str, year: int) -> str:
-        v0, v1 = self.rows[item]
-        return table_cell(v1 if year == self.years[1] else v0, self.decimals)
-
 
 def random_table(rng: random.Random, company: str, y0: int, y1: int) -> Table:
     """Revenue, one profit line, one or two other lines, sometimes a signed line (negatives in parentheses)."""
