@@ -205,7 +205,8 @@ def run_eval(store: Store, model: ModelRef, suites: list[str], *, limit: int | f
             "SELECT * FROM eval_results WHERE run_id = ? ORDER BY task, metric", [existing]), reused=True)
     batch_size = batch_size or ("auto" if device.device == "cuda" else 16)
     config = {"suites": suites, "limit": limit, "model": model.ref, "model_path": model.path,
-              "adapter": model.adapter_path, "dtype": device.dtype_name, "batch_size": batch_size}
+              "adapter": model.adapter_path, "dtype": device.dtype_name, "batch_size": batch_size,
+              "trust_remote_code": model.trust_remote_code}
     from lm_eval import simple_evaluate
 
     with store.tracked_run("eval", domain=domain, stage=stage, config=config, model_id=model.model_id,
