@@ -375,7 +375,6 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
     ("model-adapter-no-base", "eval --model {f:adapter_no_base} --db {db}", ("names no base model",)),
     ("model-unknown-stage", "eval --model mini:nosuch --db {db}", ("nosuch",)),
     ("model-unknown-hub-id", "eval --model nobody/nothing --db {db}", ("nobody/nothing",)),
-    ("eval-unknown-suite", "eval --model {f:model_plain} --suite no_such_suite --db {db}", ("no_such_suite",)),
     # ---- stores
     ("store-folder", "runs --db {root}/domains", ("directory",)),
     ("store-dev-null", "runs --db /dev/null", ("special file",)),
