@@ -88,3 +88,55 @@ def test_killed_stage_resumes_to_the_same_result(micro_model: Path, tmp_path: Pa
     print(f"uninterrupted {whole_s:.1f} s, resumed {resumed_s:.1f} s ({resumed_s / whole_s:.0%}); "
           f"train loss {whole.train_loss_last:.4f} vs {resumed.train_loss_last:.4f}, "
           f"eval loss {whole.eval_loss_last:.4f} vs {resumed.eval_loss_last:.4f}")
+
+
+CLI_KILLER = """
+import os, signal, sys
+from transformers import TrainerCallback
+import harness.recipes.common as common
+from harness import cli
+
+class KillAt(TrainerCallback):
+    def on_step_end(self, args, state, control, **kwargs):
+        if state.global_step == int(sys.argv[1]):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+stage_callbacks = common.stage_callbacks
+common.stage_callbacks = lambda *a, **k: [*stage_callbacks(*a, **k), KillAt()]
+cli.main(sys.argv[2:])
+"""
+
+
+def test_harness_train_killed_then_rerun_resumes_and_records_it(micro_model: Path, tmp_path: Path):
+    """Through the CLI and the store: the killed run ends `abandoned`, the re-run resumes (its curve starts
+    after the last checkpoint) and completes; the stage folder exists only after that."""
+    from harness.store import Store
+
+    domain = tmp_path / "domains" / "resumable"
+    domain.mkdir(parents=True)
+    (domain / "manifest.yaml").write_text(
+        "name: resumable\nhooks: hooks.py\ndatasets:\n  chats: {kind: chat, source: file, path: chats.jsonl}\n"
+        "stages:\n  sft: {method: sft, data: chats}\nsuites: []\nregression_suites: []\ngate_policy: null\n"
+        "cleaning: {enabled: false}\n")
+    (domain / "hooks.py").write_text("")
+    _chats(domain / "chats.jsonl", 150, 3)
+    db = tmp_path / "store.duckdb"
+    args = ["train", "resumable", "--model", "default:micro", "--device", "cpu", "--db", str(db),
+            *(f"--set=sft.{k}={v}" for k, v in CONFIG.items())]
+    env = {**os.environ, "HARNESS_DOMAINS_DIR": str(tmp_path / "domains")}
+    proc = subprocess.run([sys.executable, "-c", CLI_KILLER, str(KILL_AT), *args], capture_output=True, text=True,
+                          timeout=900, env=env)
+    assert proc.returncode == -9, proc.stderr[-2000:]
+    assert not list(Path(os.environ["HARNESS_CACHE_DIR"]).glob("stages/resumable-sft-*/stage.json"))
+
+    rerun = subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True,
+                           timeout=900, env=env)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    store = Store(db, read_only=True)
+    runs = store.query("SELECT run_id, status FROM runs WHERE kind = 'train' ORDER BY started_at")
+    assert [r["status"] for r in runs] == ["abandoned", "completed"]
+    first_step = store.query("SELECT min(step) AS s FROM train_logs WHERE run_id = ? AND split = 'train'",
+                             [runs[1]["run_id"]])[0]["s"]
+    assert first_step > SAVE_EVERY * (KILL_AT // SAVE_EVERY)  # resumed after checkpoint 10, not from step 1
+    stage_dirs = list(Path(os.environ["HARNESS_CACHE_DIR"]).glob("stages/resumable-sft-*"))
+    assert [p.suffix for p in stage_dirs] == [""] and (stage_dirs[0] / "stage.json").exists()
