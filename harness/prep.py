@@ -312,9 +312,10 @@ def _lazy_generator(domain: Domain, manifest: Manifest, seed: int) -> Callable[[
                 cache["out"] = generate(seed, **manifest.generator)
             except HarnessError:
                 raise
-            except TypeError as exc:
+            except (TypeError, ValueError) as exc:  # how generators say "bad params"
                 raise HarnessError(f"domain '{manifest.name}' generator rejected its params: {exc}",
-                                   "fix the `generator:` section of the manifest") from exc
+                                   f"fix the `generator:` section of the manifest (or generate() in {file})"
+                                   ) from exc
             except Exception as exc:  # noqa: BLE001 - a failure in the user's generator names their file
                 raise HarnessError(f"domain '{manifest.name}' generate() in {file} failed: {hook_failure(exc, file)}",
                                    f"fix generate() in {file} or its `generator:` params in the manifest") from exc
