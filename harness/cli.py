@@ -361,6 +361,8 @@ def compare(
 
     if correction not in {"holm", "bh", "none"}:
         raise HarnessError(f"unknown correction '{correction}'", "use --correction holm, bh or none")
+    if not 0 < alpha < 1:
+        raise HarnessError(f"--alpha {alpha} is not a significance level", "pass --alpha between 0 and 1, e.g. 0.05")
     if sum((as_json, markdown, as_csv)) > 1:
         raise HarnessError("--json, --markdown and --csv are exclusive", "pass one output format")
     store = Store(db, read_only=True)
@@ -506,13 +508,28 @@ def import_lm_eval(
     import_command(folder, model, domain, db)
 
 
-def main() -> None:
-    """Entry point: user errors become one line on stderr and exit code 2, never a traceback."""
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: user errors become one line on stderr and exit code 2, never a traceback. `argv` lets
+    tests run the real entry point in-process (tests/test_bad_input_corpus.py)."""
+    from harness.cli_failures import as_harness_error
+
     try:
-        app()  # standalone: click handles --help, usage errors (exit 2) and typer.Exit
-    except HarnessError as exc:
-        err_console.print(exc.one_line(), markup=False, highlight=False, soft_wrap=True)
-        sys.exit(exc.exit_code)
+        # not standalone: usage errors reach us as exceptions (one line, not a usage box); --help and
+        # typer.Exit come back as exit codes
+        code = app(args=argv, standalone_mode=False)
+    except typer.Abort:
+        err_console.print("Aborted!")
+        sys.exit(1)
+    except Exception as exc:  # noqa: BLE001 - only known user-fixable failures are translated; others re-raise
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `harness` / `harness model`: show the help
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(2)
+        error = as_harness_error(exc)
+        if error is None:
+            raise
+        err_console.print(error.one_line(), markup=False, highlight=False, soft_wrap=True)
+        sys.exit(error.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
 
 if __name__ == "__main__":
     main()

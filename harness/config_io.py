@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from harness.errors import HarnessError
 from harness.file_checks import require_file
+from harness.text_encoding import read_text
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -18,7 +19,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
     require_file(path, "config file", "check the path or create the file",
                  folder_fix="pass the path of a YAML file inside that folder")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(read_text(path)[0])  # Latin-1 / UTF-16 configs from Windows editors read too
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
@@ -34,7 +35,8 @@ def validate(model: type[M], data: dict[str, Any], source: str) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        errors = exc.errors()  # an unknown (often misspelt) field first: it usually explains the rest
+        err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
         raise HarnessError(f"{source}: field '{loc}': {err['msg']}",
                            f"fix '{loc}' in {source} (`harness config show DOMAIN` lists every field and its doc)"

@@ -11,12 +11,13 @@ Several stages may use one method (two SFT variants) or one dataset (DPO and ORP
 from __future__ import annotations
 
 import importlib.util
+import re
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from harness.cleaning.config import CleaningConfig
 from harness.config_io import load_yaml_model
@@ -28,6 +29,7 @@ RecordKind = Literal["text", "chat", "prompt_completion", "preference", "unpaire
 FileFormat = Literal["auto", "jsonl", "json", "csv", "parquet", "txt", "lines", "hf"]
 BASE = "base"  # the parent name of a stage that starts from the base model (--model)
 RESERVED_NAMES = {BASE, "all", "default"}
+DOMAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
 
 
 class PromptDefaults(BaseModel):
@@ -60,6 +62,10 @@ class DatasetSpec(PromptDefaults):
     group_seconds: float | None = Field(
         None, gt=0, description="format lines: start a new record when a line's leading timestamp is this far "
         "past the record's first one (instead of counting lines)")
+    encoding: str = Field(
+        "auto", description="text encoding of the file (a Python codec: utf-8, latin-1, cp1252, utf-16, ...); auto "
+        "detects it (byte-order mark, UTF-8, East Asian multi-byte, else cp1252/Latin-1) and the data report says "
+        "which was used")
     split: str | None = Field(None, description="HF split")
     limit: int | None = Field(None, ge=1, description="use the first N records")
     on_bad_rows: Literal["drop", "error"] = Field(
@@ -67,6 +73,19 @@ class DatasetSpec(PromptDefaults):
     replay_general: float = Field(
         0.0, ge=0, lt=1, description="text datasets: share of rows replayed from the embedded model's general "
         "pretraining corpus after cleaning (guards against forgetting); 0 = off")
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        import codecs
+
+        if value != "auto":
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                raise ValueError(f"unknown text encoding '{value}'; use auto or a Python codec name such as "
+                                 "utf-8, latin-1, cp1252, utf-16") from None
+        return value
 
     @model_validator(mode="before")
     @classmethod
@@ -158,7 +177,14 @@ class Domain:
             raise HarnessError(f"domain '{self.name}' hooks file {file} is missing",
                                "create hooks.py next to manifest.yaml")
         module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        try:
+            spec.loader.exec_module(module)
+        except SyntaxError as exc:
+            raise HarnessError(f"domain '{self.name}' hooks file {file} has a syntax error at line {exc.lineno}: "
+                               f"{exc.msg}", f"fix line {exc.lineno} of {file}") from exc
+        except Exception as exc:  # noqa: BLE001 - any error while importing the user's file is theirs to fix
+            raise HarnessError(f"domain '{self.name}' hooks file {file} failed on import: {hook_failure(exc, file)}",
+                               f"fix {file} (run `python {file}` to see the full traceback)") from exc
         return module
 
     @property
@@ -183,6 +209,28 @@ class Domain:
         return path
 
 
+def hook_failure(exc: BaseException, file: Path) -> str:
+    """`ValueError: bad seed (line 12)`: the exception and the deepest line of `file` it passed through."""
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if Path(tb.tb_frame.f_code.co_filename) == file:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    text = " ".join(str(exc).split())[:200]
+    return f"{type(exc).__name__}{': ' + text if text else ''}" + (f" (line {line})" if line else "")
+
+
+def check_domain_name(name: str) -> None:
+    """Domain arguments are names, never paths: `../../somewhere/evil` must not load (and run) that folder's
+    hooks."""
+    if not DOMAIN_NAME.fullmatch(name):
+        raise HarnessError(f"domain '{name}' is not a domain name (letters, digits, '_', '-' and '.', no path "
+                           "separators, not starting with '.')",
+                           "pass a name from `harness domains`; to use a domain folder elsewhere, set "
+                           "HARNESS_DOMAINS_DIR to its parent folder")
+
+
 def _domain_dirs() -> dict[str, Path]:
     """name -> folder; an earlier root (working folder, HARNESS_DOMAINS_DIR) hides a built-in of the same name."""
     found: dict[str, Path] = {}
@@ -197,6 +245,7 @@ def list_domains() -> list[str]:
 
 
 def load_domain(name: str) -> Domain:
+    check_domain_name(name)
     folder = _domain_dirs().get(name)
     if folder is None:
         known = ", ".join(list_domains()) or "none"

@@ -150,7 +150,7 @@ def run_stage(store: Store, domain: Domain, plan: StagePlan, parent: ModelRef, d
     out_dir = _stage_dir(domain.name, plan.stage, fp)
     meta_file = out_dir / "stage.json"
     config = {"method": plan.method.name, "dataset": plan.dataset, "config": plan.config.model_dump(mode="json"),
-              "parent": parent.ref, "parent_stage": plan.parent,
+              "parent": parent.ref, "parent_stage": plan.parent, "trust_remote_code": parent.trust_remote_code,
               "log_file": None if log_file is None else str(log_file),
               **({} if launcher is None else {"launch": launcher.identity()})}
     seed = getattr(plan.config, "seed", None)
@@ -266,15 +266,18 @@ def _run_planned(opts: PipelineOptions, db: Path | None, domain: Domain, plans: 
     from harness.prep import prepare_domain, record_prep
 
     seconds: dict[str, float] = {}
+    t = time.perf_counter()
+    data = prepare_domain(domain)  # bad data, broken hooks fail here: before any model build or store write
+    seconds["prep"] = time.perf_counter() - t
+    t = time.perf_counter()
     base = resolve_model(opts.base_model, trust_remote_code=opts.trust_remote_code, progress=opts.progress,
                          store=lookup_store(db))
-    seconds["base_model"] = time.perf_counter() - t0
+    seconds["base_model"] = time.perf_counter() - t
     t = time.perf_counter()
-    data = prepare_domain(domain)  # bad input fails here, before the store is opened
     from harness.token_report import add_token_reports
 
     add_token_reports(data, base.path, _max_lengths(plans), base.trust_remote_code)
-    seconds["prep"] = time.perf_counter() - t
+    seconds["prep"] += time.perf_counter() - t
     for warning in data.warnings:
         console.print(f"[yellow]warning[/yellow] {warning}", highlight=False)
     store = Store(db)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from harness.config_io import deep_merge, validate
 from harness.data.loaders import load_converted, resolve_path
 from harness.data.records import canonical, validate_record
-from harness.domains import DatasetSpec, Domain, Manifest, find_suite_dir
+from harness.domains import DatasetSpec, Domain, Manifest, find_suite_dir, hook_failure
 from harness.errors import HarnessError
 from harness.file_checks import describe_non_file
 from harness.fingerprint import fingerprint, hash_file
@@ -201,7 +201,8 @@ def _prepare(domain: Domain, seed: int | None, overrides: dict[str, Any] | None,
             ctx = PrepContext(domain, manifest, name, spec.kind, seed)
             dropped_on_load: dict[str, Any] = {}
             warnings: list[str] = []
-            records, source = load_dataset(domain, manifest, name, generated, dropped_on_load, warnings)
+            encoding: dict[str, str] = {}
+            records, source = load_dataset(domain, manifest, name, generated, dropped_on_load, warnings, encoding)
             n_loaded = len(records) + sum(dropped_on_load.get("counts", {}).values())
             records, step_report = apply_steps(records, steps, ctx)
             if not records:
@@ -222,7 +223,7 @@ def _prepare(domain: Domain, seed: int | None, overrides: dict[str, Any] | None,
             datasets[name] = DatasetData(name, spec.kind, source, root / paths["train"].name,
                                          root / paths["validation"].name, len(train), len(val), data_hash, warnings)
             report[name] = {"source": source, "kind": spec.kind, "loaded": n_loaded, "replayed_general": n_replay,
-                            "dropped_on_load": dropped_on_load, "warnings": warnings,
+                            "dropped_on_load": dropped_on_load, "warnings": warnings, **encoding,
                             "steps": step_report, "train": len(train), "validation": len(val)}
         data_hash = fingerprint({s: d.data_hash for s, d in datasets.items()})
         prepared = PreparedData(manifest.name, key, root, data_hash, datasets, report)
@@ -306,11 +307,18 @@ def _lazy_generator(domain: Domain, manifest: Manifest, seed: int) -> Callable[[
             if generate is None:
                 raise HarnessError(f"domain '{manifest.name}' hooks have no generate()",
                                    "define generate(seed, **params) in hooks.py or point every dataset at a file")
+            file = domain.path(manifest.hooks)
             try:
                 cache["out"] = generate(seed, **manifest.generator)
-            except (TypeError, ValueError) as exc:
+            except HarnessError:
+                raise
+            except (TypeError, ValueError) as exc:  # how generators say "bad params"
                 raise HarnessError(f"domain '{manifest.name}' generator rejected its params: {exc}",
-                                   "fix the `generator:` section of the manifest") from exc
+                                   f"fix the `generator:` section of the manifest (or generate() in {file})"
+                                   ) from exc
+            except Exception as exc:  # noqa: BLE001 - a failure in the user's generator names their file
+                raise HarnessError(f"domain '{manifest.name}' generate() in {file} failed: {hook_failure(exc, file)}",
+                                   f"fix generate() in {file} or its `generator:` params in the manifest") from exc
         return cache["out"]
 
     return get
@@ -318,7 +326,8 @@ def _lazy_generator(domain: Domain, manifest: Manifest, seed: int) -> Callable[[
 
 def load_dataset(domain: Domain, manifest: Manifest, name: str,
                  generated: Callable[[], dict[str, list[dict]]], dropped: dict[str, Any] | None = None,
-                 warnings: list[str] | None = None) -> tuple[list[dict[str, Any]], str]:
+                 warnings: list[str] | None = None, encoding: dict[str, str] | None = None
+                 ) -> tuple[list[dict[str, Any]], str]:
     """Records of the dataset's kind, from the generator or a file; returns (records, source name).
     Rows a file reader dropped (malformed JSON, invalid records) are added to `dropped` by reason, and
     warnings about the source (suspiciously few records) to `warnings`."""
@@ -333,6 +342,8 @@ def load_dataset(domain: Domain, manifest: Manifest, name: str,
             dropped.update({"counts": loaded.dropped, "first_problem": loaded.examples})
         if warnings is not None:
             warnings.extend(loaded.warnings)
+        if encoding is not None:
+            encoding.update(loaded.encoding)
     else:
         out = generated()
         if name not in out or not out[name]:
@@ -354,9 +365,25 @@ def load_dataset(domain: Domain, manifest: Manifest, name: str,
 def domain_reader(domain: Domain, manifest: Manifest) -> Callable[..., Any] | None:
     """The domain's own file reader (`read_file(path, spec)` in hooks.py) for formats the core does not know
     (e.g. security_logs: loghub logs and structured CSVs); None when the domain has none."""
-    if not domain.path(manifest.hooks).is_file():
+    file = domain.path(manifest.hooks)
+    if not file.is_file():
         return None
-    return getattr(domain.hooks, "read_file", None)
+    read_file = getattr(domain.hooks, "read_file", None)
+    if read_file is None:
+        return None
+
+    def guarded(path: Path, spec: DatasetSpec) -> Any:
+        try:
+            rows = read_file(path, spec)
+            return None if rows is None else list(rows)  # a generator's errors surface here, not mid-prep
+        except HarnessError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a failure in the user's reader names their file
+            raise HarnessError(f"domain '{manifest.name}' read_file() in {file} failed on {path}: "
+                               f"{hook_failure(exc, file)}", f"fix read_file() in {file}, or set `format:` so "
+                               "the built-in readers read that file") from exc
+
+    return guarded
 
 
 def apply_steps(records: list[dict[str, Any]], steps: Sequence[CleaningStep],
@@ -415,7 +442,8 @@ def print_prep_report(prepared: PreparedData, console: Console | None = None) ->
         bad = rep.get("dropped_on_load", {}).get("counts", {})
         steps = ", ".join([*(f"{reason}: {n}" for reason, n in bad.items()),
                            *(f"{s['step']}: {s['dropped']}" for s in rep.get("steps", []))]) or "-"
-        table.add_row(stage, data.kind, data.source, str(rep.get("loaded", "")), steps, str(data.n_train),
+        source = data.source + (f" ({rep['encoding']}: {rep['encoding_chosen_by']})" if rep.get("encoding") else "")
+        table.add_row(stage, data.kind, source, str(rep.get("loaded", "")), steps, str(data.n_train),
                       str(data.n_validation), data.data_hash)
     console.print(table)
     for stage, rep in prepared.report.items():

@@ -337,28 +337,38 @@ def test_eight_writers_and_a_reader_loop_lose_nothing_and_fail_nothing(tmp_path)
 
 _HOLDER = textwrap.dedent("""
     import sys, time, duckdb
+    from pathlib import Path
     con = duckdb.connect(sys.argv[1], read_only=True)  # another program: no harness lock
     print("HOLDING", flush=True)
-    time.sleep(float(sys.argv[2]))
+    deadline = time.monotonic() + 120
+    while not Path(sys.argv[2]).exists() and time.monotonic() < deadline:  # until the test says release
+        time.sleep(0.05)
     con.close()
 """)
 
 
 def test_a_writer_waits_for_another_program_holding_the_file_and_reports_it(tmp_path):
-    """The six-parallel-evals failure ('Could not set lock on file'): now a bounded, reported wait."""
-    db = tmp_path / "h.duckdb"
+    """The six-parallel-evals failure ('Could not set lock on file'): now a bounded, reported wait. The holder
+    keeps the file until the writer has said it is waiting, so the test does not depend on start-up times."""
+    db, release = tmp_path / "h.duckdb", tmp_path / "release"
     Store(db)
-    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(db), "3"], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(db), str(release)], stdout=subprocess.PIPE,
+                              text=True)
     try:
         assert holder.stdout.readline().strip() == "HOLDING"
         t0 = time.monotonic()
-        proc = subprocess.run([sys.executable, "-c", _WRITER, str(db), "0", "1"], capture_output=True, text=True,
-                              timeout=120, cwd=PROJECT_ROOT)
+        writer = subprocess.Popen([sys.executable, "-c", _WRITER, str(db), "0", "1"], stderr=subprocess.PIPE,
+                                  text=True, cwd=PROJECT_ROOT)
+        first = writer.stderr.readline()  # the wait report (or EOF if the writer never waited)
+        release.touch()
+        rest = writer.stderr.read()
+        writer.wait(timeout=120)
         waited = time.monotonic() - t0
     finally:
+        release.touch()
         holder.wait(timeout=30)
-    assert proc.returncode == 0, proc.stderr
-    assert "waiting for store" in proc.stderr and "another program holds the file" in proc.stderr
+    assert writer.returncode == 0, first + rest
+    assert "waiting for store" in first and "another program holds the file" in first
     assert waited >= 1.0
     assert Store(db, read_only=True).run("w0-0")["status"] == "completed"
 

@@ -43,6 +43,7 @@ from harness.compare.stats import (
     rng_for,
     verdict,
 )
+from harness.errors import HarnessError
 from harness.evaluation.tasks import suite_members
 from harness.store import Store
 
@@ -375,6 +376,11 @@ def compare_alignment(alignment: Alignment, *, regression_suites: Sequence[str] 
         by_task.setdefault(m.task, []).append(m)
     primary_of = {task: _primary(alignment.tasks.get(task), ms, overrides.get(task)) for task, ms in by_task.items()}
     family_suites = set(suites) if suites else None
+    if family_suites and (missing := sorted(family_suites - {m.suite for m in alignment.metrics})):
+        present = sorted({m.suite for m in alignment.metrics})
+        raise HarnessError(f"--suite {', '.join(missing)}: not a suite both runs were evaluated on "
+                           f"(compared suites: {', '.join(present) or 'none'})",
+                           "pass --suite with one of the compared suites, or drop --suite to use every suite")
 
     rows: list[MetricRow] = []
     primaries: list[AlignedMetric] = []

@@ -22,6 +22,7 @@ from harness.data.records import CONVERTIBLE, KIND_FIELDS, canonical, convert, v
 from harness.domains import DatasetSpec as SourceSpec
 from harness.errors import HarnessError
 from harness.file_checks import require_file
+from harness.text_encoding import Encoding, detect
 
 SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "csv",
                   ".parquet": "parquet", ".pq": "parquet", ".txt": "txt", ".text": "txt", ".md": "txt", ".log": "lines"}
@@ -61,6 +62,7 @@ class Loaded:
     dropped: dict[str, int] = dataclass_field(default_factory=dict)  # reason -> rows dropped while reading
     examples: dict[str, str] = dataclass_field(default_factory=dict)  # reason -> first problem, for the report
     warnings: list[str] = dataclass_field(default_factory=list)  # e.g. a 2,000-line file that gave one record
+    encoding: dict[str, str] = dataclass_field(default_factory=dict)  # text files: encoding and how it was chosen
 
 
 def resolve_path(spec: SourceSpec, base_dir: Path) -> Path:
@@ -83,8 +85,8 @@ def resolve_format(spec: SourceSpec, path: Path) -> str:
 
 # ---------------------------------------------------------------- readers (file -> rows)
 
-def _read_jsonl(path: Path) -> Iterator[Row | BadRow]:
-    with open(path, encoding="utf-8-sig") as fh:
+def _read_jsonl(path: Path, encoding: str = "utf-8-sig") -> Iterator[Row | BadRow]:
+    with open(path, encoding=encoding) as fh:
         for lineno, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
@@ -103,9 +105,9 @@ def _read_jsonl(path: Path) -> Iterator[Row | BadRow]:
             yield Row(f"{path}:{lineno}", obj)
 
 
-def _read_json(path: Path) -> Iterator[Row]:
+def _read_json(path: Path, encoding: str = "utf-8-sig") -> Iterator[Row]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        data = json.loads(path.read_text(encoding=encoding))
     except json.JSONDecodeError as exc:
         raise HarnessError(f"{path}:{exc.lineno}: malformed JSON ({exc.msg} at column {exc.colno})",
                            "fix the JSON syntax, or save one object per line as .jsonl") from exc
@@ -127,9 +129,9 @@ def _read_json(path: Path) -> Iterator[Row]:
         yield Row(f"{path} item {i}", obj)
 
 
-def _read_csv(path: Path) -> Iterator[Row]:
+def _read_csv(path: Path, encoding: str = "utf-8-sig") -> Iterator[Row]:
     # newline="" lets the csv module keep quoted fields that span several lines in one row.
-    with open(path, encoding="utf-8-sig", newline="") as fh:
+    with open(path, encoding=encoding, newline="") as fh:
         sample = fh.read(4096)
         fh.seek(0)
         delimiter = "\t" if path.suffix.lower() == ".tsv" or ("\t" in sample and "," not in sample) else ","
@@ -164,11 +166,11 @@ def _read_parquet(path: Path) -> Iterator[Row]:
         yield Row(f"{path} row {i}", obj)
 
 
-def _read_txt(path: Path) -> Iterator[Row]:
+def _read_txt(path: Path, encoding: str = "utf-8-sig") -> Iterator[Row]:
     """Documents separated by blank lines (a transcript or paragraph per block)."""
     block: list[str] = []
     start = 1
-    with open(path, encoding="utf-8-sig") as fh:
+    with open(path, encoding=encoding) as fh:
         for lineno, line in enumerate(fh, start=1):
             if line.strip():
                 if not block:
@@ -191,13 +193,14 @@ def _line_time(line: str) -> datetime | None:
         return None
 
 
-def _read_lines(path: Path, group_lines: int = 1, group_seconds: float | None = None) -> Iterator[Row]:
+def _read_lines(path: Path, group_lines: int = 1, group_seconds: float | None = None,
+                encoding: str = "utf-8-sig") -> Iterator[Row]:
     """Line-oriented text (logs, one sentence per line): one record per `group_lines` non-empty lines, or, with
     `group_seconds`, one record per time window opened by a line's leading timestamp (lines without one stay
     with the record before them)."""
     block: list[str] = []
     start, opened = 1, None
-    with open(path, encoding="utf-8-sig", errors="replace") as fh:
+    with open(path, encoding=encoding, errors="replace") as fh:
         for lineno, raw in enumerate(fh, start=1):
             line = raw.rstrip("\n")
             if not line.strip():
@@ -384,32 +387,37 @@ def _to_record(row: Row, kind: str, columns_map: dict[str, str]) -> dict[str, An
 DomainReader = Callable[[Path, SourceSpec], Iterable[dict[str, Any]] | None]
 
 
-def _rows(spec: SourceSpec, base_dir: Path, reader: DomainReader | None = None) -> tuple[str, str, Iterator[Row]]:
+def _rows(spec: SourceSpec, base_dir: Path, reader: DomainReader | None = None
+          ) -> tuple[str, str, Iterator[Row], Encoding | None]:
     if spec.format == "hf":
         name, rows = _read_hf(spec, base_dir)
-        return name, "hf", rows
+        return name, "hf", rows, None
     path = resolve_path(spec, base_dir)
     require_file(path, "data file", f"check `path:` (relative paths start at {base_dir}) or use `source: generator`",
                  folder_fix="point `path:` at one file, or use format: hf for a saved dataset folder")
     if reader is not None:
         domain_rows = reader(path, spec)
         if domain_rows is not None:
-            return str(path), "domain", (Row(f"{path.name} row {i}", dict(r)) for i, r in enumerate(domain_rows, 1))
+            return (str(path), "domain", (Row(f"{path.name} row {i}", dict(r)) for i, r in enumerate(domain_rows, 1)),
+                    None)
     fmt = resolve_format(spec, path)
+    if fmt == "parquet":
+        return str(path), fmt, _read_parquet(path), None
+    enc = detect(path, spec.encoding)
     if fmt == "lines":
-        return str(path), fmt, _read_lines(path, spec.group_lines, spec.group_seconds)
-    reader = {"jsonl": _read_jsonl, "json": _read_json, "csv": _read_csv, "parquet": _read_parquet,
-              "txt": _read_txt}[fmt]
-    rows = reader(path)
+        return str(path), fmt, _read_lines(path, spec.group_lines, spec.group_seconds, enc.name), enc
+    reader = {"jsonl": _read_jsonl, "json": _read_json, "csv": _read_csv, "txt": _read_txt}[fmt]
+    rows = reader(path, enc.name)
     if spec.explode:
         rows = (out for row in rows for out in ([row] if isinstance(row, BadRow) else explode_rows(row, spec.explode)))
-    return str(path), fmt, rows
+    return str(path), fmt, rows, enc
 
 
-def _few_records_warning(name: str, fmt: str, n_records: int, base_dir: Path, spec: SourceSpec) -> str | None:
+def _few_records_warning(name: str, fmt: str, n_records: int, base_dir: Path, spec: SourceSpec,
+                         encoding: str = "utf-8-sig") -> str | None:
     """A warning when a source gave suspiciously few records (e.g. a log read as blank-line separated text)."""
     if fmt in ("txt", "lines") and spec.format != "hf":
-        with open(resolve_path(spec, base_dir), encoding="utf-8-sig", errors="replace") as fh:
+        with open(resolve_path(spec, base_dir), encoding=encoding, errors="replace") as fh:
             n_lines = sum(1 for line in fh if line.strip())
         if n_lines >= 50 and n_records * 20 <= n_lines:
             fix = ("set `format: lines` (one record per line) with `group_lines: N` or `group_seconds: S`"
@@ -424,7 +432,7 @@ def _few_records_warning(name: str, fmt: str, n_records: int, base_dir: Path, sp
 def load_source(spec: SourceSpec, base_dir: Path, *, expected: str | None = None,
                 reader: DomainReader | None = None) -> Loaded:
     """Read a file/HF source into canonical records of its own kind (spec.kind, detected, or `expected`)."""
-    name, fmt, rows = _rows(spec, base_dir, reader)
+    name, fmt, rows, enc = _rows(spec, base_dir, reader)
     records: list[dict[str, Any]] = []
     kind = spec.file_kind
     dropped: dict[str, int] = {}
@@ -467,8 +475,8 @@ def load_source(spec: SourceSpec, base_dir: Path, *, expected: str | None = None
         raise HarnessError(f"{name} holds no records ({fmt})",
                            "add data to the file or point `path:` at a non-empty file")
     assert kind is not None
-    warning = _few_records_warning(name, fmt, len(records), base_dir, spec)
-    return Loaded(records, kind, name, dropped, examples, [warning] if warning else [])
+    warning = _few_records_warning(name, fmt, len(records), base_dir, spec, enc.name if enc else "utf-8-sig")
+    return Loaded(records, kind, name, dropped, examples, [warning] if warning else [], enc.report() if enc else {})
 
 
 def load_records(spec: SourceSpec, base_dir: Path, kind: str | None = None, **convert_kwargs: Any) -> list[dict]:
@@ -488,4 +496,4 @@ def load_converted(spec: SourceSpec, base_dir: Path, kind: str | None = None, *,
                            f"convertible kinds: {', '.join(CONVERTIBLE.get(kind, ()))}")
     kwargs = convert_kwargs if kind == "chat" else {}
     records = convert(loaded.records, loaded.kind, kind, **kwargs)
-    return Loaded(records, kind, loaded.source, loaded.dropped, loaded.examples, loaded.warnings)
+    return Loaded(records, kind, loaded.source, loaded.dropped, loaded.examples, loaded.warnings, loaded.encoding)

@@ -213,7 +213,7 @@ def run_eval(store: Store, model: ModelRef, suites: list[str], *, limit: int | f
     batch_size = batch_size or ("auto" if device.device == "cuda" else 16)
     config = {"suites": suites, "limit": limit, "model": model.ref, "model_path": model.path,
               "adapter": model.adapter_path, "dtype": device.dtype_name, "batch_size": batch_size,
-              "backend": backend.identity()}
+              "backend": backend.identity(), "trust_remote_code": model.trust_remote_code}
     with store.tracked_run("eval", domain=domain, stage=stage, config=config, model_id=model.model_id,
                            fingerprint=model.model_id) as run_id:
         results = backend.evaluate(

@@ -154,12 +154,18 @@ def resolve_model(ref: str | None, *, trust_remote_code: bool = False, progress:
             if not base:
                 raise HarnessError(f"adapter {path} names no base model",
                                    "set base_model_name_or_path in its adapter_config.json")
-            base_ref = resolve_model(base, trust_remote_code=trust_remote_code, progress=progress)
+            try:
+                base_ref = resolve_model(base, trust_remote_code=trust_remote_code, progress=progress)
+            except HarnessError as exc:
+                raise HarnessError(f"adapter {path} needs its base model '{base}', which cannot be used: "
+                                   f"{exc.problem}", f"make the base model available ({exc.fix}), or edit "
+                                   f"base_model_name_or_path in {path / 'adapter_config.json'}") from exc
             return ModelRef(ref, base_ref.path, f"adapter-{_folder_identity(path)}", "adapter",
                             adapter_path=str(path), trust_remote_code=trust_remote_code)
         if not (path / "config.json").exists():
             raise HarnessError(f"model folder {path} has no config.json",
                                "point --model at a Hugging Face model folder (config.json + weights)")
+        refuse_remote_code(path / "config.json", ref, trust_remote_code)
         return ModelRef(ref, str(path), f"local-{_folder_identity(path)}", "local",
                         trust_remote_code=trust_remote_code)
     if _looks_like_path(ref) or ref.count("/") > 1:
@@ -170,6 +176,30 @@ def resolve_model(ref: str | None, *, trust_remote_code: bool = False, progress:
         if trained is not None:
             return trained
     return _resolve_hub(ref, trust_remote_code)
+
+
+def needs_remote_code(config_file: Path) -> bool:
+    """True when loading the model would run Python code shipped with it: its config maps an auto class to
+    the repo's own code (`auto_map`) and transformers has no built-in class for its `model_type` (the rule
+    transformers itself applies). Read from config.json alone, so nothing of the model is imported."""
+    try:
+        config = json.loads(config_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise HarnessError(f"{config_file} is not readable JSON ({type(exc).__name__})",
+                           "point --model at a Hugging Face model folder with a valid config.json") from exc
+    if not isinstance(config, dict) or not config.get("auto_map"):
+        return False
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING_NAMES
+
+    return config.get("model_type") not in CONFIG_MAPPING_NAMES
+
+
+def refuse_remote_code(config_file: Path, ref: str, trust_remote_code: bool) -> None:
+    """One line, before any run row or model load, when `ref` needs remote code and the flag is not given."""
+    if not trust_remote_code and needs_remote_code(config_file):
+        raise HarnessError(f"model '{ref}' needs the Python code shipped with it (config.json `auto_map`), which "
+                           "the harness does not run by default",
+                           "read that code; if you trust it, pass --trust-remote-code (recorded on the run)")
 
 
 def _resolve_hub(repo_id: str, trust_remote_code: bool) -> ModelRef:
@@ -185,5 +215,6 @@ def _resolve_hub(repo_id: str, trust_remote_code: bool) -> ModelRef:
                 f"`harness runs --kind train`), a local folder, or download it first (`hf download {repo_id}`)")
         return ModelRef(repo_id, repo_id, f"hub-{fingerprint(repo_id)}", "hub",
                         trust_remote_code=trust_remote_code)
+    refuse_remote_code(Path(cached), repo_id, trust_remote_code)
     snapshot = Path(cached).parent
     return ModelRef(repo_id, repo_id, f"hub-{snapshot.name[:16]}", "hub", trust_remote_code=trust_remote_code)

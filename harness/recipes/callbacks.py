@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from typing import TYPE_CHECKING, Any
 
 from transformers import TrainerCallback
@@ -193,3 +194,17 @@ class EarlyStopOnValidationLoss(TrainerCallback):
         return {"run_id": run_id, "step": stop["step"], "epoch": None, "split": "early_stop",
                 "loss": stop["best_loss"], "learning_rate": None, "grad_norm": None, "tokens_seen": None,
                 "metrics_json": stop}
+
+
+class SaveEveryMinutes(TrainerCallback):
+    """Ask the trainer for a checkpoint whenever `minutes` have passed since the last one (wall clock)."""
+
+    def __init__(self, minutes: float) -> None:
+        self.seconds = minutes * 60
+        self.last = time.monotonic()
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
+        if time.monotonic() - self.last >= self.seconds:
+            control.should_save = True
+            self.last = time.monotonic()
+        return control

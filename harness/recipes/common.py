@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from harness import train_checkpoints as checkpoints
 from harness.errors import HarnessError
 from harness.fingerprint import hash_dir, library_versions
 
@@ -105,6 +106,13 @@ class TrainSettings(BaseModel):
     max_eval_samples: int | None = Field(128, ge=1, description="cap the validation set to keep evals cheap")
     seed: int = 1234
     gradient_checkpointing: bool = False  # TRL defaults to True; it only costs time on small models
+    save_steps: int | None = Field(
+        None, ge=1, description="write a checkpoint every N optimizer steps; a stage killed mid-training resumes "
+        "from its last complete checkpoint when run again with the same config, data and parent (None: no "
+        "checkpoints, a killed stage restarts)")
+    save_minutes: float | None = Field(
+        None, gt=0, description="write a checkpoint whenever this many minutes have passed since the last one "
+        "(with or instead of save_steps)")
     early_stopping_patience: int | None = Field(
         None, ge=1, description="stop when validation loss has not improved for N evaluations (needs eval_steps)")
     early_stopping_threshold: float = Field(
@@ -296,7 +304,11 @@ def trainer_arguments(cfg: TrainSettings, *, work_dir: Path, plan: DevicePlan, p
         "eval_strategy": "steps" if has_eval else "no",
         "eval_steps": cfg.eval_steps or NO_PERIODIC_EVAL,  # transformers also evaluates after the last step
         "eval_on_start": has_eval,  # the "before" point of every validation curve
-        "save_strategy": "no",  # the recipe saves once, explicitly, at the end
+        # checkpoints only for resuming a killed stage (harness/train_checkpoints.py); the stage itself is
+        # saved once, explicitly, at the end
+        "save_strategy": "steps" if cfg.save_steps else "no",
+        **({"save_steps": cfg.save_steps} if cfg.save_steps else {}),
+        "save_total_limit": 2,  # the newest, and the one before it in case the newest was cut short
         "report_to": "none",
         "disable_tqdm": not progress,
         "seed": cfg.seed,
@@ -481,19 +493,28 @@ def train_and_save(stage: str, setup: Callable[..., tuple[Trainer, dict[str, Any
     if dist is not None:
         dist.wait_for_everyone()
     output_dir = Path(output_dir)
-    work_dir = output_dir / WORK_SUBDIR
+    resumable = bool(cfg.save_steps or cfg.save_minutes)
+    # checkpoints live beside the stage folder: a crash sweep removes `<stage>.partial`, never the checkpoints
+    work_dir = checkpoints.folder_for(output_dir) if resumable else output_dir / WORK_SUBDIR
+    if cfg.save_minutes:
+        from harness.recipes.callbacks import SaveEveryMinutes
+
+        callbacks.append(SaveEveryMinutes(cfg.save_minutes))
+    resume = checkpoints.latest_complete(work_dir) if resumable else None
     with progress_bars(progress):
         trainer, resolved = setup(cfg, model_path=model_path, train_path=train_path,
                                   validation_path=validation_path, work_dir=work_dir, plan=plan,
                                   callbacks=callbacks, trust_remote_code=trust_remote_code, progress=progress)
         _, trainable = count_params(trainer.model)
+        finished = False
         try:
-            trainer.train()
+            trainer.train(resume_from_checkpoint=None if resume is None else str(resume))
             model = gathered_model(trainer, work_dir, model_path, trust_remote_code) if dist is not None else None
+            finished = True
         finally:
             flush_store_logs(callbacks)
-            if dist is None or dist.is_main_process:
-                cleanup_work_dir(work_dir)
+            if (dist is None or dist.is_main_process) and (finished or not resumable):
+                cleanup_work_dir(work_dir)  # a failed resumable stage keeps its checkpoints for the re-run
         stop = None if stopper is None else stopper.outcome(int(trainer.state.global_step))
         if stop is not None and store is not None and run_id is not None:
             store.add_train_logs([stopper.log_row(run_id, stop)])

@@ -137,7 +137,10 @@ class Store:
                 waited = time.monotonic() - start
                 if not _is_lock_conflict(exc):
                     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                    denied = "permission denied" in first.lower() or "read-only file system" in first.lower()
                     raise HarnessError(f"cannot open store {self.path}: {first}",
+                                       "give this user read and write access to the store file and its folder, "
+                                       "or pass --db PATH" if denied else
                                        "pass --db with a harness .duckdb store or a new file name") from exc
                 if waited >= budget:
                     raise HarnessError(f"store {self.path} stayed locked by another program for {budget:.0f} s",
