@@ -1,75 +1,68 @@
-"""legal domain hooks: generate() feeds the datasets, eval_items() the suite (phrased apart, never overlapping).
+"""legal domain hooks: generate() feeds the datasets, eval_items() the suite, read_file() the legal formats
+(LegalBench task folders, CUAD / SQuAD-v2 JSON, ContractNLI JSON, LEDGAR JSONL; see formats.py).
 
-A stub: a few made-up products. Replace FACTS (or point the manifest's datasets at files) with real data.
+`python domains/legal/hooks.py legalbench-task TASK_FOLDER [OUT_DIR]` writes a LegalBench task folder out as an
+lm-eval task (see legalbench.py), so the same folder is an SFT dataset (`--source chats=TASK_FOLDER/train.tsv`)
+and an eval task without hand conversion.
 """
 
 from __future__ import annotations
 
-import random
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-COMPANY = "legal"
-# product, category, colour, price (dollars)
-FACTS = [
-    ("lantern", "camping light", "green", 24), ("kettle", "kitchen appliance", "red", 39),
-    ("backpack", "travel bag", "blue", 59), ("desk lamp", "office light", "white", 29),
-    ("water bottle", "drink container", "orange", 12), ("notebook", "paper product", "yellow", 6),
-    ("umbrella", "rain gear", "black", 18), ("headphones", "audio device", "purple", 79),
-]
-COLOURS = sorted({f[2] for f in FACTS})
-DEFAULTS = {"n_notes": 64, "n_chats": 64, "n_pairs": 48}
-NOTE_TEMPLATES = [
-    "The {company} {product} is a {category}. It is {colour} and costs {price} dollars.",
-    "Our {product} ({category}) comes in {colour}. Price: {price} dollars. Made by {company}.",
-    "{company} catalogue entry: {product}, a {colour} {category}, {price} dollars.",
-]
-
-# Held-out wordings for the perplexity task: the suite asks about the same facts, never in training words.
-HELD_OUT_TEMPLATES = [
-    "In the {company} range, the {product} is the {colour} {category} priced at {price} dollars.",
-    "Looking for a {category}? The {colour} {product} from {company} sells for {price} dollars.",
-    "{company} lists its {product} at {price} dollars; this {category} is only made in {colour}.",
-]
+HERE = Path(__file__).resolve().parent
 
 
-def _fill(template: str, fact: tuple[str, str, str, int]) -> str:
-    product, category, colour, price = fact
-    return template.format(company=COMPANY, product=product, category=category, colour=colour, price=price)
+def _sibling(name: str) -> ModuleType:
+    """A module next to this file, loaded by path once (domain folders are not importable packages)."""
+    mod_name = f"harness_domain_legal_{name}_{abs(hash(str(HERE))):x}"  # one per copy of the folder
+    if mod_name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(mod_name, HERE / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[mod_name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[mod_name]
 
 
 def generate(seed: int, **params: Any) -> dict[str, list[dict[str, Any]]]:
-    """Train records keyed by dataset name (see the manifest's `datasets:`)."""
-    unknown = set(params) - set(DEFAULTS)
-    if unknown:
-        raise ValueError(f"unknown generator params {sorted(unknown)}; known: {sorted(DEFAULTS)}")
-    p = {**DEFAULTS, **params}
-    rng = random.Random(f"legal-{seed}")
-    notes = [{"text": _fill(rng.choice(NOTE_TEMPLATES), rng.choice(FACTS))} for _ in range(p["n_notes"])]
-    chats = []
-    for i in range(p["n_chats"]):
-        fact = FACTS[i % len(FACTS)]
-        if i % 2:
-            question, answer = f"What colour is the {fact[0]}?", f"The {fact[0]} is {fact[2]}."
-        else:
-            question, answer = f"How much does the {fact[0]} cost?", f"The {fact[0]} costs {fact[3]} dollars."
-        chats.append({"messages": [{"role": "user", "content": question},
-                                   {"role": "assistant", "content": answer}]})
-    pairs = []
-    for i in range(p["n_pairs"]):
-        fact = FACTS[i % len(FACTS)]
-        wrong = rng.choice([c for c in COLOURS if c != fact[2]])
-        pairs.append({"prompt": f"Tell me the colour of the {fact[0]}.", "chosen": f"It is {fact[2]}.",
-                      "rejected": f"It is {wrong}."})
-    return {"notes": notes, "chats": chats, "pairs": pairs}
+    """Train records keyed by dataset: docs (text), chats (chat), pairs (preference), clauses (classification)."""
+    return _sibling("generator").generate(seed, **params)
 
 
-def eval_items() -> dict[str, list[dict[str, Any]]]:
-    """Suite items, worded unlike any training record: multiple-choice colours and held-out product notes."""
-    facts = []
-    for i, (product, _, colour, _) in enumerate(FACTS):
-        question = f"Q: Which colour does {COMPANY} make the {product} in?\nA:"
-        facts.append({"id": f"facts-{i:03d}", "question": question, "choices": [f" {c}" for c in COLOURS],
-                      "gold": COLOURS.index(colour)})
-    ppl = [{"id": f"ppl-{len(FACTS) * k + i:03d}", "text": _fill(template, f)}
-           for k, template in enumerate(HELD_OUT_TEMPLATES) for i, f in enumerate(FACTS)]
-    return {"facts": facts, "ppl": ppl}
+def eval_items(seed: int = 0, **kwargs: Any) -> dict[str, list[dict[str, Any]]]:
+    """Held-out suite items keyed clause / nli / extract / ppl / plain (never overlapping generate())."""
+    return _sibling("generator").eval_items(seed, **kwargs)
+
+
+def parties():
+    """Caption-party pseudonymiser keyed by the manifest's PII salt (`cleaning.pii.salt` or its env var)."""
+    import yaml
+
+    from harness.cleaning.config import PiiConfig
+
+    manifest = yaml.safe_load((HERE / "manifest.yaml").read_text(encoding="utf-8"))
+    cfg = PiiConfig(**(manifest.get("cleaning") or {}).get("pii", {}))
+    if not cfg.enabled:
+        return None
+    return _sibling("formats").Parties(cfg.resolved_salt())
+
+
+def read_file(path: Path, spec: Any = None):
+    """Rows of a legal-format file (individual parties in case captions pseudonymised), or None for other files
+    (the harness's own readers take those). Called by `harness prep` for every file-backed dataset."""
+    gen = _sibling("generator")
+    return _sibling("formats").read_file(Path(path), extract_instruction=gen.EXTRACT_INSTRUCTION,
+                                         nli_instruction=gen.NLI_INSTRUCTION, not_stated=gen.NOT_STATED,
+                                         parties=parties())
+
+
+if __name__ == "__main__":
+    if len(sys.argv) not in (3, 4) or sys.argv[1] != "legalbench-task":
+        sys.exit("usage: python hooks.py legalbench-task TASK_FOLDER [OUT_DIR]")
+    out = _sibling("legalbench").write_task(Path(sys.argv[2]), Path(sys.argv[3]) if len(sys.argv) == 4 else None)
+    print(f"wrote {out}")
