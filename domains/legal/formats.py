@@ -48,6 +48,8 @@ Government Department Board Bank Inc Inc. LLC L.L.C. LLP Corp Corp. Corporation 
 GmbH S.A. N.A. Trust Association University Hospital Authority Commission Agency Insurance Holdings Group Partners
 Secretary Commissioner Attorney General Federal National International America Union Council School District
 Court Estate Fund Systems Services Technologies Industries Enterprises""".split())
+# Capitalised words that open a sentence or citation before a caption, not part of the party's name.
+LEADING = frozenset("In See Also Cf The And But Under From Per Citing Compare With After Following Unlike".split())
 _NAME = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"
 CAPTION = re.compile(rf"\b(?P<p>(?:{_NAME} ){{0,2}}{_NAME}) v\. (?P<d>(?:{_NAME} ){{0,2}}{_NAME})\b")
 IN_RE = re.compile(rf"\bIn re (?P<p>(?:{_NAME} )?{_NAME})\b")
@@ -77,9 +79,12 @@ class Parties:
 
     def party(self, name: str) -> str:
         words = name.split()
+        lead = []
+        while len(words) > 1 and words[0] in LEADING:  # "In Miller v. ...": the party is Miller
+            lead.append(words.pop(0))
         if any(w in INSTITUTIONAL for w in words):
             return name
-        return self.fake(name)
+        return " ".join([*lead, self.fake(" ".join(words))])
 
     def text(self, value: str) -> str:
         if " v. " not in value and "In re " not in value:
