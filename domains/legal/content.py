@@ -281,7 +281,8 @@ CLAUSES: dict[str, list[str]] = {
 PREFERRED: dict[str, list[str]] = {
     "assignment": ["Neither party may assign this Agreement without the other party's prior written consent, not to "
                    "be unreasonably withheld, except to a successor to its entire business on written notice.",
-                   "{a} may assign this Agreement only with {b}'s prior written consent; any other assignment is void."],
+                   "{a} may assign this Agreement only with {b}'s prior written consent; any other assignment is "
+                   "void."],
     "termination": ["Either party may terminate on {days} written notice; fees for services already performed remain "
                     "payable.", "Termination for convenience requires {days} written notice, and accrued rights "
                     "survive."],
@@ -369,7 +370,8 @@ CLIENT_QUESTIONS: dict[str, list[str]] = {
                    "can i transfer this contract to my new business?", "Do I need anyone's permission to assign this?",
                    "Our investor wants us to move the contract to a subsidiary. Is that allowed?"],
     "termination": ["How do I get out of this contract?", "Can we cancel the agreement early?",
-                    "what notice do i have to give to end this?", "If we stop the contract, how much warning is needed?"],
+                    "what notice do i have to give to end this?",
+                    "If we stop the contract, how much warning is needed?"],
     "confidentiality": ["How long do we have to keep their information secret?",
                         "Can I tell my accountant about the deal?", "when does the secrecy obligation end?",
                         "What happens to their confidential files after the project?"],

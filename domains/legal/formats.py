@@ -181,8 +181,8 @@ def read_contract_nli(data: dict[str, Any], nli_instruction: str, parties: Parti
     labels = data.get("labels", {})
     for doc in data["documents"]:
         text, spans = doc.get("text", ""), doc.get("spans", [])
-        for annotations in doc.get("annotation_sets", [])[:1]:  # the first annotator's set, as ContractNLI scores
-            for hid, ann in annotations.get("annotations", {}).items():
+        for annotation_set in doc.get("annotation_sets", [])[:1]:  # the first annotator's set, as ContractNLI scores
+            for hid, ann in annotation_set.get("annotations", {}).items():
                 evidence = [text[spans[i][0]:spans[i][1]].strip() for i in ann.get("spans", []) if i < len(spans)]
                 premise = " ".join(evidence) if evidence else text[:CONTEXT_CHARS]
                 hyp = labels.get(hid, {}).get("hypothesis", hid)

@@ -159,7 +159,8 @@ def clause(rng: random.Random, split: str, ctype: str, deal: Deal) -> str:
     if text[0].isdigit():  # already numbered
         return text
     n, m = rng.randint(2, 24), rng.randint(1, 9)
-    return rng.choice(["", "", f"{n}. ", f"{n}.{m} ", f"Section {n}. ", f"Clause {n}.{m}: ", f"({chr(96 + m)}) "]) + text
+    numbering = ["", "", f"{n}. ", f"{n}.{m} ", f"Section {n}. ", f"Clause {n}.{m}: ", f"({chr(96 + m)}) "]
+    return rng.choice(numbering) + text
 
 
 def hypothesis(rng: random.Random, split: str, ctype: str, deal: Deal, label: str) -> str:
@@ -194,7 +195,8 @@ def contract(rng: random.Random, split: str, p: dict[str, Any]) -> tuple[str, De
     types = rng.sample(TYPES, rng.randint(2, 5))
     signer, counsel = Person(rng, split), Person(rng, split)
     title = rng.choice(C.CONTRACTS)
-    date = f"{rng.choice(['January', 'March', 'May', 'July', 'September', 'November'])} {rng.randint(1, 28)}, 20{rng.randint(18, 26)}"
+    month = rng.choice(["January", "March", "May", "July", "September", "November"])
+    date = f"{month} {rng.randint(1, 28)}, 20{rng.randint(18, 26)}"
     style = rng.randrange(3)
     if style == 0:
         head = (f"{title}\n\nThis {title.title()} (the \"Agreement\") is entered into on {date} between {deal.a} and "
@@ -217,7 +219,10 @@ def contract(rng: random.Random, split: str, p: dict[str, Any]) -> tuple[str, De
 
 def statute(rng: random.Random, split: str) -> str:
     deal = Deal(rng, split)
-    sec = f"{rng.randint(1, 60)}-{rng.randint(100, 999)}" if split == "train" else f"{rng.randint(61, 99)}.{rng.randint(10, 99)}"
+    if split == "train":
+        sec = f"{rng.randint(1, 60)}-{rng.randint(100, 999)}"
+    else:
+        sec = f"{rng.randint(61, 99)}.{rng.randint(10, 99)}"
     template = rng.choice(_split(C.STATUTES, split, EVAL_EVERY))
     return tidy(template.format(sec=sec, court=rng.choice(C.OPINION_COURTS), years=deal.years, amount=deal.amount,
                                 days=deal.days))
@@ -365,14 +370,15 @@ def eval_items(seed: int = 0, *, n_clause: int = 400, n_nli: int = 400, n_extrac
     while len(out["clause"]) < n_clause:
         item = clause_item(rng, "eval", TYPES[len(out["clause"]) % len(TYPES)], p["n_options"])
         if fresh(item["clause"]):
-            out["clause"].append({"id": f"clause-{len(out['clause']):04d}", "system": SYSTEM, "choices": item["options"],
-                                  "gold": item["options"].index(item["label"]), "decontam": [item["clause"]], **item})
+            out["clause"].append({"id": f"clause-{len(out['clause']):04d}", "system": SYSTEM,
+                                  "choices": item["options"], "gold": item["options"].index(item["label"]),
+                                  "decontam": [item["clause"]], **item})
     while len(out["nli"]) < n_nli:
         item = nli_item(rng, "eval", NLI_LABELS[len(out["nli"]) % 3])
         if fresh(item["premise"] + "|" + item["hypothesis"]):
             out["nli"].append({"id": f"nli-{len(out['nli']):04d}", "system": SYSTEM, "choices": list(NLI_LABELS),
-                               "gold": NLI_LABELS.index(item["label"]), "decontam": [item["premise"], item["hypothesis"]],
-                               **item})
+                               "gold": NLI_LABELS.index(item["label"]),
+                               "decontam": [item["premise"], item["hypothesis"]], **item})
     while len(out["extract"]) < n_extract:
         item = extract_item(rng, "eval", len(out["extract"]) % 3 != 2)  # a third unanswerable
         if fresh(item["context"] + "|" + item["question"]):
