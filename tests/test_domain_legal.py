@@ -122,9 +122,8 @@ def test_legalbench_folder_becomes_an_lm_eval_task(domain, tmp_path: Path) -> No
     docs = list(task.test_docs())
     assert len(docs) == 4 and task.doc_to_choice(docs[0]) == ["No", "Yes"] and task.doc_to_target(docs[1]) == 0
     prompt = task.doc_to_text(docs[2])
-    assert prompt.startswith("<|system|>\n") and prompt.endswith(
-        "Clause: An employee who is retaliated against may file suit for reinstatement and back pay.\nA:<|end|>\n"
-        "<|assistant|>\n")
+    assert "Does the clause specify a private right of action?" in prompt and \
+        "Clause: An employee who is retaliated against may file suit for reinstatement and back pay.\nA:" in prompt
     # train.tsv rows are base_prompt.txt's own examples: left out (or zero-shot keeps them all)
     train_only = tmp_path / "train_only"
     train_only.mkdir()

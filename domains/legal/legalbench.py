@@ -73,19 +73,25 @@ def write_task(folder: Path, out_dir: Path | None = None, *, zero_shot: bool = F
         for i, r in enumerate(kept):
             fh.write(json.dumps({"id": r.get("index", str(i)), **{c: r[c] for c in columns},
                                  "gold": choices.index(r["answer"])}, ensure_ascii=False) + "\n")
+    if hasattr(utils, "chat_prompt"):  # the suite writes literal chat-format prompts
+        prompt: dict = {"doc_to_text": utils.chat_prompt(gen.SYSTEM, template)}
+        prompt_format = {}
+    else:  # the template-free convention: the model's chat template renders system + user
+        prompt = {"description": gen.SYSTEM, "doc_to_text": template}
+        prompt_format = {"prompt_format": "chat"}
     config = {
         "task": name,
         "dataset_path": "json",
         "dataset_kwargs": {"data_files": {"test": str(data.resolve())}},
         "test_split": "test",
         "output_type": "multiple_choice",
-        # base_prompt.txt's {{column}} slots are Jinja: the chat-format prompt is the template itself
-        "doc_to_text": utils.chat_prompt(gen.SYSTEM, template),
+        # base_prompt.txt's {{column}} slots are Jinja: the prompt is the template itself
+        **prompt,
         "doc_to_choice": choices,
         "doc_to_target": "gold",
         "target_delimiter": "",
         "metric_list": [{"metric": "acc", "aggregation": "mean", "higher_is_better": True}],
-        "metadata": {"version": 1.0, "primary_metric": "acc", "chance": round(1 / len(choices), 4),
+        "metadata": {"version": 1.0, **prompt_format, "primary_metric": "acc", "chance": round(1 / len(choices), 4),
                      "source": str(folder), "prompt": "zero-shot" if zero_shot else "base_prompt.txt",
                      "rows": len(rows), "left_out_as_examples": len(rows) - len(kept)},
     }
