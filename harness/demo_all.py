@@ -50,12 +50,12 @@ def _ci(value: float | None, low: float | None, high: float | None) -> str:
     return f"{value:.3f} [{low:.3f}, {high:.3f}]"
 
 
-def gate_outcome(store: Store, domain: str, candidate_run: str, baseline_run: str) -> str:
-    """The newest stored gate of `domain` on exactly this candidate and baseline: status and rule counts."""
+def gate_outcome(store: Store, candidate_run: str, baseline_run: str) -> str:
+    """The newest stored gate on exactly this candidate and baseline eval run: status and rule counts."""
     rows = store.query(
         "SELECT g.gate_id, json_extract_string(r.config_json, '$.status') AS status FROM gates g "
-        "JOIN runs r ON r.run_id = g.run_id WHERE g.domain = ? AND g.candidate_run = ? AND g.baseline_run = ? "
-        "ORDER BY g.created_at DESC LIMIT 1", [domain, candidate_run, baseline_run])
+        "JOIN runs r ON r.run_id = g.run_id WHERE g.candidate_run = ? AND g.baseline_run = ? "
+        "ORDER BY g.created_at DESC LIMIT 1", [candidate_run, baseline_run])
     if not rows:
         return "not run"
     outcomes = store.query(
@@ -92,7 +92,7 @@ def summarise(store: Store, domain: Domain, result: PipelineResult, seconds: flo
     if result.gate_exit is None:
         row.gate = "not run (--limit eval)" if limited else "not run"
     else:
-        row.gate = gate_outcome(store, domain.name, result.eval_runs[row.final], result.eval_runs["base"])
+        row.gate = gate_outcome(store, result.eval_runs[row.final], result.eval_runs["base"])
     return row
 
 
