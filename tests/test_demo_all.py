@@ -26,10 +26,11 @@ def test_summary_row_matches_the_comparison_and_the_stored_gate(pipeline_run) ->
     # the pipeline itself ran no gate on a --limit eval; the fixture's own gate on the same runs is found
     assert row.gate == "not run (--limit eval)"
     outcome = gate_outcome(store, result.eval_runs["dpo"], result.eval_runs["base"])
-    assert outcome.split(" ")[0] == ("PASS" if gates["tuned_vs_base"] == 0 else outcome.split(" ")[0])
-    assert outcome.split(" ")[0] in ("PASS", "FAIL", "INCONCLUSIVE") and " pass" in outcome
     reverse = gate_outcome(store, result.eval_runs["base"], result.eval_runs["dpo"])  # the other stored gate
-    assert reverse.split(" ")[0] == ("PASS" if gates["base_vs_tuned"] == 0 else reverse.split(" ")[0])
+    for text, exit_code in ((outcome, gates["tuned_vs_base"]), (reverse, gates["base_vs_tuned"])):
+        status = text.split(" ")[0]
+        assert status in ("PASS", "FAIL", "INCONCLUSIVE") and " pass" in text
+        assert (status == "PASS") == (exit_code == 0)  # the exit code the gate command returned
     assert gate_outcome(store, result.eval_runs["cpt"], result.eval_runs["base"]) == "not run"
     console = Console(record=True, width=200)
     console.print(render([row]))
