@@ -1,9 +1,9 @@
 """legal domain hooks: generate() feeds the datasets, eval_items() the suite, read_file() the legal formats
 (LegalBench task folders, CUAD / SQuAD-v2 JSON, ContractNLI JSON, LEDGAR JSONL; see formats.py).
 
-`python domains/legal/hooks.py legalbench-task TASK_FOLDER [OUT_DIR]` writes a LegalBench task folder out as an
-lm-eval task (see legalbench.py), so the same folder is an SFT dataset (`--source chats=TASK_FOLDER/train.tsv`)
-and an eval task without hand conversion.
+`python domains/legal/hooks.py legalbench-task TASK_FOLDER [OUT_DIR] [--zero-shot]` writes a LegalBench task
+folder out as an lm-eval task (see legalbench.py), so the same folder is an SFT dataset (`--source
+chats=TASK_FOLDER`) and an eval task without hand conversion.
 """
 
 from __future__ import annotations
@@ -61,8 +61,24 @@ def read_file(path: Path, spec: Any = None):
                                          parties=parties())
 
 
-if __name__ == "__main__":
-    if len(sys.argv) not in (3, 4) or sys.argv[1] != "legalbench-task":
-        sys.exit("usage: python hooks.py legalbench-task TASK_FOLDER [OUT_DIR]")
-    out = _sibling("legalbench").write_task(Path(sys.argv[2]), Path(sys.argv[3]) if len(sys.argv) == 4 else None)
+def main(argv: list[str]) -> int:
+    """`legalbench-task TASK_FOLDER [OUT_DIR] [--zero-shot]`: a bad folder is one line and exit 2."""
+    from harness.errors import HarnessError
+
+    zero_shot = "--zero-shot" in argv
+    args = [a for a in argv if a != "--zero-shot"]
+    if len(args) not in (2, 3) or args[0] != "legalbench-task":
+        print("usage: python hooks.py legalbench-task TASK_FOLDER [OUT_DIR] [--zero-shot]", file=sys.stderr)
+        return 2
+    try:
+        out = _sibling("legalbench").write_task(Path(args[1]), Path(args[2]) if len(args) == 3 else None,
+                                                zero_shot=zero_shot)
+    except HarnessError as exc:
+        print(f"error: {exc.problem}. fix: {exc.fix}.", file=sys.stderr)
+        return 2
     print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
