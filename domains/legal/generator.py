@@ -190,7 +190,10 @@ def _bar(rng: random.Random, split: str) -> str:
     return str(rng.randint(900000, 999999) if split == "eval" else rng.randint(100000, 899999))
 
 
-def contract(rng: random.Random, split: str, p: dict[str, Any]) -> tuple[str, Deal]:
+def contract(rng: random.Random, split: str, p: dict[str, Any]) -> tuple[str, Deal, str]:
+    """(document, its deal, its clause body): the body is what decontamination matches, since the heading
+    boilerplate ("This Mutual Non-Disclosure Agreement (the "Agreement") is entered into on") is shared by
+    design between train and eval contracts."""
     deal = Deal(rng, split)
     types = rng.sample(TYPES, rng.randint(2, 5))
     signer, counsel = Person(rng, split), Person(rng, split)
@@ -214,7 +217,7 @@ def contract(rng: random.Random, split: str, p: dict[str, Any]) -> tuple[str, De
         f"\n\nCopy to counsel: {counsel.name} ({counsel.email}), Bar No. {_bar(rng, split)}.",
         "",
     ])
-    return _noise(tidy(head + body + sign), rng, {**p, "lowercase_rate": 0.0}), deal
+    return _noise(tidy(head + body + sign), rng, {**p, "lowercase_rate": 0.0}), deal, tidy(body)
 
 
 def statute(rng: random.Random, split: str) -> str:
@@ -386,11 +389,13 @@ def eval_items(seed: int = 0, *, n_clause: int = 400, n_nli: int = 400, n_extrac
                                    "decontam": [item["context"]], **item})
     while len(out["ppl"]) < n_ppl:
         genre = ["contract", "contract", "statute", "opinion"][len(out["ppl"]) % 4]
-        text = {"contract": lambda: contract(rng, "eval", p)[0], "statute": lambda: statute(rng, "eval"),
-                "opinion": lambda: opinion(rng, "eval")}[genre]()
+        if genre == "contract":
+            text, _, body = contract(rng, "eval", p)
+        else:
+            text = body = statute(rng, "eval") if genre == "statute" else opinion(rng, "eval")
         if fresh(text):
             out["ppl"].append({"id": f"ppl-{len(out['ppl']):04d}", "genre": genre, "document": text,
-                               "decontam": [text]})
+                               "decontam": [body]})
     while len(out["plain"]) < n_plain:
         item = plain_item(rng, "eval", TYPES[len(out["plain"]) % len(TYPES)])
         if fresh(item["clause"]):
