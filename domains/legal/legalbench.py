@@ -65,8 +65,11 @@ def write_task(folder: Path, out_dir: Path | None = None, *, zero_shot: bool = F
                            "point at the task's test.tsv, or write the task zero-shot (--zero-shot)")
     choices = sorted({r["answer"] for r in rows})
     name = task_name(folder)
-    out_dir = Path(out_dir) if out_dir is not None else HERE / "suite" / "legalbench"
+    default_dir = out_dir is None
+    out_dir = HERE / "suite" / "legalbench" if out_dir is None else Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if default_dir:  # written tasks point at the user's files: they are not part of the domain's source
+        (out_dir / ".gitignore").write_text("*\n", encoding="utf-8")
     data = out_dir / f"{name}.jsonl"
     columns = sorted({m for m in formats.SLOT.findall(template)} | {"answer"})
     with open(data, "w", encoding="utf-8") as fh:
