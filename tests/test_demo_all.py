@@ -35,4 +35,6 @@ def test_summary_row_matches_the_comparison_and_the_stored_gate(pipeline_run) ->
     console = Console(record=True, width=200)
     console.print(render([row]))
     text = console.export_text()
-    assert "support_chat" in text and f"{len(row.improved)} / {row.unchanged} / 0 of {row.tasks} (dpo)" in text
+    assert row.regressed == [r.task for r in primaries if r.verdict == "regressed"]
+    counts = f"{len(row.improved)} / {row.unchanged} / {len(row.regressed)} of {row.tasks} (dpo)"
+    assert "support_chat" in text and counts in text
