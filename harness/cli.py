@@ -304,6 +304,8 @@ def runs(
 @app.command("demo")
 def demo(
     domain: Annotated[str, typer.Option(help="Domain to run.")] = "support_chat",
+    all_: Annotated[bool, typer.Option("--all", help="Every domain, one after another, then one summary table.")]
+    = False,
     model: ModelOpt = "default",
     set_: SetOpt = None,
     limit: Annotated[str | None, typer.Option(help="Items per eval task (smoke runs).")] = None,
@@ -316,10 +318,16 @@ def demo(
 
     Example: harness demo            (embedded default, support_chat)
     Example: harness demo --model default:micro --limit 20   (smoke run)
+    Example: harness demo --all   (every domain; closing table: verdicts, forgetting, gate per domain)
     """
     from harness.cli_args import parse_limit
 
     lim = parse_limit(limit)
+    if all_:
+        from harness.demo_all import run_all
+
+        rows = run_all(model=model, overrides=set_ or [], device=device, limit=lim, db=db)
+        raise typer.Exit(0 if all(not r.error and r.improved and not r.regressed for r in rows) else 1)
     from harness.pipeline import PipelineOptions, run_pipeline
 
     opts = PipelineOptions(domain=domain, base_model=model, overrides=set_ or [], device=device, evaluate=True,

@@ -281,6 +281,12 @@ def input_key(domain: Domain, manifest: Manifest, seed: int, steps: Sequence[Cle
         else:
             path = resolve_path(spec, domain.root)
             problem = describe_non_file(path)  # a folder, FIFO, /dev/null, symlink loop... is named as such
+            if path.is_dir() and domain_reader(domain, manifest) is not None:
+                # a folder only the domain's reader can take (legal: a LegalBench task folder): hash every file
+                files = sorted(f for f in path.rglob("*") if f.is_file())
+                sources[name] = {"spec": spec, "reader": _code_hash(domain),
+                                 "content": fingerprint([(str(f.relative_to(path)), hash_file(f)) for f in files])}
+                continue
             if problem:
                 raise HarnessError(f"data file {path} for dataset '{name}' {problem}",
                                    f"check `datasets.{name}.path` (relative paths start at {domain.root})")

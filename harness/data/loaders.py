@@ -393,6 +393,13 @@ def _rows(spec: SourceSpec, base_dir: Path, reader: DomainReader | None = None
         name, rows = _read_hf(spec, base_dir)
         return name, "hf", rows, None
     path = resolve_path(spec, base_dir)
+    if reader is not None and path.is_dir():  # a folder the domain's reader knows (legal: a LegalBench task folder)
+        try:
+            folder_rows = reader(path, spec)
+        except IsADirectoryError:  # a reader written for files only: the folder message below says what it is
+            folder_rows = None
+        if folder_rows is not None:
+            return str(path), "domain", (Row(f"{path.name} row {i}", dict(r)) for i, r in enumerate(folder_rows, 1))
     require_file(path, "data file", f"check `path:` (relative paths start at {base_dir}) or use `source: generator`",
                  folder_fix="point `path:` at one file, or use format: hf for a saved dataset folder")
     if reader is not None:

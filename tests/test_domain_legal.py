@@ -1,0 +1,227 @@
+"""The legal domain: generator (varied, seeded, train disjoint from eval), suite data in sync, readers for the
+legal formats (LegalBench task folders, CUAD / SQuAD-v2 JSON with unanswerable questions, ContractNLI JSON,
+LEDGAR rows) on small fixtures written in those formats, a LegalBench folder written out as an lm-eval task,
+the SQuAD v2 metric, and docket / bar number masking and caption-party pseudonyms in prep."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from harness.data.loaders import load_converted, load_source
+from harness.data.records import normalize_text, validate_record
+from harness.domains import DatasetSpec, load_domain
+from harness.errors import HarnessError
+
+FIX = Path(__file__).parent / "fixtures" / "legal"
+SMALL = {"n_docs": 300, "n_sft": 300, "n_dpo": 60, "n_clauses": 64}
+
+
+@pytest.fixture(scope="module")
+def domain():
+    return load_domain("legal")
+
+
+@pytest.fixture(scope="module")
+def generated(domain) -> dict[str, list[dict]]:
+    return domain.hooks.generate(domain.manifest.seed, **SMALL)
+
+
+def _read(domain, path: Path, **spec) -> list[dict]:
+    """Rows the way prep reads a file: the domain's reader first, then the column mapping."""
+    kind = spec.pop("kind", "text")
+    return load_converted(DatasetSpec(source="file", path=str(path), kind=kind, **spec), path.parent, kind,
+                          reader=domain.hooks.read_file, system="Be careful.").records
+
+
+def test_generate_gives_every_dataset_valid_and_varied(domain, generated) -> None:
+    for name, spec in domain.manifest.datasets.items():
+        assert generated[name], name
+        assert all(validate_record(r, spec.kind) is None for r in generated[name]), name
+    assert set(Counter(r["meta"]["genre"] for r in generated["docs"])) == {"contract", "statute", "opinion", "client"}
+    assert set(Counter(r["meta"]["task"] for r in generated["chats"])) == {"clause", "nli", "extract", "plain",
+                                                                           "client"}
+    assert Counter(r["label"] for r in generated["clauses"]) == {t: 8 for t in domain.hooks._sibling("content")
+                                                                 .CLAUSE_TYPES}
+    texts = [r["text"] for r in generated["docs"]]
+    assert sum("Bar No." in t for t in texts) > 10 and sum(" v. " in t for t in texts) > 20
+    assert sum("@" in t for t in texts) > 20  # signatories' emails: PII for the prep report
+    assert ".." not in " ".join(t.replace("...", "") for t in texts)  # "Inc." ending a sentence is tidied
+    extract = [r for r in generated["chats"] if r["meta"]["task"] == "extract"]
+    answers = Counter(r["messages"][-1]["content"] == "not stated" for r in extract)
+    assert answers[True] > 0.2 * len(extract) and answers[False] > 0.5 * len(extract)  # unanswerable questions
+    lengths = sorted(len(t) for t in texts)
+    assert lengths[0] * 5 < lengths[-1]  # one-line statutes and multi-clause contracts
+    assert domain.hooks.generate(1, **SMALL) != generated and domain.hooks.generate(1234, **SMALL) == generated
+    with pytest.raises(ValueError, match="unknown legal generator params"):
+        domain.hooks.generate(0, n_bogus=1)
+
+
+def test_suite_data_matches_the_generator_and_is_disjoint_from_train(domain, generated) -> None:
+    gen = subprocess.run([sys.executable, str(domain.suite_root / "generate.py"), "--check"], capture_output=True,
+                         text=True, timeout=300)
+    assert gen.returncode == 0, gen.stdout + gen.stderr
+    rows = {f.stem: [json.loads(line) for line in f.open()] for f in (domain.suite_root / "data").glob("*.jsonl")}
+    assert {k: len(v) for k, v in rows.items()} == {"clause": 400, "nli": 400, "extract": 90, "ppl": 64, "plain": 40}
+    for name, k in (("clause", 8), ("nli", 3)):  # balanced gold labels: chance is what the metadata says
+        labels = Counter(r["label"] for r in rows[name]).values()
+        assert len(labels) == k and max(labels) - min(labels) <= 1
+    assert sum(not r["answers"]["text"] for r in rows["extract"]) == 30  # a third unanswerable
+    for r in rows["extract"]:  # SQuAD v2 offsets point at the answer
+        for text, start in zip(r["answers"]["text"], r["answers"]["answer_start"], strict=True):
+            assert r["context"][start:start + len(text)] == text
+    eval_texts = {normalize_text(r[k]) for name in rows for r in rows[name]
+                  for k in ("clause", "premise", "hypothesis", "context", "document") if k in r}
+    train = {normalize_text(r["text"]) for r in generated["docs"]}
+    train |= {normalize_text(m["content"]) for r in generated["chats"] for m in r["messages"]}
+    assert eval_texts and not eval_texts & train
+
+
+def test_legalbench_task_folder_is_an_sft_dataset(domain) -> None:
+    folder = FIX / "legalbench" / "private_action"
+    rows = _read(domain, folder / "train.tsv", kind="chat")  # prompt/completion rows become chats
+    assert len(rows) == 3 and rows[1]["messages"][-1]["content"] == "Yes"
+    user = rows[1]["messages"][1]["content"]
+    assert user.startswith("A private right of action") and user.endswith(
+        "Clause: Any tenant harmed by a violation of this section may sue the landlord for actual damages and "
+        "attorney fees.\nA:")
+    assert "{{" not in user
+    # the folder itself is a source too (its test.tsv), as a classification set; captions are pseudonymised
+    labelled = _read(domain, folder, kind="classification")
+    assert [r["label"] for r in labelled] == ["Yes", "No", "Yes", "No"]
+    assert "Miller v. Kowalski" not in labelled[0]["text"] and " v. " in labelled[0]["text"]
+    # another task: two slots, another column order
+    qa = _read(domain, FIX / "legalbench" / "clause_qa" / "test.tsv", kind="chat",
+               columns={"prompt": "zero_shot_prompt"})
+    assert qa[2]["messages"][1]["content"].endswith(
+        "Question: Does the clause cap liability?\nClause: Liability shall not exceed the fees paid in the prior "
+        "year.\nAnswer:")
+
+
+def test_legalbench_prompt_slots_must_exist(domain, tmp_path: Path) -> None:
+    (tmp_path / "base_prompt.txt").write_text("Q: {{question}}\nClause: {{text}}\nA:")
+    (tmp_path / "test.tsv").write_text("index\tanswer\ttext\n0\tYes\tSome clause.\n")
+    with pytest.raises(HarnessError, match=r"slot\(s\) \{\{question\}\} that the TSV lacks"):
+        _read(domain, tmp_path / "test.tsv", kind="chat")
+
+
+def test_legalbench_folder_becomes_an_lm_eval_task(domain, tmp_path: Path) -> None:
+    from lm_eval.tasks import TaskManager
+
+    writer = domain.hooks._sibling("legalbench")
+    folder = FIX / "legalbench" / "private_action"
+    few_shot = writer.write_task(folder, tmp_path)  # test.tsv: no row is a prompt example
+    assert few_shot.name == "legalbench_private_action.yaml"
+    task = TaskManager(include_path=str(tmp_path), include_defaults=False).load(
+        ["legalbench_private_action"])["tasks"]["legalbench_private_action"]
+    docs = list(task.test_docs())
+    assert len(docs) == 4 and task.doc_to_choice(docs[0]) == ["No", "Yes"] and task.doc_to_target(docs[1]) == 0
+    prompt = task.doc_to_text(docs[2])
+    assert "Does the clause specify a private right of action?" in prompt and \
+        "Clause: An employee who is retaliated against may file suit for reinstatement and back pay.\nA:" in prompt
+    # train.tsv rows are base_prompt.txt's own examples: left out (or zero-shot keeps them all)
+    train_only = tmp_path / "train_only"
+    train_only.mkdir()
+    for name in ("train.tsv", "base_prompt.txt"):
+        (train_only / name).write_text((folder / name).read_text())
+    writer.write_task(train_only, tmp_path / "fs")
+    assert len((tmp_path / "fs" / "legalbench_train_only.jsonl").read_text().splitlines()) == 1
+    writer.write_task(train_only, tmp_path / "zs", zero_shot=True)
+    items = (tmp_path / "zs" / "legalbench_train_only.jsonl").read_text().splitlines()
+    assert len(items) == 3 and "Amendments to pleadings" not in (tmp_path / "zs" / "legalbench_train_only.yaml"
+                                                                 ).read_text()
+
+
+def test_cuad_squad_v2_json_with_unanswerable_questions(domain) -> None:
+    rows = _read(domain, FIX / "cuad_mini.json", kind="chat")
+    assert len(rows) == 5
+    answers = [r["messages"][-1]["content"] for r in rows]
+    assert answers == ["the laws of the State of New York", "not stated", "ninety (90) days", "$2,000,000",
+                       "not stated"]
+    user = rows[0]["messages"][1]["content"]
+    assert user.startswith("Answer with the exact words of the contract") and "Governing Law" in user
+    raw = list(domain.hooks.read_file(FIX / "cuad_mini.json"))
+    long = raw[3]  # a whole contract cut to a window that still holds the answer at its new offset
+    assert long["context_cut"] and len(long["context"]) <= 1500
+    assert long["context"][long["answer_start"]:long["answer_start"] + len(long["answer"])] == "$2,000,000"
+    assert raw[1]["is_impossible"] and raw[1]["answer_start"] == -1
+
+
+def test_contract_nli_json(domain) -> None:
+    raw = list(domain.hooks.read_file(FIX / "contract_nli_mini.json"))
+    assert [r["label"] for r in raw] == ["entailed", "entailed", "not mentioned", "contradicted"]
+    assert raw[1]["premise"].startswith("2. The Receiving Party may share") and raw[1]["evidence_found"]
+    assert not raw[2]["evidence_found"] and raw[2]["premise"].startswith("MUTUAL NDA.")
+    chats = _read(domain, FIX / "contract_nli_mini.json", kind="chat")
+    assert chats[3]["messages"][-1]["content"] == "contradicted"
+    assert "Hypothesis: Receiving Party may use Confidential Information for any purpose." in \
+        chats[3]["messages"][1]["content"]
+    labelled = _read(domain, FIX / "contract_nli_mini.json", kind="classification")
+    assert labelled[0]["label"] == "entailed" and "\nHypothesis: " in labelled[0]["text"]
+
+
+def test_ledgar_rows(domain) -> None:
+    rows = _read(domain, FIX / "ledgar_mini.jsonl", kind="classification")
+    assert [r["label"] for r in rows] == ["Governing Laws", "Assignments", "Terminations"]
+    lexglue = load_source(DatasetSpec(source="file", path=str(FIX / "ledgar_lexglue.csv"), kind="classification"),
+                          FIX)
+    assert [r["label"] for r in lexglue.records] == ["Governing Laws", "Confidentiality"]
+    # as chats in the suite's clause-type format (the manifest's prompts)
+    spec = DatasetSpec(source="file", path=str(FIX / "ledgar_mini.jsonl"), kind="chat", file_kind="classification")
+    chats = load_converted(spec, FIX, "chat", reader=domain.hooks.read_file,
+                           **spec.prompts(domain.manifest.prompts)).records
+    assert chats[0]["messages"][1]["content"].startswith("Classify the type of this contract clause.\nClause: This")
+    assert chats[0]["messages"][-1]["content"] == "Governing Laws"
+
+
+def test_squad_v2_metric_follows_the_official_rules(domain) -> None:
+    import evaluate
+
+    metric = evaluate.load(str(domain.suite_root / "metrics" / "squad_v2"))
+    out = metric.compute(predictions=["The 30 days.", "within 30 days written", "", "30 days", "Delaware"],
+                         references=[["30 days"], ["30 days"], [], [], ["Delaware", "the State of Delaware"]])
+    assert out["exact_scores"] == [1, 0, 1, 0, 1]
+    assert out["f1_scores"][1] == pytest.approx(2 * (2 / 4) * 1 / (2 / 4 + 1))  # 2 of 4 predicted tokens, all gold
+    assert out["no_ans_total"] == 2 and out["has_ans_total"] == 3
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("legal_suite_utils", domain.suite_root / "utils.py")
+    assert spec is not None and spec.loader is not None
+    suite_utils = importlib.util.module_from_spec(spec)  # the suite's own helper, loaded by path as lm-eval does
+    spec.loader.exec_module(suite_utils)
+    assert suite_utils.answer_text(" Not stated.") == "" and suite_utils.answer_text("$5,000") == "$5,000"
+    assert suite_utils.process_extract({"answers": {"text": []}}, ["not stated"]) == {"f1": 1.0, "exact": 1.0}
+
+
+def test_prep_masks_dockets_and_bar_numbers_keeping_their_shape(domain) -> None:
+    from harness.cleaning.pii import PiiMasker
+
+    masker = PiiMasker(domain.manifest.cleaning.pii)
+    text = ("Maria Okafor v. Northwind Logistics Inc., No. 2:19-cv-01234 (D. Del. 2021); see also Case No. "
+            "2020-04512 and 21-CV-33451, CV-2019-012345. Counsel: David Chen (Bar No. 4821937), d.chen@firm.example, "
+            "(212) 555-0143. Liability is capped at $250,000 under section 12-304.")
+    masked, counts = masker.mask_text(text)
+    for secret in ("Okafor", "2:19-cv-01234", "2020-04512", "21-CV-33451", "CV-2019-012345", "4821937",
+                   "d.chen@firm.example", "555-0143", "David Chen"):
+        assert secret not in masked, (secret, masked)
+    import re
+
+    assert re.search(r"No\. \d:\d\d-cv-\d{5} \(D\. Del\. 2021\)", masked)  # the docket keeps its court format
+    assert re.search(r"\b\d\d-CV-\d{5}\b", masked) and "Northwind Logistics Inc." in masked
+    assert "$250,000" in masked and "12-304" in masked and counts["ACCOUNT_ID"] >= 5
+    assert masker.mask_text(text)[0] == masked  # pseudonyms are consistent
+
+
+def test_caption_parties_are_pseudonymised_consistently(domain) -> None:
+    parties = domain.hooks.parties()
+    a = parties.text("In Miller v. Kowalski, the court held...")
+    b = parties.text("Kowalski v. Miller (2d Cir.). State v. Miller. In re Garcia. Miller v. Acme Corp.")
+    fake_miller, fake_kowalski = a.split(" v. ")[0][3:], a.split(" v. ")[1].split(",")[0]
+    assert "Miller" not in a + b and "Kowalski" not in a + b and "Garcia" not in b
+    assert b.startswith(f"{fake_kowalski} v. {fake_miller} (2d Cir.). State v. {fake_miller}.")
+    assert b.endswith(f"{fake_miller} v. Acme Corp.")  # companies and the State keep their names
