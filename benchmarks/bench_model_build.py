@@ -29,9 +29,12 @@ def main() -> None:
     parser.add_argument("--preset", default="default")
     parser.add_argument("--limit", type=int, default=None, help="items per task (default: all)")
     parser.add_argument("--keep", action="store_true", help="keep the temp cache and print its path")
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="build into this cache folder and keep it (other benchmarks can then reuse the model)")
     args = parser.parse_args()
 
-    cache = Path(tempfile.mkdtemp(prefix="bench-model-build-"))
+    cache = args.cache or Path(tempfile.mkdtemp(prefix="bench-model-build-"))
+    args.keep = args.keep or args.cache is not None
     os.environ["HARNESS_CACHE_DIR"] = str(cache)
     from harness.models.embedded import build_embedded_model, read_model_meta
     from harness.paths import suites_dir
