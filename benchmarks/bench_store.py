@@ -115,9 +115,9 @@ def main() -> int:
         store.add_eval(run_id, aggregates(run_id, model_id, samples), samples, model_id=model_id,
                        tasks=task_rows(args.per_run // len(TASKS)))
         ingest_h += time.perf_counter() - t
-        table = pa.Table.from_pylist(samples).select(list(EVAL_SAMPLE_COLS))
+        arrow_rows = pa.Table.from_pylist(samples).select(list(EVAL_SAMPLE_COLS))  # noqa: F841 (read by DuckDB)
         t = time.perf_counter()
-        ref.execute(f"INSERT INTO eval_samples SELECT {', '.join(EVAL_SAMPLE_COLS)} FROM table")
+        ref.execute(f"INSERT INTO eval_samples SELECT {', '.join(EVAL_SAMPLE_COLS)} FROM arrow_rows")
         ingest_r += time.perf_counter() - t
         run_ids.append(run_id)
         if (i + 1) % 10 == 0:
