@@ -9,7 +9,8 @@ same parent model, the same batches as the recipe's trainer tokenized them (its 
 padding is per batch in both), the same LoRA shape or full fine-tuning, AdamW with the same learning rate, warmup
 and schedule, gradient clipping. The harness side is the stage as the pipeline runs it: recipe `setup` + the
 stage callbacks (store logging into a temporary store, the final-step log point) + `trainer.train()` including the
-validation evaluations its config asks for (`eval_on_start`, `eval_steps`). The plain loop does no evaluation.
+validation evaluations its config asks for (`eval_on_start`, `eval_steps`); "harness w/o evals" is the same run less
+the evaluations' logged wall time (CPU seconds scaled alike). The plain loop does no evaluation.
 
 Throughput is non-padding tokens per second: both sides train `steps x batch` rows drawn from the same dataset, so
 tokens = steps x batch x (mean non-pad tokens per row of that dataset). Wall seconds and CPU seconds (process time)
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
 import io
 import math
 import os
@@ -161,37 +163,28 @@ def plain_train(kind: str, plan, model, optim, sched, loader) -> int:
 
 
 # -- TRL with its own defaults ----------------------------------------------------------------------------------------
-def trl_defaults_trainer(kind: str, plan, model_path: str, trainer, work: Path):
+def trl_defaults_trainer(kind: str, plan, model_path: str, train_path: Path, work: Path):
     """TRL's trainer with its defaults; only what defines the work (steps, batch, lr, length, LoRA) is set."""
     from trl import DPOConfig, DPOTrainer, SFTConfig, SFTTrainer
+
+    from harness.recipes.common import read_jsonl, records_to_dataset
+    from harness.recipes.dpo import pair_converter
+    from harness.recipes.sft import _converter
 
     cfg = plan.config
     common = dict(output_dir=str(work), max_steps=cfg.max_steps, per_device_train_batch_size=cfg.per_device_batch_size,
                   learning_rate=cfg.learning_rate, report_to="none", use_cpu=True, save_strategy="no",
-                  disable_tqdm=True)
-    raw = trainer.train_dataset  # tokenized; give TRL the raw rows instead (it tokenizes them itself)
-    del raw
-    from harness.recipes.common import read_jsonl, records_to_dataset
-
+                  disable_tqdm=True, max_length=cfg.max_length)
+    rows = read_jsonl(train_path, what="train")
     if kind == "dpo":
-        from harness.recipes.dpo import pair_converter
-
-        rows = records_to_dataset(read_jsonl(plan_paths[0], what="train"), pair_converter(True), "train")
-        return DPOTrainer(model=model_path, args=DPOConfig(**common, max_length=cfg.max_length),
-                          train_dataset=rows, peft_config=cfg.lora.peft_config())
+        return DPOTrainer(model=model_path, args=DPOConfig(**common), peft_config=cfg.lora.peft_config(),
+                          train_dataset=records_to_dataset(rows, pair_converter(True), "train"))
     if kind == "sft":
-        from harness.recipes.sft import _converter
-
-        rows = records_to_dataset(read_jsonl(plan_paths[0], what="train"), _converter("assistant"), "train")
-        return SFTTrainer(model=model_path, args=SFTConfig(**common, max_length=cfg.max_length,
-                                                           assistant_only_loss=True),
-                          train_dataset=rows, peft_config=cfg.lora.peft_config())
-    rows = records_to_dataset(read_jsonl(plan_paths[0], what="train"), lambda r, w: {"text": r["text"]}, "train")
-    return SFTTrainer(model=model_path, args=SFTConfig(**common, max_length=cfg.max_length, packing=True),
-                      train_dataset=rows, peft_config=cfg.lora.peft_config())
-
-
-plan_paths: list[Path] = []
+        return SFTTrainer(model=model_path, args=SFTConfig(**common, assistant_only_loss=True),
+                          train_dataset=records_to_dataset(rows, _converter("assistant"), "train"),
+                          peft_config=cfg.lora.peft_config())
+    return SFTTrainer(model=model_path, args=SFTConfig(**common, packing=True), peft_config=cfg.lora.peft_config(),
+                      train_dataset=records_to_dataset(rows, lambda r, w: {"text": r["text"]}, "train"))
 
 
 # -- main -------------------------------------------------------------------------------------------------------------
@@ -231,8 +224,8 @@ def main() -> int:
         plan = plan_stage(domain, stage, None if args.steps is None else {"max_steps": args.steps})
         steps = plan.config.max_steps
         kind = plan.method.name
-        plan_paths[:] = list(data.paths(plan.dataset))
-        sides: dict[str, list[tuple[float, float]]] = {"harness": [], "plain": [], "trl defaults": []}
+        sides: dict[str, list[tuple[float, float]]] = {"harness": [], "harness w/o evals": [], "plain": [],
+                                                        "trl defaults": []}
         per_row = None
         for rnd in range(args.rounds):
             run_id = store.start_run("train", domain=args.domain, stage=stage, config={"bench": True})
@@ -241,7 +234,7 @@ def main() -> int:
                 per_row = tokens_per_row(trainer.train_dataset, kind)
             if args.profile and rnd == 0:
                 prof = cProfile.Profile()
-                wall, cpu, _ = timed(lambda: prof.runcall(trainer.train))
+                wall, cpu, _ = timed(functools.partial(prof.runcall, trainer.train))
                 buf = io.StringIO()
                 pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(args.profile)
                 print(f"--- cProfile of harness {stage} train() (by own time) ---\n"
@@ -250,14 +243,16 @@ def main() -> int:
                 wall, cpu, _ = timed(trainer.train)
             store.finish_run(run_id)
             sides["harness"].append((wall, cpu))
+            # the same run without its validation evaluations (Trainer logs each one's wall time)
+            eval_s = sum(h.get("eval_runtime", 0.0) for h in trainer.state.log_history)
+            sides["harness w/o evals"].append((wall - eval_s, cpu * (wall - eval_s) / wall))
             model, optim, sched, loader = plain_setup(plan, model_path, trainer)
-            wall, cpu, _ = timed(lambda: plain_train(kind, plan, model, optim, sched, loader))
+            wall, cpu, _ = timed(functools.partial(plain_train, kind, plan, model, optim, sched, loader))
             sides["plain"].append((wall, cpu))
             if args.trl_defaults and rnd == 0:
-                trl = trl_defaults_trainer(kind, plan, model_path, trainer, tmp / f"{stage}-trl")
+                trl = trl_defaults_trainer(kind, plan, model_path, data.paths(plan.dataset)[0], tmp / f"{stage}-trl")
                 wall, cpu, _ = timed(trl.train)
                 sides["trl defaults"].append((wall, cpu))
-            del trainer, model, optim
         tokens = steps * plan.config.per_device_batch_size * per_row
         med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for k, v in sides.items()
                if v}
@@ -266,10 +261,10 @@ def main() -> int:
                             med["plain"][0] / wall, med["plain"][1] / cpu))
         print(f"{stage}: {steps} steps x {plan.config.per_device_batch_size} rows x {per_row:.0f} tokens/row "
               f"(torch threads {torch.get_num_threads()}), load {os.getloadavg()[0]:.2f}", flush=True)
-    print(f"\n{'stage':6} {'side':13} {'n':>2} {'tok/s wall':>11} {'tok/cpu-s':>10} {'x plain wall':>13} "
+    print(f"\n{'stage':6} {'side':17} {'n':>2} {'tok/s wall':>11} {'tok/cpu-s':>10} {'x plain wall':>13} "
           f"{'x plain cpu':>12}")
     for stage, side, n, tps, tpc, rw, rc in results:
-        print(f"{stage:6} {side:13} {n:>2} {tps:>11,.0f} {tpc:>10,.0f} {rw:>13.2f} {rc:>12.2f}")
+        print(f"{stage:6} {side:17} {n:>2} {tps:>11,.0f} {tpc:>10,.0f} {rw:>13.2f} {rc:>12.2f}")
     print(f"\n{machine_line()}  (target: harness >= 0.80x plain, every stage)")
     return 0
 

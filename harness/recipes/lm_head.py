@@ -16,6 +16,7 @@ from __future__ import annotations
 import types
 from typing import Any
 
+
 def _is_trl_fused(model: Any) -> bool:
     forward = model.__dict__.get("forward")
     return isinstance(forward, types.MethodType) and "fused_lm_head" in forward.__func__.__code__.co_varnames
