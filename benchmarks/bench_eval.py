@@ -55,7 +55,7 @@ def main() -> int:
     limit = [] if args.limit is None else ["--limit", str(args.limit)]
     lm_eval = [str(Path(sys.executable).with_name("lm_eval")), "run", "--model", "hf", "--model_args",
                f"pretrained={model},dtype=float32,device=cpu", "--tasks", ",".join(suites), "--include_path",
-               *[str(p) for p in suite_include_paths()], "--batch_size", "16", "--log_samples", "--output_path",
+               ":".join(str(p) for p in suite_include_paths()), "--batch_size", "16", "--log_samples", "--output_path",
                str(tmp / "lm_eval_out"), "--seed", "0,1234,1234,1234", *limit]
     harness = [sys.executable, "-m", "harness.cli", "eval", "--model", model, "--device", "cpu",
                *[a for s in suites for a in ("--suite", s)], *limit]
