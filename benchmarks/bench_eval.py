@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -53,9 +54,12 @@ def main() -> int:
     model = str(build_embedded_model(args.model, progress=False)) if args.model in PRESETS else args.model
     tmp = Path(tempfile.mkdtemp(prefix="bench-eval-"))
     limit = [] if args.limit is None else ["--limit", str(args.limit)]
+    include = tmp / "include"  # lm_eval's CLI takes one include path: a copy of every suite folder under one root
+    for i, path in enumerate(suite_include_paths()):
+        shutil.copytree(path, include / str(i), ignore=shutil.ignore_patterns("__pycache__"))
     lm_eval = [str(Path(sys.executable).with_name("lm_eval")), "run", "--model", "hf", "--model_args",
                f"pretrained={model},dtype=float32,device=cpu", "--tasks", ",".join(suites), "--include_path",
-               ":".join(str(p) for p in suite_include_paths()), "--batch_size", "16", "--log_samples", "--output_path",
+               str(include), "--batch_size", "16", "--log_samples", "--output_path",
                str(tmp / "lm_eval_out"), "--seed", "0,1234,1234,1234", *limit]
     harness = [sys.executable, "-m", "harness.cli", "eval", "--model", model, "--device", "cpu",
                *[a for s in suites for a in ("--suite", s)], *limit]
