@@ -44,6 +44,7 @@ def main() -> int:
     ap.add_argument("--model", default="default", help="embedded preset or a model folder")
     ap.add_argument("--limit", type=int, default=None, help="items per task (default: all)")
     ap.add_argument("--rounds", type=int, default=1, help="cold rounds per side")
+    ap.add_argument("--reuse", type=int, default=3, help="harness runs with nothing changed")
     args = ap.parse_args()
 
     from harness.domains import load_domain, suite_include_paths
@@ -58,7 +59,7 @@ def main() -> int:
     for i, path in enumerate(suite_include_paths()):
         shutil.copytree(path, include / str(i), ignore=shutil.ignore_patterns("__pycache__"))
     lm_eval = [str(Path(sys.executable).with_name("lm_eval")), "run", "--model", "hf", "--model_args",
-               f"pretrained={model},dtype=float32,device=cpu", "--tasks", ",".join(suites), "--include_path",
+               f"pretrained={model},dtype=float32", "--device", "cpu", "--tasks", ",".join(suites), "--include_path",
                str(include), "--batch_size", "16", "--log_samples", "--output_path",
                str(tmp / "lm_eval_out"), "--seed", "0,1234,1234,1234", *limit]
     harness = [sys.executable, "-m", "harness.cli", "eval", "--model", model, "--device", "cpu",
@@ -71,13 +72,13 @@ def main() -> int:
         print(f"  lm_eval cold   {cold_l[-1]:7.1f} s", flush=True)
         cold_h.append(timed([*harness, "--db", str(tmp / f"cold{rnd}.duckdb")], ENV))
         print(f"  harness cold   {cold_h[-1]:7.1f} s", flush=True)
-    warm = [timed([*harness, "--db", str(tmp / f"cold{args.rounds - 1}.duckdb")], ENV) for _ in range(3)]
-    print(f"  harness reuse  {statistics.median(warm):7.1f} s (median of 3)", flush=True)
+    warm = [timed([*harness, "--db", str(tmp / f"cold{args.rounds - 1}.duckdb")], ENV) for _ in range(args.reuse)]
+    print(f"  harness reuse  {statistics.median(warm):7.1f} s (median of {args.reuse})", flush=True)
     ml, mh, mw = statistics.median(cold_l), statistics.median(cold_h), statistics.median(warm)
     print(f"\n{'what':28s} {'harness s':>10} {'lm_eval s':>10} {'ratio':>7}  target")
     print(f"{'cold (nothing stored)':28s} {mh:10.1f} {ml:10.1f} {mh / ml:7.2f}  <= 1.00x lm_eval")
     print(f"{'nothing changed (reuse)':28s} {mw:10.1f} {ml:10.1f} {ml / mw:7.1f}x faster  >= 20x faster")
-    print(f"(n={args.rounds} cold rounds per side, 3 reuse runs; load average {os.getloadavg()[0]:.2f})")
+    print(f"(n={args.rounds} cold rounds per side, {args.reuse} reuse runs; load average {os.getloadavg()[0]:.2f})")
     return 0
 
 
