@@ -1,5 +1,7 @@
 """Wall-clock of `harness demo` on this machine: cold (empty cache: builds the embedded model, preps, trains,
-evaluates) and, optionally, warm (everything cached: only lookups). Prints measured seconds per phase.
+evaluates) and, optionally, warm (everything cached: only lookups). Prints measured seconds per phase and the
+demo's peak memory (max RSS of the `harness demo` process, from getrusage; targets: <= 10 min with install on an
+AVX2-only 2-core machine, <= 4 GB RSS).
 
     .venv/bin/python benchmarks/bench_demo.py            # cold run in a fresh cache dir
     .venv/bin/python benchmarks/bench_demo.py --warm     # then a second run on the same cache
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -17,13 +20,14 @@ import time
 from pathlib import Path
 
 
-def run_demo(cache: Path, db: Path, extra: list[str]) -> tuple[float, str, int]:
+def run_demo(cache: Path, db: Path, extra: list[str]) -> tuple[float, str, int, float]:
     env = {**os.environ, "HARNESS_CACHE_DIR": str(cache), "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
            "HF_EVALUATE_OFFLINE": "1", "OMP_WAIT_POLICY": "PASSIVE", "TOKENIZERS_PARALLELISM": "false"}
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "harness.cli", "demo", "--db", str(db), *extra], env=env,
                           capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    return time.perf_counter() - t0, proc.stdout + proc.stderr, proc.returncode
+    peak_gib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20  # KiB on Linux; max over children
+    return time.perf_counter() - t0, proc.stdout + proc.stderr, proc.returncode, peak_gib
 
 
 def main() -> None:
@@ -39,10 +43,10 @@ def main() -> None:
     if args.warm:
         runs.append(("warm", root / "cache", root / "warm.duckdb"))
     for name, cache, db in runs:
-        seconds, output, code = run_demo(cache, db, args.extra)
+        seconds, output, code, peak = run_demo(cache, db, args.extra)
         timings = re.findall(r"timings \(s\): (.*)", output)
-        print(f"{name}: exit {code}, wall {seconds:.0f} s ({seconds / 60:.1f} min); phases: "
-              f"{timings[-1] if timings else 'n/a'}")
+        print(f"{name}: exit {code}, wall {seconds:.0f} s ({seconds / 60:.1f} min), peak RSS {peak:.2f} GiB "
+              f"(target <= 4 GB); phases: {timings[-1] if timings else 'n/a'}")
         if code != 0:
             print(output[-3000:])
         (root / f"{name}.log").write_text(output)

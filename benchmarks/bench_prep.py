@@ -124,7 +124,8 @@ def main() -> int:
             for tb in render_report(report, title=name):
                 console.print(tb)
     console.print(table)
-    console.print(f"load average during the run: {os.getloadavg()[0]:.1f} (per-step columns are wall seconds)")
+    console.print(f"load average during the run: {os.getloadavg()[0]:.1f} (per-step columns are wall seconds); "
+                  f"target: >= 10,000 rows/s with near-dup on, on 2 cores, for 100k rows")
     return 0
 
 

@@ -10,6 +10,7 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +55,15 @@ def store_version(db: str | Path) -> Version:
     return tuple(out)
 
 
-def _store(db: str) -> Store:
+@lru_cache(maxsize=8)
+def _store_at(db: str, version: Version) -> Store:
+    """One Store per store version: opening one checks the file's identity and looks for dead runs, which was most
+    of a dashboard query's time (benchmarks/bench_store.py); a write changes the version and so reopens."""
     return Store(db, read_only=True)
+
+
+def _store(db: str) -> Store:
+    return _store_at(db, store_version(db))
 
 
 def _frame(db: str, sql: str, params: Sequence[Any] | Mapping[str, Any], columns: Sequence[str]) -> pd.DataFrame:

@@ -480,6 +480,7 @@ def train_and_save(stage: str, setup: Callable[..., tuple[Trainer, dict[str, Any
     """The part every recipe shares after its own `setup`: train, flush curves to the store even when
     training crashes, drop the trainer's work folder, save the stage folder."""
     from harness.device import plan_device
+    from harness.recipes.lm_head import plain_lm_head_on_cpu
 
     started = time.perf_counter()
     plan = device or plan_device()
@@ -505,6 +506,7 @@ def train_and_save(stage: str, setup: Callable[..., tuple[Trainer, dict[str, Any
         trainer, resolved = setup(cfg, model_path=model_path, train_path=train_path,
                                   validation_path=validation_path, work_dir=work_dir, plan=plan,
                                   callbacks=callbacks, trust_remote_code=trust_remote_code, progress=progress)
+        plain_lm_head_on_cpu(trainer)
         _, trainable = count_params(trainer.model)
         finished = False
         try:
