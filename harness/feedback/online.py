@@ -100,7 +100,8 @@ def trl_arguments(cfg: OnlineRLSettings) -> dict[str, Any]:
                            f"{cfg.gradient_accumulation}) is not a multiple of num_generations ({cfg.num_generations})",
                            "make the completions per step a multiple of num_generations (e.g. 8 and 4)")
     return {"num_generations": cfg.num_generations, "max_completion_length": cfg.max_completion_length,
-            "temperature": cfg.temperature, "beta": cfg.beta}
+            "temperature": cfg.temperature, "beta": cfg.beta,
+            "include_num_input_tokens_seen": "no"}  # the trainers feed token ids, not `input_ids`: nothing to count
 
 
 # -- the held-out check -------------------------------------------------------------------------------------------

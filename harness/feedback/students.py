@@ -23,9 +23,11 @@ class StudentSettings(BaseModel):
         "pretrained on the same corpus (same tokenizer). None: the student is the parent stage's model")
     width: float = Field(0.5, gt=0, le=1, description="hidden and MLP width as a fraction of the preset's")
     num_layers: int | None = Field(None, ge=1, description="default: the preset's")
+    pretrain_steps: int | None = Field(None, ge=1, description="general pretraining steps of the narrow student "
+                                       "(default: the preset's; the tokenizer does not depend on it)")
 
 
-def narrow_config(preset: str, width: float, num_layers: int | None = None):
+def narrow_config(preset: str, width: float, num_layers: int | None = None, pretrain_steps: int | None = None):
     """The preset's config with widths scaled (kept divisible by the attention heads)."""
     from harness.models.embedded import PRESETS
 
@@ -36,8 +38,10 @@ def narrow_config(preset: str, width: float, num_layers: int | None = None):
     step = base.num_heads * 8
     hidden = max(step, int(round(base.hidden_size * width / step)) * step)
     intermediate = max(16, int(round(base.intermediate_size * width / 16)) * 16)
+    steps = pretrain_steps or base.train_steps
     return base.model_copy(update={"hidden_size": hidden, "intermediate_size": intermediate,
-                                   "num_layers": num_layers or base.num_layers})
+                                   "num_layers": num_layers or base.num_layers, "train_steps": steps,
+                                   "warmup": min(base.warmup, steps // 5)})
 
 
 def build_student(settings: StudentSettings, parent_path: str, *, progress: bool = False) -> str:
@@ -46,7 +50,7 @@ def build_student(settings: StudentSettings, parent_path: str, *, progress: bool
         return parent_path
     from harness.models.embedded import build_embedded_model
 
-    config = narrow_config(settings.narrow_from, settings.width, settings.num_layers)
+    config = narrow_config(settings.narrow_from, settings.width, settings.num_layers, settings.pretrain_steps)
     return str(build_embedded_model(config, progress=progress))
 
 

@@ -65,8 +65,8 @@ def setup(cfg: GRPORecipeConfig, *, model_path: str, train_path: Path, validatio
     train = prompt_dataset(train_path, what="GRPO prompts", chat=chat, limit=cfg.max_train_samples)
     reward_model, reward_tokenizer = load_reward_model(reward_path)
     args = GRPOConfig(
-        **trainer_arguments(cfg, work_dir=work_dir, plan=plan, progress=progress, has_eval=False),
-        **trl_arguments(cfg),
+        **{**trainer_arguments(cfg, work_dir=work_dir, plan=plan, progress=progress, has_eval=False),
+           **trl_arguments(cfg)},
         loss_type=cfg.loss_type,
         scale_rewards=cfg.scale_rewards,
     )

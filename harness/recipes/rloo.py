@@ -61,8 +61,8 @@ def setup(cfg: RLOORecipeConfig, *, model_path: str, train_path: Path, validatio
     train = prompt_dataset(train_path, what="RLOO prompts", chat=chat, limit=cfg.max_train_samples)
     reward_model, reward_tokenizer = load_reward_model(reward_path)
     args = RLOOConfig(
-        **trainer_arguments(cfg, work_dir=work_dir, plan=plan, progress=progress, has_eval=False),
-        **trl_arguments(cfg),
+        **{**trainer_arguments(cfg, work_dir=work_dir, plan=plan, progress=progress, has_eval=False),
+           **trl_arguments(cfg)},
         normalize_advantages=cfg.normalize_advantages,
     )
     trainer = RLOOTrainer(model=model, reward_funcs=reward_model, args=args, train_dataset=train,
