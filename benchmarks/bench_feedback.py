@@ -39,9 +39,12 @@ REPO = Path(__file__).resolve().parent.parent
 GENERATOR = ["generator.n_transcripts=200", "generator.n_sft=600", "generator.n_dpo=400"]
 
 
-def stage_overrides(steps: int, rl_steps: int) -> list[str]:
+def stage_overrides(steps: int, rl_steps: int, rl_lr: float) -> list[str]:
     return [*GENERATOR, f"sft.max_steps={steps}", "sft.eval_steps=1000", "rm.max_steps=40",
             f"grpo.max_steps={rl_steps}", f"rloo.max_steps={rl_steps}", f"distil.max_steps={steps}",
+            # 4 prompts x 4 sampled replies per step; at the recipes' default 1e-4 a 20-step run moved nothing
+            "grpo.per_device_batch_size=16", "rloo.per_device_batch_size=16", f"grpo.learning_rate={rl_lr}",
+            f"rloo.learning_rate={rl_lr}",
             f"judge.max_steps={steps}"]
 
 
@@ -89,8 +92,8 @@ def make_domain(root: Path, base: str, pairs_train: Path | None) -> Path:
     return folder
 
 
-def gen_speed(model_path: str, prompts: list[str], new_tokens: int = 32) -> float:
-    """Greedy generation tokens/s over the prompts (batch 8), after one warm-up batch."""
+def gen_speed(model_path: str, prompts: list[str], new_tokens: int = 32, rounds: int = 3) -> float:
+    """Greedy generation tokens/s over the prompts (batch 8, first batch a warm-up), best of `rounds`."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -99,18 +102,21 @@ def gen_speed(model_path: str, prompts: list[str], new_tokens: int = 32) -> floa
     model = AutoModelForCausalLM.from_pretrained(model_path, dtype=torch.float32).eval()
     texts = [tok.apply_chat_template([{"role": "user", "content": p}], tokenize=False, add_generation_prompt=True)
              for p in prompts]
-    batches = [texts[i:i + 8] for i in range(0, len(texts), 8)]
-    made, seconds = 0, 0.0
-    for i, batch in enumerate(batches):
-        enc = tok(batch, return_tensors="pt", padding=True, add_special_tokens=False)
-        t = time.perf_counter()
-        with torch.no_grad():
-            out = model.generate(**enc, max_new_tokens=new_tokens, min_new_tokens=new_tokens, do_sample=False,
-                                 pad_token_id=tok.pad_token_id)
-        if i:  # the first batch warms up
-            seconds += time.perf_counter() - t
-            made += (out.shape[1] - enc["input_ids"].shape[1]) * out.shape[0]
-    return made / seconds if seconds else float("nan")
+    batches = [tok(texts[i:i + 8], return_tensors="pt", padding=True, add_special_tokens=False)
+               for i in range(0, len(texts), 8)]
+    best = 0.0
+    for _ in range(rounds):  # a shared machine: the best of a few rounds is the least disturbed one
+        made, seconds = 0, 0.0
+        for i, enc in enumerate(batches):
+            t = time.perf_counter()
+            with torch.no_grad():
+                out = model.generate(**enc, max_new_tokens=new_tokens, min_new_tokens=new_tokens, do_sample=False,
+                                     pad_token_id=tok.pad_token_id)
+            if i:  # the first batch warms up
+                seconds += time.perf_counter() - t
+                made += (out.shape[1] - enc["input_ids"].shape[1]) * out.shape[0]
+        best = max(best, made / seconds if seconds else 0.0)
+    return best
 
 
 def cell(comp, suite: str) -> str:
@@ -125,6 +131,7 @@ def main() -> None:
     parser.add_argument("--base", default="default:micro")
     parser.add_argument("--steps", type=int, default=60, help="SFT, judge, GKD and student-SFT steps")
     parser.add_argument("--rl-steps", type=int, default=20)
+    parser.add_argument("--rl-lr", type=float, default=2e-3, help="GRPO / RLOO learning rate (full fine-tuning)")
     parser.add_argument("--limit", type=int, default=60, help="items per task in the evaluations")
     parser.add_argument("--root", type=Path, default=None)
     args = parser.parse_args()
@@ -148,7 +155,7 @@ def main() -> None:
           f"cores {os.cpu_count()}, load {os.getloadavg()[0]:.2f}; folder {args.root}", flush=True)
     t0 = time.perf_counter()
     make_domain(args.root, args.base, None)
-    over = stage_overrides(args.steps, args.rl_steps)
+    over = stage_overrides(args.steps, args.rl_steps, args.rl_lr)
     from harness.config_io import deep_merge, parse_overrides, validate
     from harness.domains import Domain, Manifest
 
@@ -182,15 +189,16 @@ def main() -> None:
               f"{h['improved']}/{h['worse']} | {cell(comp, 'support_chat')} | {cell(comp, 'general')} |")
 
     print("\n## RLAIF (held-out support_chat pairs, each judged in both orders)")
-    print("| judge | pairs | ties kept out | position bias | Cohen's kappa [95% CI] (n) | raw agreement |\n"
-          "|---|---|---|---|---|---|")
+    print("| judge | pairs | ties kept out | position bias | Cohen's kappa [95% CI] (n) | raw agreement | "
+          "prompts cut to the window |\n|---|---|---|---|---|---|---|")
     for name, ref in (("base (untrained)", args.base), ("judge (SFT on judging chats)", result.models["judge"].path)):
         rep = label(ref, pairs_val, args.root / f"judged-{name.split()[0]}.jsonl", device="cpu")
         k = rep.kappa
         kappa = "—" if k["kappa"] is None else (f"{k['kappa']:.3f} [{k['ci95'][0]:.2f}, {k['ci95'][1]:.2f}] "
                                                  f"(n={k['n']})" if k["ci95"] else f"{k['kappa']:.3f} (n={k['n']})")
         agree = "—" if k["agreement"] is None else f"{k['agreement']:.3f}"
-        print(f"| {name} | {rep.n_pairs} | {rep.ties} | {rep.position_bias:+.3f} | {kappa} | {agree} |")
+        print(f"| {name} | {rep.n_pairs} | {rep.ties} | {rep.position_bias:+.3f} | {kappa} | {agree} | "
+              f"{rep.truncated} of {2 * rep.n_pairs} |")
 
     print("\n## Distillation (teacher = sft; students = the base preset at half width)")
     prompts = [json.loads(line)["prompt"] for line in pairs_val.read_text().splitlines()][:72]
@@ -210,7 +218,7 @@ def main() -> None:
               f"{cell(vs_s, 'general') if vs_s else '—'} |")
     print("\nSuite cells: paired difference of the suite's macro mean (primary metrics), row − reference, "
           "[95% bootstrap CI] (n items); positive = better. Generation speed: greedy, batch 8, 32 new tokens, "
-          f"measured one model after another in this process (load {os.getloadavg()[0]:.2f}).")
+          f"best of 3 rounds, measured one model after another in this process (load {os.getloadavg()[0]:.2f}).")
 
 
 if __name__ == "__main__":

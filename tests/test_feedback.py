@@ -208,15 +208,15 @@ def test_gkd_distils_a_teacher_into_a_narrower_student(micro_model: Path, feedba
                       model_path=str(micro_model), train_path=feedback_data / "chats_train.jsonl",
                       validation_path=None, output_dir=tmp_path / "teacher", progress=False)
     cfg = gkd.GKDRecipeConfig(max_steps=30, learning_rate=3e-3, logging_steps=10,
-                              student={"narrow_from": "micro", "width": 0.5, "pretrain_steps": 40})
+                              student={"narrow_from": "micro", "width": 0.5})  # ~4 s to build on an idle CPU
     out = gkd.run(cfg, model_path=str(micro_model), train_path=feedback_data / "chats_train.jsonl",
                   validation_path=feedback_data / "chats_val.jsonl", output_dir=tmp_path / "gkd",
                   models={"teacher": str(teacher.model_path)}, progress=False)
     resolved = json.loads(out.manifest_path.read_text())["resolved"]
     assert resolved["student_params"] * 2 < resolved["teacher_params"] == teacher.n_params
     assert out.n_params == resolved["student_params"]
-    # GKD's validation loss is the divergence (JSD, beta 0.5) to the teacher on 24 held-out chats. Seen with a fully
-    # pretrained student: 0.62 -> 0.32 in 30 steps
+    # GKD's validation loss is the divergence (JSD, beta 0.5) to the teacher on 24 held-out chats. Seen: 0.62 -> 0.32
+    # in 30 steps (a student pretrained for only 40 steps moved 0.63 -> 0.58: the narrow model needs its pretraining)
     assert out.eval_loss_last < 0.6 * out.eval_loss_first
     with pytest.raises(HarnessError, match="needs a teacher"):
         gkd.run(cfg, model_path=str(micro_model), train_path=feedback_data / "chats_train.jsonl",

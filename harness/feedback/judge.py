@@ -52,6 +52,7 @@ class Verdict:
     p_order_2: float  # P(A) with y as A: the judge's belief that y is better
     p_x: float = field(init=False)
     winner: str | None = field(init=False)  # 'x', 'y' or None (tie: the orders disagree or too unsure)
+    truncated_contexts: int = field(init=False, default=0)  # of the whole batch: judge prompts over its window
 
     def __post_init__(self) -> None:
         self.p_x = (self.p_order_1 + 1 - self.p_order_2) / 2
@@ -111,11 +112,15 @@ def judge_pairs(judge_path: str, pairs: list[Pair], *, batch_size: int = 16, dev
             context = _context(lm.tokenizer, pair.prompt, a, b)
             requests += [Instance(request_type="loglikelihood", doc={}, arguments=(context, prefix + c),
                                   idx=len(requests)) for c in CHOICES]
+    window = lm.max_length
+    truncated = sum(len(lm.tok_encode(r.arguments[0])) + 2 > window for r in requests[::2])
     lls = [ll for ll, _ in lm.loglikelihood(requests, disable_tqdm=True)]
     verdicts = []
     for k, pair in enumerate(pairs):
         a1, b1, a2, b2 = lls[4 * k:4 * k + 4]
         verdicts.append(Verdict(pair, _softmax_first(a1, b1), _softmax_first(a2, b2)).decide(min_confidence))
+    for v in verdicts:
+        v.truncated_contexts = truncated  # lm-eval cuts over-long contexts from the left (the message goes first)
     return verdicts
 
 
@@ -153,6 +158,7 @@ class LabelReport:
     n_labelled: int
     ties: int
     position_bias: float  # mean P(A) over both orders minus 0.5: > 0 favours the first reply
+    truncated: int  # judge prompts (of 2 per pair) longer than the judge's context window, cut from the left
     mean_confidence: float | None
     kappa: dict[str, Any]
     out: str
@@ -192,6 +198,7 @@ def label(judge: str, data: Path, out: Path, *, min_confidence: float = 0.5, see
     report = LabelReport(
         judge=ref.ref, n_pairs=len(pairs), n_labelled=sum(p.label is not None for p in pairs),
         ties=len(verdicts) - len(kept), position_bias=bias,
+        truncated=verdicts[0].truncated_contexts if verdicts else 0,
         mean_confidence=sum(v.confidence for v in kept) / len(kept) if kept else None,
         kappa=cohen_kappa([v.winner for v in labelled], [v.pair.label for v in labelled], seed=seed),  # type: ignore[misc]
         out=str(out))
@@ -206,6 +213,10 @@ def print_report(report: LabelReport) -> None:
     console.print(f"judge {report.judge}: {report.n_pairs} pairs judged in both orders, {report.ties} ties kept "
                   f"out, {report.n_pairs - report.ties} written to {report.out}", highlight=False)
     console.print(f"position bias (mean P(first reply) - 0.5): {report.position_bias:+.3f}", highlight=False)
+    if report.truncated:
+        console.print(f"[yellow]warning[/yellow] {report.truncated} of {2 * report.n_pairs} judge prompts exceed the "
+                      "judge's context window and lost their beginning (use a judge with a longer context)",
+                      highlight=False)
     if report.n_labelled:
         if k["kappa"] is None:
             console.print(f"agreement with existing labels: n={k['n']} non-tied labelled pairs, too few for kappa",
