@@ -127,6 +127,11 @@ def test_stage_models_by_role_are_planned_and_resolved(tmp_path: Path, monkeypat
     manifest["stages"] = {"rm": {"method": "reward", "data": "pairs", "parent": "base"},
                           "rl": {"method": "grpo", "data": "prompts", "parent": "base", "models": {"reward": "rm"}}}
     (folder / "manifest.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
+    from harness.methods import get_method, load_method_config
+
+    for name in ("grpo", "rloo", "gkd"):  # default YAMLs beside the recipes validate
+        method = get_method(name)
+        assert method.default_config.name == f"{name}.yaml" and load_method_config(method, None).max_steps > 0
     domain, plans = plan_pipeline(PipelineOptions(domain="acme"))
     rl = next(p for p in plans if p.stage == "rl")
     assert rl.models == {"reward": "rm"} and rl.method.needs == ("policy", "reward")
