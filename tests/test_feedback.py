@@ -66,7 +66,8 @@ def _train_logs(store, run_id: str, split: str) -> list[dict]:
 # -- RLHF ----------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("method", ["grpo", "rloo"])
 def test_online_rl_raises_the_held_out_reward_and_logs_reward_kl_length(
-        method: str, micro_model: Path, feedback_data: Path, reward_model: Path, tmp_path: Path) -> None:
+        method: str, micro_model: Path, feedback_data: Path, reward_model: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     from harness.methods import get_method
     from harness.store import Store
 
@@ -92,6 +93,23 @@ def test_online_rl_raises_the_held_out_reward_and_logs_reward_kl_length(
     assert train[0]["kl"] == pytest.approx(0.0, abs=1e-6)  # the policy starts as its reference
     held = _train_logs(store, run_id, "held_out_reward")
     assert len(held) == 1 and held[0]["delta"] == pytest.approx(check["delta"]) and "per_prompt" not in held[0]
+    if method == "grpo":  # the dashboard's training page draws the RL curves and states the held-out test
+        _training_page_shows_rl(store.path, run_id, check, monkeypatch)
+
+
+def _training_page_shows_rl(db: Path, run_id: str, check: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from streamlit.testing.v1 import AppTest
+
+    app = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
+    monkeypatch.setenv("HARNESS_DB", str(db))
+    monkeypatch.setattr(sys, "argv", ["app.py"])
+    at = AppTest.from_file(str(app), default_timeout=180).run()
+    at.switch_page("pages/training.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    info = " ".join(str(e.value) for e in at.info)
+    assert f"n={check['n']} validation prompts" in info and f"Δ {check['delta']:+.3f}" in info
 
 
 def test_online_rl_needs_a_reward_model_and_matching_batch(micro_model: Path, feedback_data: Path,
