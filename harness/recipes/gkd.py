@@ -80,6 +80,7 @@ def setup(cfg: GKDRecipeConfig, *, model_path: str, train_path: Path, validation
 
     student, tokenizer = load_model_and_tokenizer(model_path, plan=plan, lora=cfg.lora.enabled,
                                                   quantize=cfg.lora.quantize, trust_remote_code=trust_remote_code)
+    # the teacher only runs forward passes: load it in the device dtype (what `lora=True` selects), not fp32
     teacher, _ = load_model_and_tokenizer(teacher_path, plan=plan, lora=True, trust_remote_code=trust_remote_code)
     if not tokenizer.chat_template:
         raise HarnessError(f"student {model_path} has no chat template", "GKD trains on chats: use a chat model")
