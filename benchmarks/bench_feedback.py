@@ -48,17 +48,23 @@ def stage_overrides(steps: int, rl_steps: int, rl_lr: float) -> list[str]:
             f"judge.max_steps={steps}"]
 
 
-def judge_chats(pairs_file: Path, out: Path, seed: int = 0) -> Path:
-    """Judging lessons from labelled pairs: the chosen reply is A or B at random, the answer names its letter."""
-    from harness.feedback.judge import TEMPLATE
+def judge_chats(pairs_file: Path, out: Path, base: str, seed: int = 0) -> Path:
+    """Judging lessons from labelled pairs: the chosen reply is A or B at random, the answer names its letter; the
+    texts fitted to the base's window exactly as `harness label` fits them."""
+    from transformers import AutoConfig, AutoTokenizer
 
+    from harness.feedback.judge import question
+    from harness.models.refs import resolve_model
+
+    path = resolve_model(base, progress=False).path
+    tok, window = AutoTokenizer.from_pretrained(path), AutoConfig.from_pretrained(path).max_position_embeddings
     rng = random.Random(seed)
     rows = []
     for line in pairs_file.read_text().splitlines():
         pair = json.loads(line)
         first = rng.random() < 0.5
         a, b = (pair["chosen"], pair["rejected"]) if first else (pair["rejected"], pair["chosen"])
-        rows.append({"messages": [{"role": "user", "content": TEMPLATE.format(prompt=pair["prompt"], a=a, b=b)},
+        rows.append({"messages": [{"role": "user", "content": question(tok, pair["prompt"], a, b, window)},
                                   {"role": "assistant", "content": "A" if first else "B"}]})
     out.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return out
@@ -74,7 +80,7 @@ def make_domain(root: Path, base: str, pairs_train: Path | None) -> Path:
     if pairs_train is not None:
         manifest["datasets"]["prompts"] = {"kind": "prompt_only", "source": "file", "path": str(pairs_train)}
         manifest["datasets"]["judging"] = {"kind": "chat", "source": "file",
-                                           "path": str(judge_chats(pairs_train, root / "judging.jsonl"))}
+                                           "path": str(judge_chats(pairs_train, root / "judging.jsonl", base))}
         (folder / "recipes" / "distil.yaml").write_text(yaml.safe_dump(
             {"learning_rate": 2e-3, "eval_steps": 1000, "student": {"narrow_from": preset, "width": 0.5}}))
         stages |= {
@@ -190,7 +196,7 @@ def main() -> None:
 
     print("\n## RLAIF (held-out support_chat pairs, each judged in both orders)")
     print("| judge | pairs | ties kept out | position bias | Cohen's kappa [95% CI] (n) | raw agreement | "
-          "prompts cut to the window |\n|---|---|---|---|---|---|---|")
+          "prompts still over the window |\n|---|---|---|---|---|---|---|")
     for name, ref in (("base (untrained)", args.base), ("judge (SFT on judging chats)", result.models["judge"].path)):
         rep = label(ref, pairs_val, args.root / f"judged-{name.split()[0]}.jsonl", device="cpu")
         k = rep.kappa

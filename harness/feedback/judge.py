@@ -5,7 +5,9 @@ log-likelihood it gives to answering "A" and to answering "B" (lm-eval's HFLM.lo
 as every multiple-choice task). P(A) = softmax over the two. The pair is shown twice, x as A then y as A, so a
 judge that always says "A" learns nothing: p(x better) = (P(A | x first) + P(B | y first)) / 2. When the two
 orders disagree about which reply wins, the verdict came from the position, not the replies: the pair is a tie
-and kept out of the dataset (so are pairs whose confidence max(p, 1-p) is under `min_confidence`).
+and kept out of the dataset (so are pairs whose confidence max(p, 1-p) is under `min_confidence`). A message and
+replies too long for the judge's window are cut from their ends, longest first (`fit_texts`), so the judge
+always reads the start of all three (lm-eval would cut the whole prompt from the left).
 
 Input records (JSONL): `{"prompt", "chosen", "rejected"}` (already labelled: the judge relabels them and its
 agreement with the existing labels is reported as Cohen's kappa) or `{"prompt", "candidates": [r1, r2, ...]}`
@@ -52,7 +54,7 @@ class Verdict:
     p_order_2: float  # P(A) with y as A: the judge's belief that y is better
     p_x: float = field(init=False)
     winner: str | None = field(init=False)  # 'x', 'y' or None (tie: the orders disagree or too unsure)
-    truncated_contexts: int = field(init=False, default=0)  # of the whole batch: judge prompts over its window
+    truncated_contexts: int = field(init=False, default=0)  # of the whole batch: prompts still over the window
 
     def __post_init__(self) -> None:
         self.p_x = (self.p_order_1 + 1 - self.p_order_2) / 2
@@ -89,12 +91,37 @@ def read_pairs(path: Path, *, seed: int = 0, limit: int | None = None) -> list[P
     return pairs
 
 
-def _context(tokenizer: Any, prompt: str, a: str, b: str) -> str:
-    question = TEMPLATE.format(prompt=prompt, a=a, b=b)
+def fit_texts(tokenizer: Any, prompt: str, a: str, b: str, window: int, margin: int = 12) -> tuple[str, str, str]:
+    """Message and replies cut from their ends (longest first) so the judging prompt fits the judge's window:
+    otherwise lm-eval cuts the prompt from the left and the judge never sees the message or reply A."""
+    excess = len(tokenizer(_context(tokenizer, prompt, a, b), add_special_tokens=False)["input_ids"]) + margin - window
+    if excess <= 0:
+        return prompt, a, b
+    ids = [tokenizer(t, add_special_tokens=False)["input_ids"] for t in (prompt, a, b)]
+    keep = [len(x) for x in ids]
+    while excess > 0 and max(keep) > 8:
+        i = max(range(3), key=keep.__getitem__)
+        cut = min(excess, keep[i] - 8)
+        keep[i] -= cut
+        excess -= cut
+    texts = [t if k == len(x) else tokenizer.decode(x[:k]).rstrip() + " …"
+             for t, x, k in zip((prompt, a, b), ids, keep, strict=True)]
+    return texts[0], texts[1], texts[2]
+
+
+def question(tokenizer: Any, prompt: str, a: str, b: str, window: int | None = None) -> str:
+    """The judging question as the judge reads it (fitted to `window` tokens when given)."""
+    if window is not None:
+        prompt, a, b = fit_texts(tokenizer, prompt, a, b, window)
+    return TEMPLATE.format(prompt=prompt, a=a, b=b)
+
+
+def _context(tokenizer: Any, prompt: str, a: str, b: str, window: int | None = None) -> str:
+    question_text = question(tokenizer, prompt, a, b, window)
     if tokenizer.chat_template:
-        return tokenizer.apply_chat_template([{"role": "user", "content": question}], tokenize=False,
+        return tokenizer.apply_chat_template([{"role": "user", "content": question_text}], tokenize=False,
                                              add_generation_prompt=True)
-    return question + "\nAnswer:"
+    return question_text + "\nAnswer:"
 
 
 def judge_pairs(judge_path: str, pairs: list[Pair], *, batch_size: int = 16, device: str = "cpu",
@@ -109,11 +136,10 @@ def judge_pairs(judge_path: str, pairs: list[Pair], *, batch_size: int = 16, dev
     requests = []
     for pair in pairs:
         for a, b in ((pair.x, pair.y), (pair.y, pair.x)):
-            context = _context(lm.tokenizer, pair.prompt, a, b)
+            context = _context(lm.tokenizer, pair.prompt, a, b, lm.max_length)
             requests += [Instance(request_type="loglikelihood", doc={}, arguments=(context, prefix + c),
                                   idx=len(requests)) for c in CHOICES]
-    window = lm.max_length
-    truncated = sum(len(lm.tok_encode(r.arguments[0])) + 2 > window for r in requests[::2])
+    truncated = sum(len(lm.tok_encode(r.arguments[0])) + 2 > lm.max_length for r in requests[::2])
     lls = [ll for ll, _ in lm.loglikelihood(requests, disable_tqdm=True)]
     verdicts = []
     for k, pair in enumerate(pairs):
@@ -158,7 +184,7 @@ class LabelReport:
     n_labelled: int
     ties: int
     position_bias: float  # mean P(A) over both orders minus 0.5: > 0 favours the first reply
-    truncated: int  # judge prompts (of 2 per pair) longer than the judge's context window, cut from the left
+    truncated: int  # judge prompts (2 per pair) still longer than the judge's window after fitting (cut left)
     mean_confidence: float | None
     kappa: dict[str, Any]
     out: str
