@@ -16,7 +16,10 @@ REWARD_KEYS = ("reward", "reward_std", "kl", "completions/mean_length", "complet
 
 
 def _metrics(raw: Any) -> dict[str, Any]:
-    return json.loads(raw) if isinstance(raw, str) else dict(raw or {})
+    """A train_logs row's metrics_json (JSON text, a dict, or a missing value, which pandas shows as NaN)."""
+    if isinstance(raw, str):
+        return json.loads(raw)
+    return dict(raw) if isinstance(raw, dict) else {}
 
 
 def rl_curves(logs: pd.DataFrame) -> pd.DataFrame | None:
