@@ -429,6 +429,33 @@ def gate(
     raise typer.Exit(code)
 
 
+@app.command("label")
+def label(
+    judge: Annotated[str, typer.Option("--judge", help="Judge model: `default`, `default:micro`, a trained stage, "
+                                       "a local HF causal-LM folder or a cached hub id.")],
+    data: Annotated[Path, typer.Option("--data", help="JSONL of {prompt, chosen, rejected} (relabelled; agreement "
+                                       "reported) or {prompt, candidates: [...]} (every pair judged).")],
+    out: Annotated[Path, typer.Option("--out", help="Preference JSONL to write (+ OUT.report.json).")],
+    min_confidence: Annotated[float, typer.Option(help="Keep pairs the judge prefers with at least this "
+                                                  "probability (0.5-1).", min=0.5, max=1.0)] = 0.5,
+    limit: Annotated[int | None, typer.Option(help="Judge the first N records.", min=1)] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the shown order of labelled pairs.")] = 0,
+    device: DeviceOpt = "auto",
+    trust_remote_code: TrustOpt = False,
+) -> None:
+    """RLAIF: a judge model labels reply pairs by its log-probabilities in both orders (ties kept out).
+
+    Example: harness label --judge default --data pairs.jsonl --out judged.jsonl
+    """
+    from harness.device import plan_device
+    from harness.feedback.judge import label as run_label
+    from harness.feedback.judge import print_report
+
+    report = run_label(judge, data, out, min_confidence=min_confidence, seed=seed, limit=limit,
+                       device=plan_device(device).device, trust_remote_code=trust_remote_code)
+    print_report(report)
+
+
 @app.command("dashboard")
 def dashboard(
     db: DbOpt = None,

@@ -54,6 +54,7 @@ class StagePlan:
     config: Any
     dataset: str
     parent: str  # a stage name or `base`
+    models: dict[str, str] = field(default_factory=dict)  # extra models by role (teacher, reward): stage or ref
 
     @property
     def module(self) -> Any:
@@ -109,7 +110,8 @@ def plan_stage(domain: Domain, stage: str, overrides: dict[str, Any] | None = No
     config_path = domain.stage_config_path(stage)
     cfg = load_method_config(method, config_path, overrides,
                              source=f"stage '{stage}' config ({method.name} defaults + --set)")
-    return StagePlan(stage, method, cfg, spec.data, domain.manifest.parent_of(stage))
+    models = {role: ref for role, ref in spec.models.items() if role in method.needs}
+    return StagePlan(stage, method, cfg, spec.data, domain.manifest.parent_of(stage), models)
 
 
 def plan_pipeline(opts: PipelineOptions) -> tuple[Domain, list[StagePlan]]:
@@ -136,23 +138,41 @@ def _record_model(store: Store, ref: ModelRef, *, base_ref: str | None, method: 
                     n_params=n_params, trainable_params=trainable, fingerprint=ref.model_id)
 
 
+def resolve_stage_models(plan: StagePlan, domain: Domain, trained: dict[str, ModelRef], *, db: Path | None,
+                         trust_remote_code: bool = False) -> dict[str, ModelRef]:
+    """The stage's extra models by role: a stage of this run, another stage of the domain (`DOMAIN:STAGE` in the
+    store or cache), or any model ref (`default`, a folder, a hub id)."""
+    out: dict[str, ModelRef] = {}
+    for role, ref in plan.models.items():
+        if ref in trained:
+            out[role] = trained[ref]
+            continue
+        name = f"{domain.name}:{ref}" if ref in domain.manifest.stages else ref
+        out[role] = resolve_model(name, trust_remote_code=trust_remote_code, store=lookup_store(db))
+    return out
+
+
 def run_stage(store: Store, domain: Domain, plan: StagePlan, parent: ModelRef, data: Any,
               device: DevicePlan, progress: bool = True, log_file: Path | None = None,
-              launcher: Any = None) -> tuple[ModelRef, str]:
+              launcher: Any = None, models: dict[str, ModelRef] | None = None) -> tuple[ModelRef, str]:
     """Train one stage, or reuse its cached output; returns the stage model and its train run id. `launcher`
-    (harness.distributed.launch.AccelerateLauncher) runs the method under `accelerate launch`."""
+    (harness.distributed.launch.AccelerateLauncher) runs the method under `accelerate launch`. `models` are the
+    extra models by role (resolve_stage_models); their ids join the fingerprint."""
     train_path, val_path = data.paths(plan.dataset)
     data_hash = data.dataset(plan.dataset).data_hash
     # the launch setup (process count: the global batch) joins the fingerprint; one-process ones are unchanged
     launch_id = () if launcher is None else (launcher.identity(),)
+    extra_ids = {role: ref.model_id for role, ref in sorted((models or {}).items())}
     fp = fingerprint(plan.stage, plan.method.name, plan.config, data_hash, parent.model_id, device.dtype_name,
-                     library_versions(), *launch_id)
+                     library_versions(), *launch_id, *([extra_ids] if extra_ids else []))
     out_dir = _stage_dir(domain.name, plan.stage, fp)
     meta_file = out_dir / "stage.json"
     config = {"method": plan.method.name, "dataset": plan.dataset, "config": plan.config.model_dump(mode="json"),
               "parent": parent.ref, "parent_stage": plan.parent, "trust_remote_code": parent.trust_remote_code,
               "log_file": None if log_file is None else str(log_file),
               **({} if launcher is None else {"launch": launcher.identity()})}
+    if models:
+        config["models"] = {role: {"ref": ref.ref, "model_id": ref.model_id} for role, ref in models.items()}
     seed = getattr(plan.config, "seed", None)
     if meta_file.exists():
         meta = json.loads(meta_file.read_text())
@@ -177,17 +197,19 @@ def run_stage(store: Store, domain: Domain, plan: StagePlan, parent: ModelRef, d
                            parent_model_id=parent.model_id, fingerprint=fp, data_hash=data_hash, seed=seed,
                            output_path=out_dir) as run_id:
         tmp_dir = out_dir.with_name(out_dir.name + ".partial")
+        extra = {"models": {role: ref.path for role, ref in models.items()}} if models else {}
         if launcher is None:
             output = plan.method.run(plan.config, model_path=parent.path, train_path=train_path,
                                      validation_path=val_path, output_dir=tmp_dir, store=store, run_id=run_id,
-                                     device=device, trust_remote_code=parent.trust_remote_code, progress=progress)
+                                     device=device, trust_remote_code=parent.trust_remote_code, progress=progress,
+                                     **extra)
         else:
             from harness.distributed.stage import launch_stage
 
             output = launch_stage(launcher, plan.method, plan.config, model_path=parent.path,
                                   train_path=train_path, validation_path=val_path, output_dir=tmp_dir, store=store,
                                   run_id=run_id, device=device, trust_remote_code=parent.trust_remote_code,
-                                  progress=progress)
+                                  progress=progress, **extra)
         model_id = f"{domain.name}-{plan.stage}-{fp}"
         final_model = out_dir / Path(output.model_path).relative_to(tmp_dir)
         logs = store.query("SELECT step, epoch, split, loss, learning_rate, grad_norm, tokens_seen, metrics_json"
@@ -288,7 +310,8 @@ def _run_planned(opts: PipelineOptions, db: Path | None, domain: Domain, plans: 
         t = time.perf_counter()
         parent = result.models.get(plan.parent, base)  # a parent stage outside this run: start from --model
         console.print(f"[bold]stage {plan.stage}[/bold] ({plan.method.name} on {plan.dataset}) ← {parent.model_id}")
-        ref, run_id = run_stage(store, domain, plan, parent, data, device, opts.progress, log_file, launcher)
+        extra = resolve_stage_models(plan, domain, result.models, db=db, trust_remote_code=opts.trust_remote_code)
+        ref, run_id = run_stage(store, domain, plan, parent, data, device, opts.progress, log_file, launcher, extra)
         result.models[plan.stage] = ref
         result.train_runs[plan.stage] = run_id
         seconds[f"train_{plan.stage}"] = time.perf_counter() - t

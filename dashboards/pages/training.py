@@ -1,6 +1,7 @@
 """Training: train vs validation loss per stage (overlaid or one by one), smoothing, learning rate on a second
 axis, the step of minimum validation loss, an overfitting flag, what each loss measures, and where early
-stopping ended a run (its `early_stop` train_logs row: stopping step and reason)."""
+stopping ended a run (its `early_stop` train_logs row: stopping step and reason). Online RL runs (GRPO, RLOO) add
+their reward, KL and reply-length curves and the held-out reward test (dashboards/rl_view.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts
+from dashboards import charts, rl_view
 from dashboards import queries as q
 from dashboards.analysis import LOSS_KINDS, loss_kind, overfitting_report, training_status
 from dashboards.common import fmt, fmt_signed, from_url, guard, open_db, require, to_url
@@ -106,6 +107,8 @@ with guard():
         st.altair_chart(charts.loss_chart(curves, rep, title=f"{stage}: train vs validation loss", smooth=int(smooth),
                                           y_title=LOSS_KINDS[kind][0], show_lr=show_lr), key=f"loss_{run_id}")
         st.caption(LOSS_KINDS[kind][1])
+        # GRPO / RLOO: reward, KL and reply length per step; the held-out reward test
+        rl_view.render(st, logs, stage, run_id, q.run(db.path, db.version, run_id))
         if (stop := early_stop(logs)) is not None:
             st.info(f"Early stopping ended {stage} at step {stop['step']}: {stop.get('reason', '')}.")
         state, text = status[run_id]

@@ -17,16 +17,17 @@ from harness.store import Store
 
 def launch_stage(launcher: AccelerateLauncher, method: Method, config: BaseModel, *, model_path: str,
                  train_path: Path, validation_path: Path | None, output_dir: Path, store: Store, run_id: str,
-                 device: DevicePlan, trust_remote_code: bool, progress: bool) -> StageOutput:
+                 device: DevicePlan, trust_remote_code: bool, progress: bool,
+                 models: dict[str, str] | None = None) -> StageOutput:
     """Run `method` on every process of the launch; the main process writes curves under `run_id` and the
-    stage folder at `output_dir`."""
+    stage folder at `output_dir`. `models`: the method's extra models by role (folders)."""
     spec: dict[str, Any] = {
         "kind": "stage", "method": method.name, "config": config.model_dump(mode="json"),
         "model_path": model_path, "train_path": str(train_path),
         "validation_path": None if validation_path is None else str(validation_path),
         "output_dir": str(output_dir), "store": str(store.path.resolve()), "run_id": run_id,
         "device": {"device": device.device, "bf16": device.bf16, "fp16": device.fp16},
-        "trust_remote_code": trust_remote_code, "progress": progress,
+        "trust_remote_code": trust_remote_code, "progress": progress, "models": models or {},
     }
     work = Path(str(output_dir) + ".launch")
     try:

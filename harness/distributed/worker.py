@@ -28,7 +28,8 @@ def run_stage(spec: dict[str, Any], is_main: bool) -> dict[str, Any] | None:
                         validation_path=None if spec["validation_path"] is None else Path(spec["validation_path"]),
                         output_dir=Path(spec["output_dir"]), store=store, run_id=spec["run_id"] if store else None,
                         device=DevicePlan(**spec["device"]), trust_remote_code=spec["trust_remote_code"],
-                        progress=bool(spec.get("progress")) and is_main)
+                        progress=bool(spec.get("progress")) and is_main,
+                        **({"models": spec["models"]} if spec.get("models") else {}))
     return output.to_json() if is_main and output is not None else None
 
 

@@ -87,8 +87,10 @@ def setup(cfg: RewardRecipeConfig, *, model_path: str, train_path: Path, validat
           work_dir: Path, plan: DevicePlan, callbacks: list[TrainerCallback] | None = None,
           trust_remote_code: bool = False, progress: bool = True) -> tuple[Any, dict[str, Any]]:
     """A one-score head on the parent model, the pairs, and a ready RewardTrainer."""
+    from transformers import set_seed
     from trl import RewardConfig, RewardTrainer
 
+    set_seed(cfg.seed)  # the new head is initialised while loading, before the Trainer seeds anything
     model, tokenizer = load_scorer(model_path, dtype=plan.torch_dtype if cfg.lora.enabled else None,
                                    trust_remote_code=trust_remote_code)
     chat = bool(tokenizer.chat_template)
