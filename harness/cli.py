@@ -408,7 +408,8 @@ def dashboard(
         "--address", help="Interface to bind (default 127.0.0.1: this machine only; 0.0.0.0 exposes it).")
     ] = "127.0.0.1",
 ) -> None:
-    """Open the Streamlit dashboard (read-only) on a store: runs, compare, training curves, regressions, gates.
+    """Open the Streamlit dashboard on a store: runs, compare, training curves, regressions, gates, sweeps;
+    read-only except the labelling page.
 
     Example: harness dashboard --db harness.duckdb --port 8501
     Example: harness dashboard --address 0.0.0.0   (reachable from other machines)
@@ -420,6 +421,16 @@ def dashboard(
     if not path.exists():
         raise HarnessError(f"store {path} does not exist", "run `harness demo` first or pass --db PATH")
     launch(path, port, headless, address)
+
+
+# Feedback loops (harness/feedback_cli.py): sweep, release, human labels, robustness, export.
+from harness import feedback_cli  # noqa: E402
+
+app.command("sweep")(feedback_cli.sweep)
+app.command("release")(feedback_cli.release)
+app.command("export")(feedback_cli.export)
+app.add_typer(feedback_cli.labels_app, name="labels")
+app.add_typer(feedback_cli.robustness_app, name="robustness")
 
 
 def main() -> None:

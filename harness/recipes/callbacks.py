@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from transformers import TrainerCallback
@@ -193,3 +196,21 @@ class EarlyStopOnValidationLoss(TrainerCallback):
         return {"run_id": run_id, "step": stop["step"], "epoch": None, "split": "early_stop",
                 "loss": stop["best_loss"], "learning_rate": None, "grad_norm": None, "tokens_seen": None,
                 "metrics_json": stop}
+
+
+# Callbacks a caller around the stage runner adds to every trainer built inside a `with extra_callbacks(...)`
+# block (the sweep's Optuna pruner); recipes pick them up through `common.stage_callbacks`.
+_EXTRA: ContextVar[tuple[TrainerCallback, ...]] = ContextVar("harness_extra_callbacks", default=())
+
+
+@contextmanager
+def extra_callbacks(*callbacks: TrainerCallback) -> Iterator[None]:
+    token = _EXTRA.set(_EXTRA.get() + callbacks)
+    try:
+        yield
+    finally:
+        _EXTRA.reset(token)
+
+
+def current_extra_callbacks() -> list[TrainerCallback]:
+    return list(_EXTRA.get())
