@@ -65,6 +65,8 @@ def release(
     replay: Annotated[float, typer.Option("--replay", help="Share of training rows replayed from earlier "
                                           "releases' data (0 = none).")] = 0.0,
     policy: Annotated[Path | None, typer.Option("--policy", help="Gate policy (default: the domain's).")] = None,
+    suite: Annotated[list[str] | None, typer.Option("--suite", "-s", help="Suites/tasks to evaluate (default: "
+                                                    "the domain's suites and regression suites).")] = None,
     limit: LimitOpt = None,
     allow_limit: Annotated[bool, typer.Option("--allow-limit", help="Gate limited evals (smoke runs).")] = False,
     model: ModelOpt = "default",
@@ -84,7 +86,8 @@ def release(
 
     lim = parse_limit(limit)
     result = run_release(domain, data, db=db, stage=stage, replay=replay, base_model=model,
-                         overrides=set_ or [], policy=policy, eval_limit=lim, allow_limit=allow_limit, device=device)
+                         overrides=set_ or [], policy=policy, eval_limit=lim, allow_limit=allow_limit, device=device,
+                         suites=suite or None)
     if not result.released:
         sys.exit(1)
 
@@ -114,6 +117,8 @@ def robustness_gap(
                                          "paraphrase, distractor, shuffle_options.")] = "typos,casing,whitespace",
     seed: Annotated[int, typer.Option(help="Perturbation seed.")] = 0,
     rate: Annotated[float, typer.Option(help="Share of words a typo or synonym touches.")] = 0.15,
+    task: Annotated[list[str] | None, typer.Option("--task", help="Only these tasks of the suite (repeatable).")]
+    = None,
     model: ModelOpt = "default",
     limit: LimitOpt = None,
     device: DeviceOpt = "auto",
@@ -136,7 +141,7 @@ def robustness_gap(
     spec = validate(PerturbationSpec, {"kinds": parse_kinds(perturb), "seed": seed, "rate": rate}, "--perturb")
     store = Store(db)
     ref = resolve_model(model, store=store)
-    result = run_robustness(store, ref, suite, spec, limit=lim, device=plan_device(device))
+    result = run_robustness(store, ref, suite, spec, limit=lim, device=plan_device(device), tasks=task)
     console.print(f"perturbed suite {result.suite.group} at {result.suite.folder}"
                   + (f" (not perturbed: {result.suite.skipped})" if result.suite.skipped else ""), highlight=False)
     console.print(gap_table(result.rows, f"robustness gap of {ref.ref}: clean {result.clean_run} vs perturbed "

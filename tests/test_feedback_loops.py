@@ -16,7 +16,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import MICRO_POLICY
 
 pytestmark = pytest.mark.slow  # trains and evaluates the micro model
 
@@ -49,16 +48,29 @@ def release_data(micro_model: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 @pytest.fixture(scope="module")
-def releases(db: Path, release_data: tuple[Path, Path]):
-    """Release 1: CPT from the base on batch 1 (the gate should pass). Release 2: from release 1 on batch 2
-    with a learning rate that wrecks the model (both gates should block it)."""
+def releases(db: Path, release_data: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory):
+    """Release 1: CPT from the base on batch 1 of support transcripts (domain perplexity must drop
+    significantly: the gate should pass). Release 2: from release 1 on text that is not support chat (random
+    letters at a high learning rate; a tenth replayed from batch 1): domain perplexity rises, so the gate
+    against release 1 must block it. Evaluated on the domain perplexity task and the reply task (whose replies
+    the labelling page shows)."""
+    import random
+
     from harness.loops.release import run_release
 
-    common = dict(db=db, stage="cpt", base_model="default:micro", policy=MICRO_POLICY, eval_limit=LIMIT,
-                  allow_limit=True, device="cpu")
+    folder = tmp_path_factory.mktemp("policy")
+    policy = folder / "release.yaml"
+    policy.write_text("name: release_micro\nalpha: 0.05\nn_boot: 1000\nrules:\n  - {kind: min_n, min_n: 20}\n"
+                      "  - {kind: min_improvement, task: support_chat_ppl, metric: bits_per_byte, delta: 0.0,"
+                      " significant: true}\n")
+    rng = random.Random(0)
+    noise = folder / "noise.jsonl"
+    noise.write_text("".join(json.dumps({"text": " ".join("".join(rng.choices("qxzjkvwy", k=rng.randint(2, 9)))
+                                                           for _ in range(60))}) + "\n" for _ in range(200)))
+    common = dict(db=db, stage="cpt", base_model="default:micro", policy=policy, eval_limit=LIMIT,
+                  allow_limit=True, device="cpu", suites=["support_chat_ppl", "support_chat_reply"])
     first = run_release("support_chat", release_data[0], overrides=CPT, **common)
-    second = run_release("support_chat", release_data[1], overrides=CPT + ["cpt.learning_rate=0.3"],
-                         replay=0.25, **common)
+    second = run_release("support_chat", noise, overrides=CPT + ["cpt.learning_rate=1e-2"], replay=0.1, **common)
     return first, second
 
 
@@ -81,10 +93,10 @@ def test_release_gates_block_a_bad_release(db: Path, releases) -> None:
     bpb = {r["run_id"]: r["value"] for r in store.query(
         "SELECT run_id, value FROM eval_results WHERE task = 'support_chat_ppl' AND metric = 'bits_per_byte'")}
     assert bpb[second.eval_run_id] > bpb[first.eval_run_id]
-    # replay: a quarter of release 2's rows come from release 1's data
+    # replay: a tenth of release 2's rows come from release 1's data
     rows2 = Path(history[1]["data_path"]).read_text().splitlines()
     rows1 = set(Path(history[0]["data_path"]).read_text().splitlines())
-    assert abs(sum(r in rows1 for r in rows2) / len(rows2) - 0.25) < 0.02
+    assert abs(sum(r in rows1 for r in rows2) / len(rows2) - 0.1) < 0.01
 
 
 def test_export_writes_model_card_with_stored_results(db: Path, releases, tmp_path: Path) -> None:
@@ -105,7 +117,7 @@ def test_export_writes_model_card_with_stored_results(db: Path, releases, tmp_pa
         " t.run_id = e.run_id AND t.task = e.task AND t.primary_metric = e.metric WHERE e.run_id = ?"
         " AND coalesce(e.filter, 'none') = coalesce(t.primary_filter, 'none')", [first.eval_run_id])}
     results = card.data.eval_results
-    assert len(results) == len(stored) >= 8  # every primary metric of support_chat + general
+    assert len(results) == len(stored) == 2  # the primary metric of each evaluated task
     for r in results:
         row = stored[(r.dataset_type, r.metric_type)]
         assert r.metric_value == pytest.approx(row["value"])
@@ -212,12 +224,13 @@ def test_sweep_grid_prunes_resumes_and_reuses_cache(db: Path, micro_model: Path,
     from harness.loops.sweep import run_sweep, study_path
     from harness.store import Store
 
+    name = f"micro-cpt-lr-{tmp_path.name}"  # studies live in the (maybe reused) cache: one per test run
     space = tmp_path / "space.yaml"
     space.write_text(yaml.safe_dump({
-        "name": "micro-cpt-lr", "sampler": "grid", "seed": 0,
+        "name": name, "sampler": "grid", "seed": 0,
         "objective": {"kind": "validation_loss"},
         "pruner": {"enabled": True, "n_startup_trials": 1},
-        "params": {"learning_rate": {"values": [3e-3, 1e-7]}}}))
+        "params": {"learning_rate": {"values": [1e-7, 3e-3]}}}))
     kw = dict(db=db, base_model="default:micro", overrides=CPT, device="cpu")
     one = run_sweep("support_chat", "cpt", space, 1, **kw)
     assert [t.state for t in one.trials] == ["complete"]
@@ -226,17 +239,25 @@ def test_sweep_grid_prunes_resumes_and_reuses_cache(db: Path, micro_model: Path,
     by_lr = {json.loads(r["params_json"])["learning_rate"] if isinstance(r["params_json"], str)
              else r["params_json"]["learning_rate"]: r for r in two.all_rows}
     good, bad = by_lr[3e-3], by_lr[1e-7]
-    assert good["state"] == "complete" and good["objective"] < 6 and good["n"] > 0
-    if one.trials[0].params["learning_rate"] == 3e-3:  # the hopeless trial came second: pruned
-        assert bad["state"] == "pruned" and bad["objective"] is None
-        assert Store(db, read_only=True).run(bad["train_run_id"])["status"] == "failed"
-    else:  # it came first (n_startup_trials=1 lets it finish): its loss is the worse one
-        assert bad["objective"] > good["objective"]
-    study = optuna.load_study(study_name="micro-cpt-lr", storage=f"sqlite:///{study_path('micro-cpt-lr')}")
+    assert good["state"] == "complete" and good["n"] > 0
+    start = Store(db, read_only=True).query("SELECT loss FROM train_logs WHERE run_id = ? AND split = 'validation'"
+                                            " AND step = 0", [good["train_run_id"]])[0]["loss"]
+    assert good["objective"] < start - 0.5  # the objective is the trained stage's validation loss
+    # the grid's order under seed 0 puts the hopeless trial second: pruned at its first validation point
+    assert one.trials[0].params["learning_rate"] == 3e-3
+    assert bad["state"] == "pruned" and bad["objective"] is None
+    detail = json.loads(bad["detail_json"]) if isinstance(bad["detail_json"], str) else bad["detail_json"]
+    assert detail["step"] == 4 and detail["validation_loss"] > good["objective"]
+    pruned_run = Store(db, read_only=True).run(bad["train_run_id"])
+    if not detail.get("reused_stage"):  # (a cache kept from an earlier session replays the stored curve)
+        assert pruned_run["status"] == "failed" and "pruned by sweep at step 4" in pruned_run["error"]
+        assert not Path(pruned_run["output_path"]).exists()  # nothing pruned looks like a finished stage
+    study = optuna.load_study(study_name=name, storage=f"sqlite:///{study_path(name)}")
     assert len(study.trials) == 2
     assert run_sweep("support_chat", "cpt", space, 2, **kw).trials == []  # nothing left: re-running is a no-op
     # another sweep meeting the good configuration reuses its cached stage: same train run, no retraining
-    space.write_text(space.read_text().replace("micro-cpt-lr", "micro-cpt-again").replace("- 1.0e-07\n", ""))
+    space.write_text(yaml.safe_dump({"name": f"{name}-again", "sampler": "grid",
+                                     "params": {"learning_rate": {"values": [3e-3]}}}))
     again = run_sweep("support_chat", "cpt", space, 1, **kw)
     assert again.trials[0].train_run_id == good["train_run_id"]
     assert again.trials[0].objective == pytest.approx(good["objective"])
@@ -253,24 +274,25 @@ def test_perturbed_suite_runs_in_lm_eval_and_gap_is_paired(db: Path, releases) -
     store = Store(db)
     spec = PerturbationSpec(kinds=["typos", "casing", "distractor", "shuffle_options"], seed=3)
     model = resolve_model(first.model_ref, store=store)
-    result = run_robustness(store, model, "support_chat", spec, limit=LIMIT, device=_cpu())
+    result = run_robustness(store, model, "support_chat", spec, limit=LIMIT, device=_cpu(),
+                            tasks=["support_chat_intent"])
     assert "support_chat_ppl" in result.suite.skipped  # perplexity is not a prompt to perturb
     intent = next(r for r in result.rows if r.task == "support_chat_intent" and r.metric == "acc")
     assert intent.n == LIMIT
-    clean = {r["doc_id"]: r for r in store.query("SELECT doc_id, value, prompt_hash, target FROM eval_samples WHERE"
-                                                 " run_id = ? AND task = 'support_chat_intent' AND metric = 'acc'",
-                                                 [result.clean_run])}
-    pert = {r["doc_id"]: r for r in store.query("SELECT doc_id, value, prompt_hash FROM eval_samples WHERE run_id = ?"
-                                                " AND task LIKE 'support_chat_intent_adv_%' AND metric = 'acc'",
+    sql = "SELECT doc_id, value, prompt_hash, prediction FROM eval_samples WHERE run_id = ? AND metric = 'acc'"
+    clean = {r["doc_id"]: r for r in store.query(sql + " AND task = 'support_chat_intent'", [result.clean_run])}
+    pert = {r["doc_id"]: r for r in store.query(sql + " AND task LIKE 'support_chat_intent_adv_%'",
                                                 [result.perturbed_run])}
     assert set(clean) == set(pert) and len(clean) == LIMIT
     assert sum(clean[d]["prompt_hash"] != pert[d]["prompt_hash"] for d in clean) == LIMIT  # every prompt changed
     diffs = [clean[d]["value"] - pert[d]["value"] for d in clean]
     assert intent.gap == pytest.approx(sum(diffs) / LIMIT)  # paired on doc id, clean minus perturbed
-    assert any(diffs), "the perturbations changed no answer of the model"
+    # a real effect on the model: it picks another intent for some items once the prompt is perturbed
+    assert sum(clean[d]["prediction"] != pert[d]["prediction"] for d in clean) >= 2
     assert intent.ci_low <= intent.gap <= intent.ci_high
     # the same spec gives the same suite (seeded): a second run reuses both stored evaluations
-    again = run_robustness(store, model, "support_chat", spec, limit=LIMIT, device=_cpu())
+    again = run_robustness(store, model, "support_chat", spec, limit=LIMIT, device=_cpu(),
+                           tasks=["support_chat_intent"])
     assert (again.clean_run, again.perturbed_run) == (result.clean_run, result.perturbed_run)
     assert robustness_gap(store, again.clean_run, again.perturbed_run)[0].gap == result.rows[0].gap
 

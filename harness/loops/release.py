@@ -86,7 +86,8 @@ def _gate(store: Store, policy: Any, policy_path: Path, domain: str, *, candidat
 def run_release(domain_name: str, data: Path, *, db: Path | None, stage: str | None = None, replay: float = 0.0,
                 base_model: str = "default", overrides: list[str] | None = None, policy: Path | None = None,
                 eval_limit: int | float | None = None, allow_limit: bool = False, device: str = "auto",
-                trust_remote_code: bool = False, progress: bool = False) -> ReleaseResult:
+                suites: list[str] | None = None, trust_remote_code: bool = False,
+                progress: bool = False) -> ReleaseResult:
     from harness.device import plan_device
     from harness.domains import load_domain
     from harness.evaluation import run_eval
@@ -125,7 +126,7 @@ def run_release(domain_name: str, data: Path, *, db: Path | None, stage: str | N
     _record_model(store, base, base_ref=None, method=base.method)
     ref, train_run = run_stage(store, domain, plans[0], parent, prepared, plan_dev, progress)
 
-    suites = domain.manifest.suites + domain.manifest.regression_suites
+    suites = suites or domain.manifest.suites + domain.manifest.regression_suites
     evals = {}
     for name, model in [("candidate", ref), ("base", base)] + ([("last", parent)] if last else []):
         evals[name] = run_eval(store, model, suites, limit=eval_limit, device=plan_dev, domain=domain.name,

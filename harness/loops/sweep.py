@@ -45,6 +45,16 @@ class OptunaPruningCallback(TrainerCallback):
         self.trial = trial
         self.sign = -1.0 if maximize else 1.0
         self.pruned: dict[str, float] | None = None
+        self.reported = 0
+
+    def report(self, step: int, loss: float) -> bool:
+        """Report one validation point; True when the trial should stop here."""
+        self.reported += 1
+        self.trial.report(self.sign * float(loss), step)
+        if self.trial.should_prune():
+            self.pruned = {"step": step, "validation_loss": float(loss)}
+            return True
+        return False
 
     def on_evaluate(self, args: Any, state: Any, control: Any, metrics: dict[str, float] | None = None,
                     **kwargs: Any) -> None:
@@ -52,9 +62,7 @@ class OptunaPruningCallback(TrainerCallback):
         step = int(state.global_step)
         if loss is None or step == 0:  # step 0 (eval_on_start) is the same parent model for every trial
             return
-        self.trial.report(self.sign * float(loss), step)
-        if self.trial.should_prune():
-            self.pruned = {"step": step, "validation_loss": float(loss)}
+        if self.report(step, float(loss)):
             raise SweepTrialPruned(f"pruned by sweep at step {step}: validation loss {float(loss):.4f} is worse "
                                    "than the median of earlier trials at that step")
 
@@ -208,18 +216,14 @@ def run_sweep(domain_name: str, stage: str, space_path: Path, n_trials: int, *, 
     done = sum(t.state in finished for t in study.get_trials(deepcopy=False))
     console.print(f"sweep {space.name}: {done} trial(s) already finished, {max(0, n_trials - done)} to run "
                   f"({space.sampler}, {direction} {space.objective.name})")
-    results = []
-    for _ in range(max(0, n_trials - done)):
-        trial = study.ask()
+    results: list[TrialResult] = []
+
+    def objective(trial: optuna.Trial) -> float:
+        """One trial, stored before Optuna hears its outcome (a pruned trial raises, a failed one is NaN)."""
         params = _suggest(trial, space)
         result = _run_trial(store, trial, params, plan_for, base, data, plan_dev, space, direction, progress,
                             run_stage)
         results.append(result)
-        if result.state == "complete":
-            study.tell(trial, result.objective)
-        else:
-            study.tell(trial, state=optuna.trial.TrialState.PRUNED if result.state == "pruned"
-                       else optuna.trial.TrialState.FAIL)
         add_sweep_trial(store, {
             "sweep": space.name, "trial": result.number, "domain": domain.name, "stage": stage,
             "state": result.state, "params_json": params, "objective": result.objective,
@@ -230,6 +234,12 @@ def run_sweep(domain_name: str, stage: str, space_path: Path, n_trials: int, *, 
         })
         console.print(f"trial {result.number}: {result.state} {params} -> "
                       f"{'—' if result.objective is None else f'{result.objective:.4f}'}", highlight=False)
+        if result.state == "pruned":
+            raise optuna.TrialPruned(result.detail)
+        return float("nan") if result.objective is None else result.objective  # NaN: Optuna records FAIL
+
+    if n_trials > done:  # optimize, not ask/tell: the grid sampler stops the study itself when exhausted
+        study.optimize(objective, n_trials=n_trials - done, catch=())
     rows = store.query("SELECT * FROM sweep_trials WHERE sweep = ? ORDER BY trial", [space.name])
     return SweepResult(space.name, direction, results, rows, importances(rows))
 
@@ -259,6 +269,12 @@ def _run_trial(store: Store, trial: optuna.Trial, params: dict[str, Any], plan_f
         result.state, result.detail = "failed", {"error": f"{type(exc).__name__}: {exc}"[:500]}
         return result
     result.train_run_id = run_id
+    if pruner.reported == 0:  # a stage reused from the cache: its stored curve goes through the same pruner
+        curve = store.query("SELECT step, loss FROM train_logs WHERE run_id = ? AND split = 'validation' AND"
+                            " step > 0 AND loss IS NOT NULL ORDER BY step", [run_id])
+        if any(pruner.report(int(p["step"]), float(p["loss"])) for p in curve):
+            result.state, result.detail = "pruned", {**(pruner.pruned or {}), "reused_stage": True}
+            return result
     if space.objective.kind == "validation_loss":
         _, val_path = data.paths(plan.dataset)
         result.objective, result.n = _validation_objective(store, run_id, val_path, plan.config)

@@ -27,14 +27,21 @@ def parse_kinds(text: str) -> list[str]:
 
 
 def run_robustness(store: Any, model: Any, suite: str, spec: PerturbationSpec, *, limit: int | float | None,
-                   device: Any, domain: str | None = None, stage: str | None = None) -> RobustnessResult:
-    """Evaluate `model` on `suite` and on its perturbed copy (both reused when stored), then the paired gap."""
+                   device: Any, domain: str | None = None, stage: str | None = None,
+                   tasks: list[str] | None = None) -> RobustnessResult:
+    """Evaluate `model` on `suite` (or only `tasks` of it) and on its perturbed copy (both reused when stored),
+    then the paired gap."""
     from harness.evaluation import run_eval
 
     copy = build_perturbed_suite(suite, spec)
-    clean_tasks = sorted(set(copy.tasks.values()))  # the clean tasks the copy covers (no perplexity tasks)
-    clean = run_eval(store, model, clean_tasks, limit=limit, device=device, domain=domain, stage=stage)
-    perturbed = run_eval(store, model, [copy.group], limit=limit, device=device, domain=domain, stage=stage)
+    pairs = {p: c for p, c in copy.tasks.items() if not tasks or c in tasks}  # perturbed -> clean
+    unknown = sorted(set(tasks or []) - set(pairs.values()))
+    if unknown:
+        raise HarnessError(f"task(s) {', '.join(unknown)} have no perturbed copy in suite {suite}",
+                           f"use tasks of: {', '.join(sorted(copy.tasks.values()))}")
+    clean = run_eval(store, model, sorted(pairs.values()), limit=limit, device=device, domain=domain, stage=stage)
+    wanted = [copy.group] if not tasks else sorted(pairs)
+    perturbed = run_eval(store, model, wanted, limit=limit, device=device, domain=domain, stage=stage)
     rows = robustness_gap(store, clean.run_id, perturbed.run_id)
     return RobustnessResult(copy, clean.run_id, perturbed.run_id, rows)
 

@@ -99,7 +99,8 @@ def build_perturbed_suite(suite: str, spec: PerturbationSpec) -> PerturbedSuite:
                            "perturb a suite with multiple-choice or generation tasks")
     utils = [
         '"""Generated: re-exports the original suite utils and wraps its loaders with seeded perturbations."""',
-        "import importlib.util as _util", "import json", "", "from harness.robustness.perturb import perturb_dataset_dict", "",
+        "import importlib.util as _util", "import json", "",
+        "from harness.robustness.perturb import perturb_dataset_dict", "",
         f"_spec = _util.spec_from_file_location('_harness_clean_{suite}_utils', {str(folder / 'utils.py')!r})",
         "_orig = _util.module_from_spec(_spec)", "_spec.loader.exec_module(_orig)",
         "globals().update({k: v for k, v in vars(_orig).items() if not k.startswith('__')})",
