@@ -131,6 +131,13 @@ def test_export_writes_model_card_with_stored_results(db: Path, releases, tmp_pa
     assert model(**tok("hello", return_tensors="pt")).logits.shape[-1] == model.config.vocab_size
 
 
+def _settled(page) -> None:
+    """Streamlit finished its rerun (the running indicator is gone): no element of the previous pair is left."""
+    page.wait_for_timeout(300)
+    page.wait_for_function("() => !document.querySelector(\"[data-testid='stStatusWidget']\")", timeout=60_000)
+    page.wait_for_timeout(300)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -178,6 +185,7 @@ def test_labelling_page_in_browser_writes_labels_a_stage_trains_on(db: Path, rel
                 for i, label in enumerate(clicks):
                     page.get_by_text("Reply 2", exact=True).wait_for(timeout=60_000)
                     page.get_by_text(f"{i} of them labelled", exact=False).wait_for(timeout=60_000)
+                    _settled(page)
                     codes = page.locator("[data-testid='stCode']")
                     shown.append([codes.nth(k).inner_text() for k in (1, 2)])
                     page.get_by_role("button", name=label).click()
@@ -206,12 +214,15 @@ def test_labelling_page_in_browser_writes_labels_a_stage_trains_on(db: Path, rel
     assert export_labels(store, out) == (3, 1)
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert all(r["chosen"] != r["rejected"] and "<|user|>" not in r["prompt"] for r in records)
-    # a preference stage trains on the labels (2 real DPO steps on the micro model)
+    # a preference stage trains on the labels (2 real DPO steps on the micro model). The pairs are eval items
+    # of support_chat_reply by construction, so the default decontamination drops every one of them: training
+    # on them is an explicit choice (decontamination off for this run).
     from harness.pipeline import PipelineOptions, run_pipeline
 
     result = run_pipeline(PipelineOptions(domain="support_chat", base_model="default:micro", stages=["dpo"],
                                           sources=[f"pairs={out}"], overrides=["dpo.max_steps=2", "dpo.eval_steps=1",
-                                                                               "dpo.per_device_batch_size=2"],
+                                                                               "dpo.per_device_batch_size=2",
+                                                                               "cleaning.decontam.enabled=false"],
                                           evaluate=False, progress=False), db)
     train = Store(db, read_only=True).run(result.train_runs["dpo"])
     assert train["status"] == "completed" and json.loads(train["config_json"])["dataset"] == "pairs"

@@ -4,7 +4,9 @@ The dashboard's labelling page (dashboards/pages/labelling.py) shows a prompt an
 evaluated models on the same item (from `eval_samples`, so nothing is generated while a person waits), in a
 random order with the models hidden; each judgement is one `human_labels` row (harness.store.feedback).
 `harness labels export` turns the labels into `{prompt, chosen, rejected}` records (ties left out) that a
-preference stage reads like any other dataset (`--source pairs=FILE`)."""
+preference stage reads like any other dataset (`--source pairs=FILE`). The prompts are eval items, so the
+domain's decontamination drops them from training unless it is switched off for that run
+(`--set cleaning.decontam.enabled=false`): training on labelled eval items is a choice to make knowingly."""
 
 from __future__ import annotations
 
