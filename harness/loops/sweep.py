@@ -299,6 +299,7 @@ def importances(rows: list[dict[str, Any]]) -> dict[str, float]:
     complete = [r for r in rows if r["state"] == "complete" and r["objective"] is not None]
     if len(complete) < 2 or len({r["objective"] for r in complete}) < 2:
         return {}
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction=complete[0]["direction"])
     for r in complete:
         detail = r["detail_json"] if isinstance(r["detail_json"], dict) else json.loads(r["detail_json"])
