@@ -54,11 +54,11 @@ def _open(db: Path, page: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 
 
 def test_sweeps_page_shows_trials_and_importance(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from harness.loops.sweep import importances
+    from harness.loops.sweep_importance import importances
     from harness.store import Store
 
     imp = importances(Store(db, read_only=True).query("SELECT * FROM sweep_trials WHERE sweep = 's1'"))
-    assert imp["learning_rate"] > 2 * imp["lora.r"]  # fANOVA on 6 trials: a ranking, not an exact share
+    assert imp["learning_rate"] > 0.9 > imp["lora.r"]  # seeded fANOVA: the objective follows the lr only
     at = _open(db, "sweeps", monkeypatch)
     assert [t.value for t in at.title] == ["Sweeps"]
     text = " ".join(c.value for c in at.caption)

@@ -50,7 +50,7 @@ with guard():
         st.caption(f"best: trial {int(best['trial'].iloc[0])} {best['params'].iloc[0]} → "
                    f"{fmt(best['objective'].iloc[0], 4)} (n={best['n'].iloc[0]}). Validation-loss objectives have "
                    "no stderr here; differences between trials are not tested.")
-    from harness.loops.sweep import importances
+    from harness.loops.sweep_importance import importances
 
     imp = importances(rows)
     st.subheader("Parameter importance")

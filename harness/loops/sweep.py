@@ -21,6 +21,7 @@ from harness.config_io import load_yaml_model
 from harness.console import console
 from harness.errors import HarnessError
 from harness.fingerprint import fingerprint
+from harness.loops.sweep_importance import importances
 from harness.loops.sweep_space import ParamSpace, SweepSpace
 from harness.paths import cache_dir
 from harness.store import Store
@@ -292,21 +293,3 @@ def _run_trial(store: Store, trial: optuna.Trial, params: dict[str, Any], plan_f
     result.eval_run_id = summary.run_id
     result.objective, result.n, result.stderr = float(rows[0]["value"]), rows[0]["n"], rows[0]["stderr"]
     return result
-
-
-def importances(rows: list[dict[str, Any]]) -> dict[str, float]:
-    """optuna.importance (fANOVA) over the stored complete trials; {} when fewer than two differ."""
-    complete = [r for r in rows if r["state"] == "complete" and r["objective"] is not None]
-    if len(complete) < 2 or len({r["objective"] for r in complete}) < 2:
-        return {}
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(direction=complete[0]["direction"])
-    for r in complete:
-        detail = r["detail_json"] if isinstance(r["detail_json"], dict) else json.loads(r["detail_json"])
-        params = r["params_json"] if isinstance(r["params_json"], dict) else json.loads(r["params_json"])
-        dists = {k: optuna.distributions.json_to_distribution(v) for k, v in detail["distributions"].items()}
-        study.add_trial(optuna.trial.create_trial(params=params, distributions=dists, value=r["objective"]))
-    try:
-        return {k: float(v) for k, v in optuna.importance.get_param_importances(study, normalize=True).items()}
-    except (RuntimeError, ValueError):  # a single varying value: nothing to attribute
-        return {}
