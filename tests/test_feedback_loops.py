@@ -235,7 +235,9 @@ def test_sweep_grid_prunes_resumes_and_reuses_cache(db: Path, micro_model: Path,
     from harness.loops.sweep import run_sweep, study_path
     from harness.store import Store
 
-    name = f"micro-cpt-lr-{tmp_path.name}"  # studies live in the (maybe reused) cache: one per test run
+    import uuid
+
+    name = f"micro-cpt-lr-{uuid.uuid4().hex[:8]}"  # studies live in the (maybe reused) cache: one per test run
     space = tmp_path / "space.yaml"
     space.write_text(yaml.safe_dump({
         "name": name, "sampler": "grid", "seed": 0,
