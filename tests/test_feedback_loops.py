@@ -229,13 +229,13 @@ def test_labelling_page_in_browser_writes_labels_a_stage_trains_on(db: Path, rel
 
 
 def test_sweep_grid_prunes_resumes_and_reuses_cache(db: Path, micro_model: Path, tmp_path: Path) -> None:
+    import uuid
+
     import optuna
     import yaml
 
     from harness.loops.sweep import run_sweep, study_path
     from harness.store import Store
-
-    import uuid
 
     name = f"micro-cpt-lr-{uuid.uuid4().hex[:8]}"  # studies live in the (maybe reused) cache: one per test run
     space = tmp_path / "space.yaml"
