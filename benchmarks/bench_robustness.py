@@ -55,7 +55,8 @@ def main() -> None:
         result = run_pipeline(PipelineOptions(domain="support_chat", base_model=args.model, stages=["sft"],
                                               sources=sources, overrides=over, evaluate=False, progress=False), db)
         ref = resolve_model(result.models["sft"].path, store=store)
-        rob = run_robustness(store, ref, "support_chat", spec, limit=args.limit, device=plan_device("cpu"))
+        rob = run_robustness(store, ref, "support_chat", spec, limit=args.limit, device=plan_device("cpu"),
+                             tasks=["support_chat_intent"])
         row = next(r for r in rob.rows if r.task == "support_chat_intent" and r.metric == "acc")
         gaps[name] = row
         c = {r["doc_id"]: r["value"] for r in store.query(
