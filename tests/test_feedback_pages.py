@@ -71,3 +71,17 @@ def test_regression_page_lists_every_release_with_gate_outcomes(db: Path, monkey
     assert "Releases" in [s.value for s in at.subheader]
     table = at.table[-1].value
     assert list(table["version"]) == ["v1", "rejected"] and list(table["outcome"]) == ["PASS", "FAIL"]
+
+
+def test_a_trial_cut_off_mid_run_is_asked_again(tmp_path: Path) -> None:
+    """A killed sweep leaves a RUNNING trial in its study: resuming fails it and asks the same parameters."""
+    import optuna
+
+    from harness.loops.sweep import _requeue_interrupted
+
+    study = optuna.create_study(storage=f"sqlite:///{tmp_path / 's.db'}", study_name="s")
+    cut = study.ask()
+    x = cut.suggest_float("x", 0, 1)
+    assert _requeue_interrupted(study) == 1
+    assert [t.state.name for t in study.trials] == ["FAIL", "WAITING"]
+    assert study.ask().suggest_float("x", 0, 1) == x
