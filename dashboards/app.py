@@ -1,6 +1,7 @@
 """Dashboard entry point: `streamlit run dashboards/app.py -- --db PATH` (or `harness dashboard --db PATH`).
 
-Read-only over the DuckDB store; the store path comes from --db, else env HARNESS_DB."""
+Read-only over the DuckDB store, except the labelling page (human_labels rows); the store path comes from
+--db, else env HARNESS_DB."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ PAGES = [
     st.Page("pages/training.py", title="Training", icon=":material/show_chart:"),
     st.Page("pages/regression.py", title="Regression over time", icon=":material/timeline:"),
     st.Page("pages/gates.py", title="Gates", icon=":material/rule:"),
+    st.Page("pages/sweeps.py", title="Sweeps", icon=":material/tune:"),
+    st.Page("pages/labelling.py", title="Label replies", icon=":material/thumbs_up_down:"),
 ]
 page = st.navigation(PAGES)
 

@@ -465,7 +465,8 @@ def dashboard(
         "--address", help="Interface to bind (default 127.0.0.1: this machine only; 0.0.0.0 exposes it).")
     ] = "127.0.0.1",
 ) -> None:
-    """Open the Streamlit dashboard (read-only) on a store: runs, compare, training curves, regressions, gates.
+    """Open the Streamlit dashboard on a store: runs, compare, training curves, regressions, gates, sweeps;
+    read-only except the labelling page.
 
     Example: harness dashboard --db harness.duckdb --port 8501
     Example: harness dashboard --address 0.0.0.0   (reachable from other machines)
@@ -510,8 +511,8 @@ def pull(
     pull_command(shared, run, db, list_only)
 
 
-@app.command("export")
-def export(
+@app.command("export-lm-eval")
+def export_lm_eval(
     run_id: Annotated[str, typer.Argument(help="Eval run id.")],
     out: Annotated[Path, typer.Option("--out", help="Folder for results_*.json (+ samples_*.jsonl).")],
     samples: Annotated[bool, typer.Option("--samples/--no-samples", help="Also write per-item samples.")] = True,
@@ -519,7 +520,7 @@ def export(
 ) -> None:
     """Write an eval run as lm-eval's results JSON (and samples JSONL), for tools that read lm-eval output.
 
-    Example: harness export eval-20261121-010101-abc123 --out exports/
+    Example: harness export-lm-eval eval-20261121-010101-abc123 --out exports/
     """
     from harness.exchange_cli import export_command
 
@@ -541,6 +542,16 @@ def import_lm_eval(
     from harness.exchange_cli import import_command
 
     import_command(folder, model, domain, db)
+
+
+# Feedback loops (harness/feedback_cli.py): sweep, release, human labels, robustness, export.
+from harness import feedback_cli  # noqa: E402
+
+app.command("sweep")(feedback_cli.sweep)
+app.command("release")(feedback_cli.release)
+app.command("export")(feedback_cli.export)
+app.add_typer(feedback_cli.labels_app, name="labels")
+app.add_typer(feedback_cli.robustness_app, name="robustness")
 
 
 def main(argv: list[str] | None = None) -> None:

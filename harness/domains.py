@@ -255,7 +255,8 @@ def load_domain(name: str) -> Domain:
 
 
 def suite_include_paths() -> list[Path]:
-    """lm-eval include paths: the general suites (of the embedded model) and every domain's suite folder."""
+    """lm-eval include paths: the general suites (of the embedded model), every domain's suite folder, and the
+    perturbed suite copies in the cache."""
     paths = [suites_dir()]
     for folder in _domain_dirs().values():
         suite = folder / "suite"
@@ -266,6 +267,11 @@ def suite_include_paths() -> list[Path]:
             pass  # a broken manifest is reported when that domain is used, not on every eval
         if suite.is_dir() and suite not in paths:
             paths.append(suite)
+    from harness.paths import cache_dir  # perturbed copies of suites (harness.robustness.suite)
+
+    perturbed = cache_dir() / "perturbed_suites"
+    if perturbed.is_dir():
+        paths += sorted(p for p in perturbed.iterdir() if p.is_dir() and not p.name.endswith(".tmp"))
     return paths
 
 

@@ -58,3 +58,6 @@ with guard():
         "gate": series["gate_status"].fillna("—"),
         "gate id": series["gate_id"].fillna("—"), "run": series["run_id"], "model": series["model_id"],
         }).style.hide(axis="index"))  # HTML: numbers formatted by magnitude, wrapped, never cut
+    from dashboards.release_view import show_releases  # every release attempt of the domain with its gates
+
+    show_releases(db.path, domain)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from transformers import TrainerCallback
@@ -208,3 +211,21 @@ class SaveEveryMinutes(TrainerCallback):
             control.should_save = True
             self.last = time.monotonic()
         return control
+
+
+# Callbacks a caller around the stage runner adds to every trainer built inside a `with extra_callbacks(...)`
+# block (the sweep's Optuna pruner); recipes pick them up through `common.stage_callbacks`.
+_EXTRA: ContextVar[tuple[TrainerCallback, ...]] = ContextVar("harness_extra_callbacks", default=())
+
+
+@contextmanager
+def extra_callbacks(*callbacks: TrainerCallback) -> Iterator[None]:
+    token = _EXTRA.set(_EXTRA.get() + callbacks)
+    try:
+        yield
+    finally:
+        _EXTRA.reset(token)
+
+
+def current_extra_callbacks() -> list[TrainerCallback]:
+    return list(_EXTRA.get())

@@ -332,7 +332,9 @@ def stage_callbacks(store: Store | None, run_id: str | None, progress: str | Non
         if not run_id:
             raise ValueError("run_id is required when a store is given (start the run first)")
         callbacks.append(StoreLoggingCallback(store, run_id))
-    return callbacks
+    from harness.recipes.callbacks import current_extra_callbacks
+
+    return callbacks + current_extra_callbacks()  # e.g. a sweep's pruner (callbacks.extra_callbacks)
 
 
 def flush_store_logs(callbacks: list[TrainerCallback]) -> None:

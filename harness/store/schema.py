@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 TABLES = """
 CREATE TABLE IF NOT EXISTS schema_version (
@@ -126,6 +126,56 @@ CREATE TABLE IF NOT EXISTS gate_results (
     passed BOOLEAN,
     detail_json JSON
 );
+CREATE TABLE IF NOT EXISTS sweep_trials (   -- v3: one row per Optuna trial of `harness sweep`
+    sweep VARCHAR NOT NULL,           -- the space file's name (also the Optuna study name)
+    trial INTEGER NOT NULL,           -- Optuna trial number
+    domain VARCHAR,
+    stage VARCHAR,
+    state VARCHAR NOT NULL,           -- complete | pruned | failed
+    params_json JSON,                 -- {config field: value}
+    objective DOUBLE,                 -- NULL unless complete
+    objective_name VARCHAR,           -- validation_loss | <task>/<metric>
+    direction VARCHAR,                -- minimize | maximize
+    n INTEGER,                        -- items behind the objective (validation rows or eval items)
+    stderr DOUBLE,                    -- of a suite-metric objective (NULL for validation loss)
+    train_run_id VARCHAR,
+    eval_run_id VARCHAR,
+    detail_json JSON,                 -- pruned: step and loss at pruning; sampler; distributions
+    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+CREATE TABLE IF NOT EXISTS releases (       -- v3: every `harness release` attempt of a domain
+    release_id VARCHAR PRIMARY KEY,
+    domain VARCHAR NOT NULL,
+    version INTEGER,                  -- 1, 2, ... for released models; NULL for a rejected candidate
+    released BOOLEAN NOT NULL,        -- both gates passed
+    parent_release VARCHAR,           -- the release it trained from (NULL: the base)
+    model_id VARCHAR,
+    model_ref VARCHAR,
+    base_model_id VARCHAR,
+    train_run_id VARCHAR,
+    eval_run_id VARCHAR,
+    gate_vs_last VARCHAR,             -- gate_id (NULL when there is no earlier release)
+    gate_vs_base VARCHAR,
+    outcome VARCHAR,                  -- PASS | FAIL | INCONCLUSIVE (the worse of the two gates)
+    data_path VARCHAR,                -- the new data this release trained on
+    data_hash VARCHAR,
+    replay DOUBLE,                    -- share of replayed earlier-release rows in the training data
+    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+CREATE TABLE IF NOT EXISTS human_labels (   -- v3: pairwise preferences from the dashboard's labelling page
+    label_id VARCHAR PRIMARY KEY,
+    task VARCHAR,
+    doc_hash VARCHAR,
+    prompt VARCHAR NOT NULL,
+    model_a VARCHAR NOT NULL,         -- model ids, never shown to the labeller
+    model_b VARCHAR NOT NULL,
+    reply_a VARCHAR NOT NULL,
+    reply_b VARCHAR NOT NULL,
+    left_model VARCHAR,               -- which model's reply was shown on the left (order randomised)
+    choice VARCHAR NOT NULL,          -- a | b | tie
+    labeller VARCHAR,
+    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
 """
 
 # version -> SQL applied to move from version-1 to version (TABLES has already created new tables).
@@ -137,4 +187,7 @@ MIGRATIONS: dict[int, str] = {
     ALTER TABLE eval_samples ADD COLUMN IF NOT EXISTS prompt_hash VARCHAR;
     ALTER TABLE eval_samples ADD COLUMN IF NOT EXISTS weight DOUBLE;
     """,
+    # v3: feedback loops (issue 16b): hyperparameter sweeps, continual releases, human preference labels.
+    # The tables are new (created by TABLES, IF NOT EXISTS); the step only records the version.
+    3: "SELECT 1",
 }

@@ -1,0 +1,1 @@
+"""Feedback loops around the stage runner: hyperparameter sweeps, continual releases, human labels."""
