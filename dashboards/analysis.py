@@ -181,11 +181,14 @@ def data_summary(dataset: str, rep: dict[str, Any]) -> dict[str, Any]:
 
 
 def default_pair(evals: pd.DataFrame) -> tuple[str, str]:
-    """Baseline: the newest base-model evaluation (else the oldest run); candidate: the newest other run."""
+    """Baseline: the newest base-model evaluation (else the oldest run); candidate: the newest other run over
+    as many tasks (a method's own evaluation, e.g. a classifier head's, covers other tasks), else the newest."""
     ids = evals["run_id"].tolist()
     base = [r for r, s in zip(ids, evals["stage"], strict=True) if s == "base"]
     b = base[0] if base else ids[-1]
-    return b, next(r for r in ids if r != b)
+    n_tasks = dict(zip(ids, evals["n_tasks"], strict=True)) if "n_tasks" in evals else {}
+    alike = [r for r in ids if r != b and n_tasks.get(r) == n_tasks.get(b)]
+    return b, alike[0] if alike else next(r for r in ids if r != b)
 
 
 def regression_default(domain: str | None, suites: list[str]) -> list[str]:
