@@ -30,8 +30,8 @@ config_app = typer.Typer(help="Show resolved configuration and its schema.", no_
 app.add_typer(config_app, name="config")
 
 DbOpt = Annotated[Path | None, typer.Option("--db", help="DuckDB store file [env HARNESS_DB].")]
-ModelOpt = Annotated[str, typer.Option("--model", "-m", help="`default`, `default:micro`, a trained stage "
-                                       "(`DOMAIN:STAGE`, its train run id or its folder), a local HF folder, "
+ModelOpt = Annotated[str, typer.Option("--model", "-m", help="`default`, `default:micro`, `smollm2-135m`, a trained "
+                                       "stage (`DOMAIN:STAGE`, its train run id or its folder), a local HF folder, "
                                        "a PEFT adapter folder, or a cached hub id.")]
 TrustOpt = Annotated[bool, typer.Option("--trust-remote-code", help="Allow model code from the model repo.")]
 DeviceOpt = Annotated[str, typer.Option("--device", help="auto | cpu | cuda.")]
@@ -291,18 +291,30 @@ def demo(
     limit: Annotated[str | None, typer.Option(help="Items per eval task (smoke runs).")] = None,
     device: DeviceOpt = "auto",
     db: DbOpt = None,
+    profile: Annotated[str | None, typer.Option(
+        help="A profile of the domain (domains/<domain>/profiles/NAME.yaml): base model, eval limit, --set values.")
+    ] = None,
 ) -> None:
     """The whole path on the embedded default: build base, prep, run the domain's stages, evaluate all, compare.
 
     Example: harness demo            (embedded default, support_chat)
     Example: harness demo --model default:micro --limit 20   (smoke run)
+    Example: harness demo --profile smollm2   (SmolLM2-135M-Instruct, CPU-sized)
     """
     from harness.cli_args import parse_limit
 
     lim = parse_limit(limit)
     from harness.pipeline import PipelineOptions, run_pipeline
 
-    opts = PipelineOptions(domain=domain, base_model=model, overrides=set_ or [], device=device, evaluate=True,
+    overrides = set_ or []
+    if profile is not None:  # the profile's values, unless given on the command line
+        from harness.profiles import load_profile
+
+        prof = load_profile(domain, profile)
+        model = prof.model if model == "default" else model
+        lim = prof.eval_limit if limit is None else lim
+        overrides = [*prof.overrides, *overrides]
+    opts = PipelineOptions(domain=domain, base_model=model, overrides=overrides, device=device, evaluate=True,
                            eval_limit=lim)
     result = run_pipeline(opts, db)
     raise typer.Exit(0 if result.ok else 1)

@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 
 OLD_TEXT = "doc_to_text: !function utils.doc_to_text\n"
-NEW_TEXT = 'description: "{{system}}"  # the system turn (chat) or plain prefix; lm-eval renders it per doc\ndoc_to_text: user\n'
+NEW_TEXT = ('description: "{{system}}"  # the system turn (chat) or plain prefix; lm-eval renders it per doc\n'
+            "doc_to_text: user\n")
 TEMPLATE_STOPS = re.compile(r'"<\|end\|>",\s*|,\s*"<\|user\|>"')
 
 

