@@ -22,7 +22,7 @@ app = typer.Typer(
     "Every config field with its doc: `harness config show DOMAIN`. New domain: `harness domain new NAME`.",
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, rich_markup_mode="rich",
 )
-model_app = typer.Typer(help="The embedded default model.", no_args_is_help=True)
+model_app = typer.Typer(help="The embedded default model and named pretrained models.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
 domain_app = typer.Typer(help="Create domains.", no_args_is_help=True)
 app.add_typer(domain_app, name="domain")
@@ -63,6 +63,18 @@ def model_build(
     meta = json.loads((folder / "harness_model.json").read_text())
     console.print(f"[green]model ready[/green] {folder}")
     console.print({k: meta[k] for k in meta if k in {"fingerprint", "n_params", "build_seconds", "final_loss"}})
+
+
+@model_app.command("path")
+def model_path(model: Annotated[str, typer.Argument(help="Any --model value, e.g. smollm2-135m or default.")]) -> None:
+    """Print the folder a model resolves to (fetching/converting/building it first when needed), e.g. for
+    plain `lm_eval --model_args pretrained=$(harness model path smollm2-135m)`.
+
+    Example: harness model path smollm2-135m
+    """
+    from harness.models.refs import resolve_model
+
+    print(resolve_model(model, progress=False).path)
 
 
 @app.command("domains")

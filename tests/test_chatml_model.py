@@ -7,6 +7,7 @@ rendered through lm-eval."""
 from __future__ import annotations
 
 import json
+import math
 import random
 from pathlib import Path
 
@@ -132,13 +133,13 @@ def test_preference_methods_train_on_chatml_with_lora_on_every_llama_projection(
             or row["completion_ids"]
         assert tok.decode(reply_ids).count("<|im_end|>") == 1 and tok.decode(reply_ids).rstrip().endswith(
             "<|im_end|>")
-        targets = {n.rsplit(".", 1)[-1] for n, _ in trainer.model.named_modules() if n.endswith(".lora_A")}
         targets = {n.split(".")[-2] for n, _ in trainer.model.named_modules() if n.endswith("lora_A")}
         assert targets == LLAMA_LINEAR  # all-linear = every attention and MLP projection, never lm_head
 
         out = method.run(cfg, model_path=str(chatml_llama), train_path=train, validation_path=val,
                          output_dir=tmp_path / name, progress=False)
-        assert out.global_steps == 4 and out.train_loss_last is not None and out.train_loss_last == out.train_loss_last
+        assert out.global_steps == 4 and math.isfinite(out.train_loss_last)
         saved = AutoTokenizer.from_pretrained(out.model_path)
         assert saved.chat_template == CHATML and saved.eos_token == saved.pad_token == "<|im_end|>"
-        assert set(PeftConfig.from_pretrained(out.adapter_path).target_modules) == LLAMA_LINEAR
+        saved_targets = PeftConfig.from_pretrained(out.adapter_path).target_modules
+        assert {m.rsplit(".", 1)[-1] for m in saved_targets} == LLAMA_LINEAR
