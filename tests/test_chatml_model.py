@@ -1,7 +1,7 @@
 """A chat template the harness did not write: ChatML as SmolLM2-135M-Instruct ships it (no `{% generation %}`
 markers, a default system prompt, bos = `<|im_start|>`, eos = pad = `<|im_end|>`), on a tiny random Llama built
 here (no SmolLM2 in CI; benchmarks/bench_smollm2.py runs the real one). Which tokens carry SFT labels, that
-DPO/KTO/ORPO train on the real template, LoRA's targets on Llama, padding side and eos, and the suites' prompts
+DPO/KTO/ORPO/SimPO train on the real template, LoRA's targets on Llama, padding side and eos, and the suites' prompts
 rendered through lm-eval."""
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ def test_preference_methods_train_on_chatml_with_lora_on_every_llama_projection(
     from harness.methods import get_method
 
     train, val = _jsonl(tmp_path / "p.jsonl", _pairs(48, 1)), _jsonl(tmp_path / "pv.jsonl", _pairs(8, 2))
-    for name in ("dpo", "kto", "orpo"):
+    for name in ("dpo", "kto", "orpo", "simpo"):
         method = get_method(name)
         cfg = method.config(max_steps=4, per_device_batch_size=4, learning_rate=1e-3, logging_steps=1,
                             max_eval_samples=8)
@@ -131,8 +131,8 @@ def test_preference_methods_train_on_chatml_with_lora_on_every_llama_projection(
         assert tok.decode(prompt_ids).endswith("<|im_start|>assistant\n")
         reply_ids = row.get("chosen_input_ids") or row.get("chosen_ids") or row.get("completion_input_ids") \
             or row["completion_ids"]
-        assert tok.decode(reply_ids).count("<|im_end|>") == 1 and tok.decode(reply_ids).rstrip().endswith(
-            "<|im_end|>")
+        reply = tok.decode(reply_ids).rsplit("<|im_start|>assistant\n", 1)[-1]  # ORPO/SimPO: prompt + reply
+        assert reply.count("<|im_end|>") == 1 and reply.rstrip().endswith("<|im_end|>"), (name, reply)
         targets = {n.split(".")[-2] for n, _ in trainer.model.named_modules() if n.endswith("lora_A")}
         assert targets == LLAMA_LINEAR  # all-linear = every attention and MLP projection, never lm_head
 
