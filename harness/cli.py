@@ -22,7 +22,7 @@ app = typer.Typer(
     "Every config field with its doc: `harness config show DOMAIN`. New domain: `harness domain new NAME`.",
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, rich_markup_mode="rich",
 )
-model_app = typer.Typer(help="The embedded default model.", no_args_is_help=True)
+model_app = typer.Typer(help="The embedded default model and named pretrained models.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
 domain_app = typer.Typer(help="Create domains.", no_args_is_help=True)
 app.add_typer(domain_app, name="domain")
@@ -30,8 +30,8 @@ config_app = typer.Typer(help="Show resolved configuration and its schema.", no_
 app.add_typer(config_app, name="config")
 
 DbOpt = Annotated[Path | None, typer.Option("--db", help="DuckDB store file [env HARNESS_DB].")]
-ModelOpt = Annotated[str, typer.Option("--model", "-m", help="`default`, `default:micro`, a trained stage "
-                                       "(`DOMAIN:STAGE`, its train run id or its folder), a local HF folder, "
+ModelOpt = Annotated[str, typer.Option("--model", "-m", help="`default`, `default:micro`, `smollm2-135m`, a trained "
+                                       "stage (`DOMAIN:STAGE`, its train run id or its folder), a local HF folder, "
                                        "a PEFT adapter folder, or a cached hub id.")]
 TrustOpt = Annotated[bool, typer.Option("--trust-remote-code", help="Allow model code from the model repo.")]
 DeviceOpt = Annotated[str, typer.Option("--device", help="auto | cpu | cuda.")]
@@ -68,6 +68,18 @@ def model_build(
     meta = json.loads((folder / "harness_model.json").read_text())
     console.print(f"[green]model ready[/green] {folder}")
     console.print({k: meta[k] for k in meta if k in {"fingerprint", "n_params", "build_seconds", "final_loss"}})
+
+
+@model_app.command("path")
+def model_path(model: Annotated[str, typer.Argument(help="Any --model value, e.g. smollm2-135m or default.")]) -> None:
+    """Print the folder a model resolves to (fetching/converting/building it first when needed), e.g. for
+    plain `lm_eval --model_args pretrained=$(harness model path smollm2-135m)`.
+
+    Example: harness model path smollm2-135m
+    """
+    from harness.models.refs import resolve_model
+
+    print(resolve_model(model, progress=False).path)
 
 
 @app.command("domains")
@@ -313,12 +325,16 @@ def demo(
     launcher: LauncherOpt = "none",
     accelerate_config: AccelerateOpt = None,
     db: DbOpt = None,
+    profile: Annotated[str | None, typer.Option(
+        help="A profile of the domain (domains/<domain>/profiles/NAME.yaml): base model, eval limit, --set values.")
+    ] = None,
 ) -> None:
     """The whole path on the embedded default: build base, prep, run the domain's stages, evaluate all, compare.
 
     Example: harness demo            (embedded default, support_chat)
     Example: harness demo --model default:micro --limit 20   (smoke run)
     Example: harness demo --all   (every domain; closing table: verdicts, forgetting, gate per domain)
+    Example: harness demo --profile smollm2   (SmolLM2-135M-Instruct, CPU-sized)
     """
     from harness.cli_args import parse_limit
 
@@ -330,7 +346,15 @@ def demo(
         raise typer.Exit(0 if all(not r.error and r.improved and not r.regressed for r in rows) else 1)
     from harness.pipeline import PipelineOptions, run_pipeline
 
-    opts = PipelineOptions(domain=domain, base_model=model, overrides=set_ or [], device=device, evaluate=True,
+    overrides = set_ or []
+    if profile is not None:  # the profile's values, unless given on the command line
+        from harness.profiles import load_profile
+
+        prof = load_profile(domain, profile)
+        model = prof.model if model == "default" else model
+        lim = prof.eval_limit if limit is None else lim
+        overrides = [*prof.overrides, *overrides]
+    opts = PipelineOptions(domain=domain, base_model=model, overrides=overrides, device=device, evaluate=True,
                            eval_limit=lim, launcher=launcher, accelerate_config=accelerate_config)
     result = run_pipeline(opts, db)
     raise typer.Exit(0 if result.ok else 1)

@@ -10,7 +10,8 @@ from typing import Any
 from harness.device import DevicePlan, plan_device
 from harness.errors import HarnessError
 from harness.evaluation.backends import EvalBackend
-from harness.evaluation.tasks import task_identities
+from harness.evaluation.prompt_format import batches, chat_template_of, merge_results
+from harness.evaluation.tasks import suite_members, task_identities
 from harness.models.refs import ModelRef
 from harness.store import Store
 
@@ -205,7 +206,8 @@ def run_eval(store: Store, model: ModelRef, suites: list[str], *, limit: int | f
     _check_suites(suites)
     device = device or plan_device()
     backend = backend or EvalBackend()
-    identities = task_identities(suites, task_manager(), fewshot_seed=FEWSHOT_SEED)
+    template = chat_template_of(model.path, model.trust_remote_code)
+    identities = task_identities(suites, task_manager(), fewshot_seed=FEWSHOT_SEED, chat_template=template)
     if reuse and (existing := find_reusable_eval(store, model.model_id, identities, limit, device.dtype_name,
                                                  backend.identity())):
         return EvalSummary(existing, model.model_id, store.query(
@@ -216,11 +218,13 @@ def run_eval(store: Store, model: ModelRef, suites: list[str], *, limit: int | f
               "backend": backend.identity(), "trust_remote_code": model.trust_remote_code}
     with store.tracked_run("eval", domain=domain, stage=stage, config=config, model_id=model.model_id,
                            fingerprint=model.model_id) as run_id:
-        results = backend.evaluate(
-            model, device, tasks=suites, log_samples=True, limit=limit, batch_size=batch_size,
+        formats = {task: ident["config_json"]["prompt_format"] for task, ident in identities.items()}
+        parts = [backend.evaluate(
+            model, device, tasks=names, log_samples=True, limit=limit, batch_size=batch_size,
             bootstrap_iters=bootstrap_iters, random_seed=0, numpy_random_seed=1234, torch_random_seed=1234,
-            fewshot_random_seed=FEWSHOT_SEED,
-        )
+            fewshot_random_seed=FEWSHOT_SEED, apply_chat_template=chat,
+        ) for chat, names in batches(suites, formats, suite_members())]  # one lm-eval call per prompt format
+        results = merge_results(parts)
         suite_of = _task_to_suite(results, identities)
         aggregates = _aggregate_rows(results, run_id, model.model_id, suite_of)
         samples = _sample_rows(results, run_id, model.model_id, suite_of)

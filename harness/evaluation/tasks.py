@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from harness.evaluation.prompt_format import declared_format, effective_format
 from harness.fingerprint import canonical_json, fingerprint, hash_file
 
 # Code and template files of a suite folder (what can change a prompt or a score); data files are left out
@@ -245,11 +246,13 @@ def _flatten_tasks(task_dict: Mapping[Any, Any]) -> dict[str, Any]:
     return out
 
 
-def task_identities(names: list[str], manager: Any, *, fewshot_seed: int | None = None) -> dict[str, dict[str, Any]]:
+def task_identities(names: list[str], manager: Any, *, fewshot_seed: int | None = None,
+                    chat_template: str | None = None) -> dict[str, dict[str, Any]]:
     """Per task of the requested suites/tasks: the eval_tasks row (minus run_id) that identifies it.
 
     Loads the tasks the way simple_evaluate does (same YAML, same TaskManager), so the identity stored with
-    a run is the one a later run computes for an unchanged suite."""
+    a run is the one a later run computes for an unchanged suite. `chat_template` is the evaluated model's:
+    with it, each task's effective prompt format (harness/evaluation/prompt_format.py) joins its config."""
     from lm_eval import __version__ as lm_eval_version
 
     from harness import __version__ as harness_version
@@ -261,6 +264,8 @@ def task_identities(names: list[str], manager: Any, *, fewshot_seed: int | None 
         config = normalized_config(task.dump_config())
         if fewshot_seed is not None:
             config["fewshot_seed"] = fewshot_seed  # which few-shot examples are drawn is part of the prompt
+        # plain text or which chat template rendered the prompt is part of the prompt too
+        config["prompt_format"] = effective_format(declared_format(name, config), chat_template)
         known = metas.get(name)
         meta = meta_from_config(name, config, known.suite if known else None)
         folder = folders.get(name) or _config_folder(task)

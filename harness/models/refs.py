@@ -1,4 +1,5 @@
-"""Resolve `--model` into something loadable: the embedded default, a model this harness trained (its train run
+"""Resolve `--model` into something loadable: the embedded default, a named pretrained model (`smollm2-135m`,
+harness/models/smollm2.py), a model this harness trained (its train run
 id, its model id, `domain:stage`, or its stage folder), a local HF folder, a PEFT adapter folder, or a hub id
 already in the local HF cache (nothing is downloaded at run time). A trained model keeps the model id of its
 train run, so its evaluations link to that run."""
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from harness.store import Store
 
 DEFAULT_PREFIX = "default"
+# Pretrained models the harness obtains itself (from the package registry, never a model hub) and caches.
+NAMED_MODELS = ("smollm2-135m",)
 STAGE_META = "stage.json"
 _STAGE_REF = re.compile(r"^(?P<domain>[A-Za-z0-9_.-]+):(?P<stage>[A-Za-z0-9_.-]+)$")
 _RUN_ID = re.compile(r"^[a-z]+-\d{8}-\d{6}-[0-9a-f]{6}$")
@@ -142,6 +145,12 @@ def resolve_model(ref: str | None, *, trust_remote_code: bool = False, progress:
                                f"use --model default or default:<{'|'.join(PRESETS)}>")
         folder = build_embedded_model(preset, progress=progress)
         return ModelRef(ref, str(folder), f"embedded-{preset}-{_folder_identity(folder)}", "embedded")
+
+    if ref in NAMED_MODELS:
+        from harness.models.smollm2 import build_smollm2
+
+        folder = build_smollm2(progress=progress)
+        return ModelRef(ref, str(folder), f"{ref}-{_folder_identity(folder)}", "named")
 
     path = Path(ref).expanduser()
     if path.is_dir():

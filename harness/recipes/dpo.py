@@ -105,6 +105,27 @@ def pair_converter(chat: bool):
     return convert
 
 
+def rendered_pairs_ending_at_eos(dataset: Any, tokenizer: Any) -> Any:
+    """Conversational pairs rendered with the chat template, each reply cut right after its end-of-turn eos.
+
+    For ORPO and SimPO (TRL's experimental ORPO/CPO trainers): they append eos to a reply unless its last token
+    already is eos, and templates that put text after the end-of-turn token (ChatML's `<|im_end|>\n`, the
+    embedded model's `<|end|>\n`) would otherwise train every reply to end in a second eos."""
+    from trl.data_utils import maybe_apply_chat_template
+
+    eos = tokenizer.eos_token
+
+    def render(example: dict[str, Any]) -> dict[str, Any]:
+        out = maybe_apply_chat_template(example, tokenizer)
+        for key in ("chosen", "rejected"):
+            end = out[key].rfind(eos)
+            if end >= 0:
+                out[key] = out[key][: end + len(eos)]
+        return {"prompt": out["prompt"], "chosen": out["chosen"], "rejected": out["rejected"]}
+
+    return dataset.map(render, remove_columns=dataset.column_names)
+
+
 def setup(cfg: DPORecipeConfig, *, model_path: str, train_path: Path, validation_path: Path | None,
           work_dir: Path, plan: DevicePlan, callbacks: list[TrainerCallback] | None = None,
           trust_remote_code: bool = False, progress: bool = True) -> tuple[DPOTrainer, dict[str, Any]]:

@@ -29,7 +29,7 @@ from harness.recipes.common import (
     train_and_save,
     trainer_arguments,
 )
-from harness.recipes.dpo import pair_converter
+from harness.recipes.dpo import pair_converter, rendered_pairs_ending_at_eos
 
 if TYPE_CHECKING:
     from transformers import TrainerCallback
@@ -74,6 +74,9 @@ def setup(cfg: SimPORecipeConfig, *, model_path: str, train_path: Path, validati
     if validation_path is not None:
         rows = read_jsonl(validation_path, what="SimPO validation", limit=cfg.max_eval_samples)
         validation = records_to_dataset(rows, convert, str(validation_path))
+    if chat:  # one eos per reply (rendered_pairs_ending_at_eos)
+        train = rendered_pairs_ending_at_eos(train, tokenizer)
+        validation = None if validation is None else rendered_pairs_ending_at_eos(validation, tokenizer)
 
     args = CPOConfig(
         **trainer_arguments(cfg, work_dir=work_dir, plan=plan, progress=progress, has_eval=validation is not None),
