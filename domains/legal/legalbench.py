@@ -47,7 +47,6 @@ def write_task(folder: Path, out_dir: Path | None = None, *, zero_shot: bool = F
 
     formats = _load(HERE / "formats.py", "formats")
     gen = _load(HERE / "generator.py", "generator")
-    utils = _load(HERE / "suite" / "utils.py", "suite_utils")
     folder = Path(folder).resolve()
     files = formats.legalbench_files(folder)
     if files is None:
@@ -76,12 +75,9 @@ def write_task(folder: Path, out_dir: Path | None = None, *, zero_shot: bool = F
         for i, r in enumerate(kept):
             fh.write(json.dumps({"id": r.get("index", str(i)), **{c: r[c] for c in columns},
                                  "gold": choices.index(r["answer"])}, ensure_ascii=False) + "\n")
-    if hasattr(utils, "chat_prompt"):  # the suite writes literal chat-format prompts
-        prompt: dict = {"doc_to_text": utils.chat_prompt(gen.SYSTEM, template)}
-        prompt_format = {}
-    else:  # the template-free convention: the model's chat template renders system + user
-        prompt = {"description": gen.SYSTEM, "doc_to_text": template}
-        prompt_format = {"prompt_format": "chat"}
+    # the model's chat template renders system + user (docs/ARCHITECTURE.md, Suites)
+    prompt: dict = {"description": gen.SYSTEM, "doc_to_text": template}
+    prompt_format = {"prompt_format": "chat"}
     config = {
         "task": name,
         "dataset_path": "json",

@@ -1,9 +1,10 @@
-"""finance suite helpers for lm-eval: data loaders, chat-format prompts, numeric and derivation metrics.
+"""finance suite helpers for lm-eval: data loaders, numeric and derivation metrics.
 
 Self-contained (stdlib + datasets + evaluate): lm-eval imports this file by path, from any cwd. The metrics
 are local `evaluate` modules under metrics/ (numeric_match: exact match with numeric normalisation;
-rouge_l). Prompts are rendered in one place, chat_prompt(), in the embedded model's chat format, the same
-format SFT trains on; do not combine this suite with lm-eval's --apply_chat_template.
+rouge_l). Prompts hold no chat markup: the task YAML gives the system text (`description`) and the user turn
+(`doc_to_text`), and lm-eval renders them with the model's own chat template (`--apply_chat_template`, which the
+harness passes for `prompt_format: chat` tasks), the same template SFT trains with.
 """
 
 from __future__ import annotations
@@ -18,10 +19,6 @@ import datasets
 HERE = Path(__file__).resolve().parent
 DATA_DIR = HERE / "data"
 METRICS_DIR = HERE / "metrics"
-
-
-def chat_prompt(system: str, user: str) -> str:
-    return f"<|system|>\n{system}<|end|>\n<|user|>\n{user}<|end|>\n<|assistant|>\n"
 
 
 def _load(name: str) -> datasets.DatasetDict:
@@ -45,10 +42,6 @@ def load_ppl(**_: Any) -> datasets.DatasetDict:
 
 def load_derivation(**_: Any) -> datasets.DatasetDict:
     return _load("derivation")
-
-
-def doc_to_text(doc: dict[str, Any]) -> str:
-    return chat_prompt(doc["system"], doc["user"])
 
 
 @cache

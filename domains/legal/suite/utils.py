@@ -1,8 +1,9 @@
-"""legal suite helpers for lm-eval: data loaders, chat-format prompts, extraction and plain-language metrics.
+"""legal suite helpers for lm-eval: data loaders, extraction and plain-language metrics.
 
 Self-contained (stdlib + datasets + evaluate): lm-eval imports this file by path, from any cwd.
-Prompts are literal strings in the embedded model's chat format, the same format SFT trains on; do not
-combine this suite with lm-eval's --apply_chat_template.
+Prompts hold no chat markup: the task YAML gives the system text (`description`) and the user turn
+(`doc_to_text`), and lm-eval renders them with the model's own chat template (`--apply_chat_template`, which the
+harness passes for `prompt_format: chat` tasks), the same template SFT trains with.
 """
 
 from __future__ import annotations
@@ -18,10 +19,6 @@ HERE = Path(__file__).resolve().parent
 DATA_DIR = HERE / "data"
 METRICS = HERE / "metrics"
 NOT_STATED = ("not stated", "not mentioned", "none", "no answer", "n/a")  # read as "no answer" (SQuAD v2: '')
-
-
-def chat_prompt(system: str, user: str) -> str:
-    return f"<|system|>\n{system}<|end|>\n<|user|>\n{user}<|end|>\n<|assistant|>\n"
 
 
 def _load(name: str) -> datasets.DatasetDict:
@@ -49,10 +46,6 @@ def load_ppl(**_: Any) -> datasets.DatasetDict:
 
 def load_plain(**_: Any) -> datasets.DatasetDict:
     return _load("plain")
-
-
-def doc_to_text(doc: dict[str, Any]) -> str:
-    return chat_prompt(doc["system"], doc["user"])
 
 
 @cache
