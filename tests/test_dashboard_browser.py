@@ -179,7 +179,9 @@ def test_release_manager_views(server: str, dashboard_db: Path, tmp_path: Path) 
     store = Store(dashboard_db, read_only=True)
     evals = [r["run_id"] for r in store.query(
         "SELECT DISTINCT r.run_id, r.started_at FROM runs r JOIN eval_samples s ON s.run_id = r.run_id"
-        " WHERE r.kind = 'eval' AND r.status = 'completed' AND r.domain IS NOT NULL ORDER BY r.started_at")]
+        " WHERE r.kind = 'eval' AND r.status = 'completed' AND r.domain IS NOT NULL"
+        " AND coalesce(json_extract_string(r.config_json, '$.evaluator'), 'lm-eval') <> 'custom'"  # lm-eval runs
+        " ORDER BY r.started_at")]
     assert len(evals) >= 2, "the store needs two evaluations"
     baseline, candidate = evals[0], evals[-1]
     domain = store.query("SELECT domain FROM runs WHERE run_id = ?", [candidate])[0]["domain"]
