@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from harness.config_io import deep_merge, parse_overrides, validate
 from harness.console import console
+from harness.data.loaders import GLOB_CHARS
 from harness.device import DevicePlan, plan_device
 from harness.domains import BASE, Domain, Manifest, load_domain
 from harness.errors import HarnessError
@@ -86,8 +87,8 @@ def _apply_sources(manifest_data: dict[str, Any], sources: list[str]) -> dict[st
         if name not in datasets:
             raise HarnessError(f"--source names '{name}', which is neither a dataset nor a stage of the domain",
                                f"use one of the datasets: {', '.join(datasets) or '(none)'}")
-        problem = describe_non_file(Path(path).expanduser())
-        if problem and not problem.startswith("is a folder"):  # a folder may be a saved HF dataset
+        problem = None if any(c in path for c in GLOB_CHARS) else describe_non_file(Path(path).expanduser())
+        if problem and not problem.startswith("is a folder"):  # a folder: its data files, or a saved HF dataset
             raise HarnessError(f"data file {path} {problem}", "check the path passed with --source")
         datasets[name] = {**datasets[name], "source": "file", "path": str(Path(path).expanduser().resolve())}
     return manifest_data

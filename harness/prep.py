@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from harness.config_io import deep_merge, validate
-from harness.data.loaders import load_converted, resolve_path
+from harness.data.loaders import load_converted, resolve_path, source_files
 from harness.data.records import canonical, validate_record
 from harness.domains import DatasetSpec, Domain, Manifest, find_suite_dir, hook_failure
 from harness.errors import HarnessError
@@ -286,6 +286,12 @@ def input_key(domain: Domain, manifest: Manifest, seed: int, steps: Sequence[Cle
                 files = sorted(f for f in path.rglob("*") if f.is_file())
                 sources[name] = {"spec": spec, "reader": _code_hash(domain),
                                  "content": fingerprint([(str(f.relative_to(path)), hash_file(f)) for f in files])}
+                continue
+            files = source_files(spec, domain.root)  # a folder or glob: every file it reads, in order
+            if files is not None:
+                sources[name] = {"spec": spec, "content": fingerprint([(str(f), hash_file(f)) for f in files])}
+                if domain_reader(domain, manifest) is not None:
+                    sources[name]["reader"] = _code_hash(domain)
                 continue
             if problem:
                 raise HarnessError(f"data file {path} for dataset '{name}' {problem}",

@@ -341,7 +341,8 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
     ("source-fifo", P + "{f:fifo}", ("named pipe",)),
     ("source-symlink-loop", P + "{f:loop}", ("symlink loop",)),
     ("source-dangling-symlink", P + "{f:dangling}", ("broken symlink",)),
-    ("source-folder", P + "{f:folder}", ("is a folder",)),
+    ("source-empty-folder", P + "{f:folder}", ("holds no data files",)),  # a folder source with no data files
+    ("source-glob-no-match", P + "{root}/nothing_*.jsonl", ("holds no data files",)),
     ("source-empty", P + "{f:empty.jsonl}", ("no records",)),
     ("source-blank", P + "{f:blank.jsonl}", ("no records",)),
     ("source-all-malformed", P + "{f:all_malformed.jsonl}", ("no readable records",)),

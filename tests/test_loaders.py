@@ -246,3 +246,34 @@ def test_sharegpt_and_dolly_layouts_load_without_mapping(tmp_path):
     assert dolly.kind == "prompt_completion"
     assert "declined twice" in dolly.records[0]["prompt"] and dolly.records[0]["completion"].startswith("The customer")
     assert dolly.records[1]["prompt"] == "How can I close my account?"  # empty context adds nothing
+
+
+def _write_folder(root: Path) -> None:
+    (root / "a").mkdir(parents=True)
+    (root / "a" / "part1.jsonl").write_text('{"text": "alpha one"}\n{"text": "alpha two"}\n', encoding="utf-8")
+    (root / "b.csv").write_text("text\nbeta one\n", encoding="utf-8")
+    (root / "c.jsonl").write_bytes('{"text": "gamma caf\u00e9"}\n'.encode("latin-1"))  # a Latin-1 export
+    (root / ".hidden.jsonl").write_text('{"text": "never read"}\n', encoding="utf-8")
+    (root / "notes.bin").write_bytes(b"\x00\x01")  # not a data file: skipped, not an error
+
+
+def test_folder_source_reads_every_data_file_in_order(tmp_path: Path) -> None:
+    """A folder is its data files (any supported format, nested, sorted by path; hidden files and unknown
+    suffixes skipped), each with its own format and encoding; the report names the encodings per file."""
+    _write_folder(tmp_path / "data")
+    loaded = load_source(spec(tmp_path / "data", "text"), tmp_path)
+    assert [r["text"] for r in loaded.records] == ["alpha one", "alpha two", "beta one", "gamma caf\u00e9"]
+    assert loaded.source.endswith("(3 files)")
+    assert loaded.encoding["encoding"] == "cp1252, utf-8" and loaded.encoding["encoding_chosen_by"] == "per file"
+
+
+def test_glob_source_and_empty_matches(tmp_path: Path) -> None:
+    _write_folder(tmp_path / "data")
+    loaded = load_source(spec(tmp_path / "data" / "**" / "*.jsonl", "text"), tmp_path)
+    assert [r["text"] for r in loaded.records] == ["alpha one", "alpha two", "gamma caf\u00e9"]
+    relative = DatasetSpec(source="file", path="data/*.csv", kind="text", file_kind="text")
+    assert [r["text"] for r in load_source(relative, tmp_path).records] == ["beta one"]
+    (tmp_path / "empty").mkdir()
+    for path in (tmp_path / "empty", tmp_path / "data" / "*.parquet"):
+        with pytest.raises(HarnessError, match="holds no data files"):
+            load_source(spec(path, "text"), tmp_path)

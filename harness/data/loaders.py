@@ -9,6 +9,7 @@ a list into its own record. Sources that yield suspiciously few records come bac
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -387,6 +388,31 @@ def _to_record(row: Row, kind: str, columns_map: dict[str, str]) -> dict[str, An
 DomainReader = Callable[[Path, SourceSpec], Iterable[dict[str, Any]] | None]
 
 
+GLOB_CHARS = ("*", "?", "[")
+
+
+def source_files(spec: SourceSpec, base_dir: Path) -> list[Path] | None:
+    """The files of a folder or glob source, sorted (a folder: every data file under it, hidden ones aside);
+    None for a single-file source."""
+    path = resolve_path(spec, base_dir)
+    if any(c in str(spec.path) for c in GLOB_CHARS):
+        import glob
+
+        files = [Path(f) for f in glob.glob(str(path), recursive=True)]
+        what = f"glob '{spec.path}'"
+    elif path.is_dir():
+        files = [f for f in path.rglob("*") if not any(part.startswith(".") for part in f.relative_to(path).parts)]
+        what = f"folder {path}"
+    else:
+        return None
+    known = spec.format != "auto"
+    files = sorted(f for f in files if f.is_file() and (known or f.suffix.lower() in SUFFIX_FORMATS))
+    if not files:
+        raise HarnessError(f"{what} holds no data files ({', '.join(sorted(SUFFIX_FORMATS))})",
+                           "point `path:` at a folder or glob of data files, or at one file")
+    return files
+
+
 def _rows(spec: SourceSpec, base_dir: Path, reader: DomainReader | None = None
           ) -> tuple[str, str, Iterator[Row], Encoding | None]:
     if spec.format == "hf":
@@ -396,34 +422,52 @@ def _rows(spec: SourceSpec, base_dir: Path, reader: DomainReader | None = None
     if reader is not None and path.is_dir():  # a folder the domain's reader knows (legal: a LegalBench task folder)
         try:
             folder_rows = reader(path, spec)
-        except IsADirectoryError:  # a reader written for files only: the folder message below says what it is
+        except IsADirectoryError:  # a reader written for files only: read the folder's files one by one
             folder_rows = None
         if folder_rows is not None:
-            return str(path), "domain", (Row(f"{path.name} row {i}", dict(r)) for i, r in enumerate(folder_rows, 1))
+            return (str(path), "domain", (Row(f"{path.name} row {i}", dict(r)) for i, r in enumerate(folder_rows, 1)),
+                    None)
+    files = source_files(spec, base_dir)
+    if files is None:
+        fmt, rows, enc = _file_rows(spec, path, base_dir, reader)
+        return str(path), fmt, rows, enc
+    parts = [_file_rows(spec, f, base_dir, reader) for f in files]  # readers are lazy: one file open at a time
+    formats = sorted({fmt for fmt, _, _ in parts})
+    names = sorted({enc.name for _, _, enc in parts if enc is not None})
+    enc = next((e for _, _, e in parts if e is not None), None)
+    if len(names) > 1:  # files of one source may differ (a Windows export among UTF-8 ones): say so
+        enc = Encoding(", ".join(names), "per file")
+    rows = itertools.chain.from_iterable(r for _, r, _ in parts)
+    return f"{spec.path} ({len(files)} files)", "+".join(formats), rows, enc
+
+
+def _file_rows(spec: SourceSpec, path: Path, base_dir: Path, reader: DomainReader | None
+               ) -> tuple[str, Iterator[Row], Encoding | None]:
+    """One file's rows: the domain's reader first, then the built-in reader for its format."""
     require_file(path, "data file", f"check `path:` (relative paths start at {base_dir}) or use `source: generator`",
-                 folder_fix="point `path:` at one file, or use format: hf for a saved dataset folder")
+                 folder_fix="point `path:` at one file, a folder or glob of data files, or use format: hf for a "
+                 "saved dataset folder")
     if reader is not None:
         domain_rows = reader(path, spec)
         if domain_rows is not None:
-            return (str(path), "domain", (Row(f"{path.name} row {i}", dict(r)) for i, r in enumerate(domain_rows, 1)),
-                    None)
+            return "domain", (Row(f"{path.name} row {i}", dict(r)) for i, r in enumerate(domain_rows, 1)), None
     fmt = resolve_format(spec, path)
     if fmt == "parquet":
-        return str(path), fmt, _read_parquet(path), None
+        return fmt, _read_parquet(path), None
     enc = detect(path, spec.encoding)
     if fmt == "lines":
-        return str(path), fmt, _read_lines(path, spec.group_lines, spec.group_seconds, enc.name), enc
-    reader = {"jsonl": _read_jsonl, "json": _read_json, "csv": _read_csv, "txt": _read_txt}[fmt]
-    rows = reader(path, enc.name)
+        return fmt, _read_lines(path, spec.group_lines, spec.group_seconds, enc.name), enc
+    read = {"jsonl": _read_jsonl, "json": _read_json, "csv": _read_csv, "txt": _read_txt}[fmt]
+    rows = read(path, enc.name)
     if spec.explode:
         rows = (out for row in rows for out in ([row] if isinstance(row, BadRow) else explode_rows(row, spec.explode)))
-    return str(path), fmt, rows, enc
+    return fmt, rows, enc
 
 
 def _few_records_warning(name: str, fmt: str, n_records: int, base_dir: Path, spec: SourceSpec,
                          encoding: str = "utf-8-sig") -> str | None:
     """A warning when a source gave suspiciously few records (e.g. a log read as blank-line separated text)."""
-    if fmt in ("txt", "lines") and spec.format != "hf":
+    if fmt in ("txt", "lines") and spec.format != "hf" and resolve_path(spec, base_dir).is_file():
         with open(resolve_path(spec, base_dir), encoding=encoding, errors="replace") as fh:
             n_lines = sum(1 for line in fh if line.strip())
         if n_lines >= 50 and n_records * 20 <= n_lines:
