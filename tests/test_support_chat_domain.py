@@ -13,7 +13,7 @@ from harness.domains import Domain, Manifest, load_domain
 from harness.errors import HarnessError
 from harness.prep import PrepContext, domain_eval_texts, prepare_domain, read_jsonl
 
-SMALL = {"generator": {"n_transcripts": 60, "n_sft": 80, "n_dpo": 40},
+SMALL = {"generator": {"n_transcripts": 60, "n_sft": 80, "n_dpo": 40, "n_intents": 50},
          "datasets": {"transcripts": {"replay_general": 0.0}}}
 FIX = Path(__file__).parent / "fixtures" / "data"
 SUITE = Path(__file__).resolve().parents[1] / "domains" / "support_chat" / "suite"  # the suite lives in its domain
@@ -42,9 +42,10 @@ def test_manifest_is_valid(domain: Domain) -> None:
     assert isinstance(m, Manifest) and m.name == "support_chat"
     assert {k: (v.method, v.data, v.config) for k, v in m.stages.items()} == {
         "cpt": ("cpt", "transcripts", "recipes/cpt.yaml"), "sft": ("sft", "chats", "recipes/sft.yaml"),
-        "dpo": ("dpo", "pairs", "recipes/dpo.yaml")}
-    assert [m.parent_of(s) for s in m.stages] == ["base", "cpt", "sft"]
-    assert {k: v.kind for k, v in m.datasets.items()} == {"transcripts": "text", "chats": "chat", "pairs": "preference"}
+        "dpo": ("dpo", "pairs", "recipes/dpo.yaml"), "intent_head": ("classifier", "intents", None)}
+    assert [m.parent_of(s) for s in m.stages] == ["base", "cpt", "sft", "sft"]  # the head starts from SFT
+    assert {k: v.kind for k, v in m.datasets.items()} == {"transcripts": "text", "chats": "chat", "pairs": "preference",
+                                                           "intents": "classification"}
     assert m.suites == ["support_chat"] and m.regression_suites == ["general"] and m.gate_policy == "gates.yaml"
     assert all(spec.source == "generator" for spec in m.datasets.values())
     assert domain.suite_root == domain.root / "suite" and (domain.suite_root / "_support_chat.yaml").exists()
@@ -54,8 +55,9 @@ def test_generate_sizes_and_valid_records(domain: Domain, generated: dict[str, l
     params = domain.manifest.generator
     assert len(generated["transcripts"]) == params["n_transcripts"]
     assert len(generated["chats"]) == params["n_sft"]
-    assert len(generated["pairs"]) == params["n_dpo"]
-    for stage, kind in (("transcripts", "text"), ("chats", "chat"), ("pairs", "preference")):
+    assert len(generated["pairs"]) == params["n_dpo"] and len(generated["intents"]) == params["n_intents"]
+    for stage, kind in (("transcripts", "text"), ("chats", "chat"), ("pairs", "preference"),
+                        ("intents", "classification")):
         assert all(validate_record(r, kind) is None for r in generated[stage])
     assert all(r["chosen"] != r["rejected"] for r in generated["pairs"])
 
@@ -158,7 +160,7 @@ def test_prepare_domain_writes_splits_and_reuses_cache(domain: Domain, cache: Pa
     assert not prepared.reused and prepared.root.parent == cache / "data"
     assert prepared.root.name == f"support_chat-{prepared.key}"
     assert prepared.counts == {"transcripts": {"train": 54, "validation": 6}, "chats": {"train": 72, "validation": 8},
-                               "pairs": {"train": 36, "validation": 4}}
+                               "pairs": {"train": 36, "validation": 4}, "intents": {"train": 45, "validation": 5}}
     sft = prepared.dataset("chats")
     rows = read_jsonl(sft.train) + read_jsonl(sft.validation)
     assert len(rows) == 80 and all(validate_record(r, "chat") is None for r in rows)
@@ -191,7 +193,7 @@ def test_prepare_domain_runs_cleaning_steps_and_reports(domain: Domain, cache: P
             return kept, {"reason": "curt"}
 
     prepared = prepare_domain(domain, overrides=SMALL, steps=[DropCurt()])
-    assert seen == ["transcripts", "chats", "pairs"]
+    assert seen == ["transcripts", "chats", "pairs", "intents"]
     step = prepared.report["pairs"]["steps"][0]
     assert step["step"] == "drop_curt_rejected" and step["in"] == 40 and step["reason"] == "curt"
     assert step["dropped"] > 0 and step["out"] == sum(prepared.counts["pairs"].values())
@@ -249,6 +251,7 @@ def test_prepare_domain_records_runs_and_reports(domain: Domain, cache: Path, tm
     assert runs == [{"kind": "prep", "status": "completed", "data_hash": prepared.data_hash}]
     reports = store.query("SELECT dataset, n_rows_in, n_rows_out FROM data_reports ORDER BY dataset")
     assert reports == [{"dataset": "chats", "n_rows_in": 80, "n_rows_out": 80},
+                       {"dataset": "intents", "n_rows_in": 50, "n_rows_out": 50},
                        {"dataset": "pairs", "n_rows_in": 40, "n_rows_out": 40},
                        {"dataset": "transcripts", "n_rows_in": 60, "n_rows_out": 60}]
     with pytest.raises(HarnessError):

@@ -86,6 +86,7 @@ def _model_arg_keys(config: Mapping[str, Any]) -> set[str]:
 
 def imported_identities(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """eval_tasks rows (minus run_id) from the task configs lm-eval saved, hashed as task_identities does."""
+    from harness.evaluation.prompt_format import declared_format, effective_format
     from harness.evaluation.tasks import meta_from_config, normalized_config, suite_of
 
     run_config = results.get("config") or {}
@@ -102,6 +103,9 @@ def imported_identities(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
                 meta.pop(key, None)
         if run_config.get("fewshot_seed") is not None:
             config["fewshot_seed"] = run_config["fewshot_seed"]
+        # as task_identities does: plain, or which chat template rendered the prompt (the CLI saves the template
+        # it applied as `chat_template`; none when run without --apply_chat_template)
+        config["prompt_format"] = effective_format(declared_format(task, config), results.get("chat_template"))
         info = meta_from_config(task, config, suite_of(task))
         n = ((results.get("n-samples") or {}).get(task) or {}).get("effective")
         out[task] = {
