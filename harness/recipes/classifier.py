@@ -143,8 +143,8 @@ def macro_f1(targets: list[str], predictions: list[str]) -> float:
 
 
 def label_logits(model_path: str, texts: list[str], *, trust_remote_code: bool = False, max_length: int = 512,
-                 batch_size: int = 32) -> tuple[list[dict[str, float]], int]:
-    """Per text, {label: logit} of the saved classifier; and the number of labels it knows."""
+                 batch_size: int = 32) -> list[dict[str, float]]:
+    """Per text, {label: logit} over every label the saved classifier knows."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -159,29 +159,20 @@ def label_logits(model_path: str, texts: list[str], *, trust_remote_code: bool =
         with torch.no_grad():
             logits = model(**batch).logits.float().tolist()
         out += [dict(zip(names, row, strict=True)) for row in logits]
-    return out, len(names)
-
-
-def predict(model_path: str, texts: list[str], *, trust_remote_code: bool = False, max_length: int = 512,
-            batch_size: int = 32) -> list[str]:
-    """Label names the saved classifier predicts for `texts`."""
-    scores, _ = label_logits(model_path, texts, trust_remote_code=trust_remote_code, max_length=max_length,
-                             batch_size=batch_size)
-    return [max(row, key=row.__getitem__) for row in scores]
+    return out
 
 
 def evaluate(store: Store, model: ModelRef, *, domain: Any, stage: str, paths: tuple[Path, Path | None],
              limit: int | None, device: Any = None) -> EvalSummary:
     """Accuracy per held-out item (chance = 1 / number of labels) and macro-F1 over them."""
-    from transformers import AutoConfig
-
     from harness.evaluation.custom import record_eval
 
     held_out = paths[1] or paths[0]
     rows = labelled(read_jsonl(held_out, what="classifier evaluation", limit=limit), str(held_out))
     trust = getattr(model, "trust_remote_code", False)
-    predictions = predict(model.path, [t for t, _ in rows], trust_remote_code=trust)
-    n_labels = len(AutoConfig.from_pretrained(model.path, trust_remote_code=trust).id2label)
+    scores = label_logits(model.path, [t for t, _ in rows], trust_remote_code=trust)
+    predictions = [max(row, key=row.__getitem__) for row in scores]
+    n_labels = len(scores[0])  # every label the head knows, whatever the held-out split contains
     items = [{"doc_id": i, "doc": text, "value": float(pred == label), "prediction": pred, "target": label}
              for i, ((text, label), pred) in enumerate(zip(rows, predictions, strict=True))]
     name = getattr(domain, "name", domain)
@@ -220,7 +211,7 @@ def evaluate_on_task(store: Store, model: ModelRef, task: str, text_field: str, 
         raise HarnessError(f"task {task} declares classifier_text '{text_field}' but document {missing[0]} has no "
                            f"such text field", f"set metadata.classifier_text in {task}'s YAML to a text field")
     trust = getattr(model, "trust_remote_code", False)
-    scores, _ = label_logits(model.path, [doc[text_field] for doc in docs], trust_remote_code=trust)
+    scores = label_logits(model.path, [doc[text_field] for doc in docs], trust_remote_code=trust)
     items, targets, predictions = [], [], []
     for i, (doc, row) in enumerate(zip(docs, scores, strict=True)):
         choices = [str(c) for c in lm_task.doc_to_choice(doc)]
