@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import sys
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
@@ -229,6 +230,20 @@ def check_domain_name(name: str) -> None:
                            "separators, not starting with '.')",
                            "pass a name from `harness domains`; to use a domain folder elsewhere, set "
                            "HARNESS_DOMAINS_DIR to its parent folder")
+
+
+def module_file(path: str | Path) -> ModuleType:
+    """A domain's own .py file as a module, loaded once per file path. Domain folders are not importable
+    packages; keying by the resolved path lets two copies of one domain live side by side."""
+    file = Path(path).resolve()
+    name = f"harness_domain_{file.parent.name}_{file.stem}_{abs(hash(str(file))):x}"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, file)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # before exec: dataclasses look their module up while it runs
+        spec.loader.exec_module(module)
+    return sys.modules[name]
 
 
 def _domain_dirs() -> dict[str, Path]:

@@ -22,7 +22,6 @@ Files this module does not recognise return None and the harness's readers take 
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import re
 import sys
@@ -30,20 +29,15 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from harness.domains import module_file
 from harness.errors import HarnessError
 
 HERE = Path(__file__).resolve().parent
 
 
 def _sibling(name: str) -> ModuleType:
-    mod_name = f"harness_domain_finance_{name}_{abs(hash(str(HERE))):x}"
-    if mod_name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(mod_name, HERE / f"{name}.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[mod_name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[mod_name]
+    """A module next to this file (harness.domains.module_file: loaded once per path)."""
+    return module_file(Path(__file__).with_name(f"{name}.py"))
 
 
 T = _sibling("tables")

@@ -19,27 +19,20 @@ while training tables are dated 2010-2021, so no eval table, question or headlin
 
 from __future__ import annotations
 
-import importlib.util
 import random
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from harness.data.records import classification_prompt, normalize_text, sample_options
+from harness.domains import module_file
 
 HERE = Path(__file__).resolve().parent
 
 
 def _sibling(name: str) -> ModuleType:
-    mod_name = f"harness_domain_finance_{name}_{abs(hash(str(HERE))):x}"
-    if mod_name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(mod_name, HERE / f"{name}.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[mod_name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[mod_name]
+    """A module next to this file (harness.domains.module_file: loaded once per path)."""
+    return module_file(Path(__file__).with_name(f"{name}.py"))
 
 
 C = _sibling("content")

@@ -14,27 +14,20 @@ instead and keeps every row (and short prompts fit small context windows).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import yaml
 
+from harness.domains import module_file
+
 HERE = Path(__file__).resolve().parent
 
 
 def _load(path: Path, stem: str) -> ModuleType:
-    name = f"harness_domain_legal_{stem}_{abs(hash(str(path))):x}"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    return module_file(path)
 
 
 def task_name(folder: Path) -> str:

@@ -13,25 +13,18 @@ from disjoint ranges), so an eval note, question or message cannot equal a train
 
 from __future__ import annotations
 
-import importlib.util
 import random
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from harness.data.records import normalize_text
+from harness.domains import module_file
 
 
 def _sibling(name: str) -> ModuleType:
-    mod_name = f"harness_domain_medical_{name}_{abs(hash(str(Path(__file__).resolve()))):x}"
-    if mod_name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(mod_name, Path(__file__).with_name(f"{name}.py"))
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[mod_name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[mod_name]
+    """A module next to this file (harness.domains.module_file: loaded once per path)."""
+    return module_file(Path(__file__).with_name(f"{name}.py"))
 
 
 C = _sibling("content")

@@ -8,23 +8,17 @@ Reading the files through the manifest needs no adapter: `columns:` with dotted 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from harness.domains import module_file
+
 
 def _module(stem: str):
     """A sibling module, loaded by path once (domain folders are not importable packages)."""
-    name = f"harness_domain_medical_{stem}_{abs(hash(str(Path(__file__).resolve()))):x}"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{stem}.py"))
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    return module_file(Path(__file__).with_name(f"{stem}.py"))
 
 
 def _generator():

@@ -3,25 +3,18 @@ formats (loghub raw logs and structured CSVs, BGL-style labelled lines; see form
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from harness.domains import module_file
 
 HERE = Path(__file__).resolve().parent
 
 
 def _sibling(name: str) -> ModuleType:
-    """A module next to this file, loaded by path once (domain folders are not importable packages)."""
-    mod_name = f"harness_domain_security_logs_{name}_{abs(hash(str(HERE))):x}"  # one per copy of the folder
-    if mod_name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(mod_name, HERE / f"{name}.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[mod_name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[mod_name]
+    """A module next to this file (harness.domains.module_file: loaded once per path)."""
+    return module_file(Path(__file__).with_name(f"{name}.py"))
 
 
 def generate(seed: int, **params: Any) -> dict[str, list[dict[str, Any]]]:

@@ -8,29 +8,20 @@ this on the generated data).
 
 from __future__ import annotations
 
-import importlib.util
 import random
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from harness.data.records import classification_prompt, normalize_text, sample_options
+from harness.domains import module_file
 
 
 def _sibling(name: str) -> ModuleType:
-    """Load a module next to this file (domain folders are not packages)."""
-    mod_name = f"harness_domain_support_chat_{name}_{abs(hash(str(Path(__file__).resolve()))):x}"
-    if mod_name in sys.modules:
-        return sys.modules[mod_name]
-    spec = importlib.util.spec_from_file_location(mod_name, Path(__file__).with_name(f"{name}.py"))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[mod_name] = module
-    spec.loader.exec_module(module)
-    return module
+    """A module next to this file (harness.domains.module_file: loaded once per path)."""
+    return module_file(Path(__file__).with_name(f"{name}.py"))
 
 
 content = _sibling("content")

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from typing import Any
+
+from harness.domains import module_file
 
 
 def _generator():
     """generator.py, loaded by path once (domain folders are not importable packages)."""
-    name = f"harness_domain_support_chat_generator_{abs(hash(str(Path(__file__).resolve()))):x}"  # per copy
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("generator.py"))
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    return module_file(Path(__file__).with_name("generator.py"))
 
 
 def generate(seed: int, **params: Any) -> dict[str, list[dict[str, Any]]]:
