@@ -1,8 +1,10 @@
 """Every read the dashboard makes. All values are bound parameters; nothing from the UI is formatted into SQL.
 
 Each function takes the store path and `version` (the store files' mtimes): st.cache_data keys on both, so a
-page re-renders from cache until the pipeline writes something, then reads fresh rows. The store is opened
-read-only per query (Store retries briefly while a writer holds the file)."""
+page re-renders from cache until the pipeline writes something, then reads fresh rows. One read-only Store per
+store version keeps one connection open across queries (closed after KEEP_OPEN_S idle seconds, or at once when
+a writer waits for the file). Per-run counts come from eval_sample_stats (written at ingest), never from a scan
+of every per-item row."""
 
 from __future__ import annotations
 
@@ -42,6 +44,7 @@ DOMAIN_EVALS = ("r.kind = 'eval' AND r.status = 'completed' AND (r.domain = $dom
                 " OR r.run_id IN (SELECT unnest(string_split(coalesce(candidate_run, '') || ',' ||"
                 " coalesce(baseline_run, ''), ',')) FROM gates WHERE domain = $domain))")
 _CACHE = {"show_spinner": False, "max_entries": 256}
+KEEP_OPEN_S = 1.0  # a page's burst of queries shares one connection; a waiting writer waits about this long
 
 
 def store_version(db: str | Path) -> Version:
@@ -59,7 +62,7 @@ def store_version(db: str | Path) -> Version:
 def _store_at(db: str, version: Version) -> Store:
     """One Store per store version: opening one checks the file's identity and looks for dead runs, which was most
     of a dashboard query's time (benchmarks/bench_store.py); a write changes the version and so reopens."""
-    return Store(db, read_only=True)
+    return Store(db, read_only=True, keep_open_s=KEEP_OPEN_S)
 
 
 def _store(db: str) -> Store:
@@ -161,8 +164,9 @@ def eval_results(db: str, version: Version, run_id: str) -> pd.DataFrame:
 
 @st.cache_data(**_CACHE)
 def sample_tasks(db: str, version: Version, run_id: str) -> pd.DataFrame:
-    return _frame(db, "SELECT task, metric, count(*) AS n, avg(value) AS mean FROM eval_samples WHERE run_id = ?"
-                  " GROUP BY task, metric ORDER BY task, metric", [run_id], ("task", "metric", "n", "mean"))
+    return _frame(db, "SELECT task, metric, sum(n)::BIGINT AS n, CASE WHEN sum(n_values) > 0 THEN sum(total) /"
+                  " sum(n_values) END AS mean FROM eval_sample_stats WHERE run_id = ? GROUP BY task, metric"
+                  " ORDER BY task, metric", [run_id], ("task", "metric", "n", "mean"))
 
 
 @st.cache_data(**_CACHE)
@@ -204,10 +208,10 @@ def eval_runs(db: str, version: Version) -> pd.DataFrame:
     """Completed eval runs that stored per-item rows (the only ones a paired comparison can use)."""
     cols = ("run_id", "domain", "stage", "model_id", "started_at", "finished_at", "n_tasks", "n_items")
     return _frame(db, "SELECT r.run_id, r.domain, r.stage, r.model_id, r.started_at, r.finished_at,"
-                  " count(DISTINCT s.task) AS n_tasks, count(DISTINCT s.task || s.doc_hash) AS n_items"
-                  " FROM runs r JOIN eval_samples s ON s.run_id = r.run_id"
+                  " s.n_tasks, s.n_items FROM runs r JOIN (SELECT run_id, count(*) AS n_tasks,"
+                  " sum(task_docs)::BIGINT AS n_items FROM (SELECT DISTINCT run_id, task, task_docs"
+                  " FROM eval_sample_stats) GROUP BY run_id) s ON s.run_id = r.run_id"
                   " WHERE r.kind = ? AND r.status = ?"
-                  " GROUP BY r.run_id, r.domain, r.stage, r.model_id, r.started_at, r.finished_at"
                   " ORDER BY coalesce(r.finished_at, r.started_at) DESC, r.run_id", ["eval", "completed"], cols)
 
 

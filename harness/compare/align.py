@@ -142,8 +142,8 @@ def _eval_runs(store: Store, model_id: str) -> list[_EvalRun]:
 
 
 def _run_tasks(store: Store, run_id: str) -> dict[str, str | None]:
-    tasks: dict[str, str | None] = {r["task"]: None for r in store.query(
-        "SELECT DISTINCT task FROM eval_samples WHERE run_id = ?", [run_id])}
+    tasks: dict[str, str | None] = {r["task"]: None for r in store.query(  # tasks with per-item rows
+        "SELECT DISTINCT task FROM eval_sample_stats WHERE run_id = ? ORDER BY task", [run_id])}
     for r in store.query("SELECT task, config_hash FROM eval_tasks WHERE run_id = ?", [run_id]):
         if r["task"] in tasks:
             tasks[r["task"]] = r["config_hash"]
@@ -298,9 +298,9 @@ def load_samples(store: Store, resolved: ResolvedRuns) -> pd.DataFrame:
     frames = []
     for run_id, tasks in sorted(by_run.items()):
         marks = ", ".join("?" for _ in tasks)
-        frames.append(store.query_df(
+        frames.append(store.query_arrow(  # columnar: no Python object per row
             f"SELECT {', '.join(SAMPLE_COLS)} FROM eval_samples WHERE run_id = ? AND task IN ({marks})",
-            [run_id, *tasks]))
+            [run_id, *tasks]).to_pandas())
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame(columns=list(SAMPLE_COLS))
@@ -332,6 +332,10 @@ def load_task_rows(store: Store, resolved: ResolvedRuns) -> dict[str, dict[str, 
 def task_info(task: str, stored: list[dict[str, Any] | None], sample_suite: str | None) -> TaskInfo:
     """Declared metadata of a task: from the eval's stored row (candidate first), else the suite YAML."""
     row = next((r for r in stored if r), None)
+    if row and row.get("suite"):  # the eval stored what the suite declared: no need to read the suite YAML
+        return TaskInfo(suite=row["suite"], primary_metric=row["primary_metric"],
+                        primary_filter=row["primary_filter"], higher_is_better=row["higher_is_better"],
+                        chance=_finite(row["chance"]), config_hash=row["config_hash"])
     meta: TaskMeta | None = task_metas().get(task)
     suite = (row or {}).get("suite") or (meta.suite if meta else None) or suite_of(task) or sample_suite
     if row:
@@ -484,13 +488,18 @@ def drift_message(drift: list[dict[str, Any]]) -> str:
 def align(store: Store, baseline: str | ResolvedRuns, candidate: str | ResolvedRuns, *,
           allow_config_drift: bool = False) -> Alignment:
     """Resolve both arguments, load their per-item rows, check they were evaluated the same way, pair them."""
-    if isinstance(baseline, ResolvedRuns) and isinstance(candidate, ResolvedRuns):
-        base, cand = baseline, candidate
-    elif isinstance(baseline, ResolvedRuns) or isinstance(candidate, ResolvedRuns):
-        base = baseline if isinstance(baseline, ResolvedRuns) else resolve_runs(store, baseline)
-        cand = candidate if isinstance(candidate, ResolvedRuns) else resolve_runs(store, candidate)
-    else:
-        base, cand = resolve_pair(store, baseline, candidate)
+    with store.session():  # one connection for the dozen small reads of resolving and loading
+        if isinstance(baseline, ResolvedRuns) and isinstance(candidate, ResolvedRuns):
+            base, cand = baseline, candidate
+        elif isinstance(baseline, ResolvedRuns) or isinstance(candidate, ResolvedRuns):
+            base = baseline if isinstance(baseline, ResolvedRuns) else resolve_runs(store, baseline)
+            cand = candidate if isinstance(candidate, ResolvedRuns) else resolve_runs(store, candidate)
+        else:
+            base, cand = resolve_pair(store, baseline, candidate)
+        return _align(store, base, cand, allow_config_drift)
+
+
+def _align(store: Store, base: ResolvedRuns, cand: ResolvedRuns, allow_config_drift: bool) -> Alignment:
     if base.task_runs == cand.task_runs:
         raise HarnessError(f"baseline and candidate both resolve to {', '.join(base.run_ids)}",
                            "pass two different models or eval runs")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -26,7 +27,7 @@ from filelock import FileLock, Timeout
 from harness.errors import HarnessError
 from harness.fingerprint import canonical_json, library_versions
 from harness.paths import default_store_path
-from harness.store import liveness, migrations
+from harness.store import liveness, migrations, schema
 
 TRAIN_LOG_COLS = ("run_id", "step", "epoch", "split", "loss", "learning_rate", "grad_norm", "tokens_seen",
                   "metrics_json")
@@ -75,6 +76,43 @@ def _is_lock_conflict(exc: duckdb.Error) -> bool:
     return "lock" in text and ("could not set" in text or "conflicting" in text)
 
 
+def _sample_schema() -> Any:
+    import pyarrow as pa
+
+    text = pa.string()
+    types = {"doc_id": pa.int64(), "value": pa.float64(), "weight": pa.float64()}
+    return pa.schema([(c, types.get(c, text)) for c in EVAL_SAMPLE_COLS])
+
+
+def samples_table(samples: Any) -> Any:
+    """Per-item rows as a pyarrow Table with eval_samples' columns and types, or None when there are none.
+    Dicts are converted column by column (a key a row lacks is NULL); rows with a value Arrow will not take as
+    its column's type (e.g. a list prediction) become a pandas DataFrame instead, which DuckDB casts as before."""
+    import pyarrow as pa
+
+    target = _sample_schema()
+    if isinstance(samples, pa.Table):
+        table = samples
+    elif hasattr(samples, "to_dict") and hasattr(samples, "columns"):  # a pandas DataFrame
+        table = pa.Table.from_pandas(samples, preserve_index=False)
+    else:
+        rows = samples if isinstance(samples, list) else list(samples)
+        if not rows:
+            return None
+        try:
+            arrays = [pa.array([r.get(f.name) for r in rows], type=f.type, from_pandas=True) for f in target]
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+            import pandas as pd  # values Arrow will not take as the column type: DuckDB casts them, as before
+
+            return pd.DataFrame(rows, columns=list(EVAL_SAMPLE_COLS))
+        return pa.Table.from_arrays(arrays, names=list(EVAL_SAMPLE_COLS))
+    if table.num_rows == 0:
+        return None
+    columns = [table.column(c) if c in table.column_names else pa.nulls(table.num_rows, target.field(c).type)
+               for c in EVAL_SAMPLE_COLS]
+    return pa.Table.from_arrays(columns, names=list(EVAL_SAMPLE_COLS))
+
+
 class Store:
     """Thin, explicit access to the DuckDB file. Every method opens, works, and closes."""
 
@@ -82,11 +120,20 @@ class Store:
     # same file may finish a run another one started
     _leases: dict[tuple[str, str], liveness.Lease] = {}
 
-    def __init__(self, path: str | Path | None = None, read_only: bool = False) -> None:
+    def __init__(self, path: str | Path | None = None, read_only: bool = False, keep_open_s: float = 0.0) -> None:
+        """`keep_open_s` (read-only stores only): keep one connection open between queries, closed after that
+        many idle seconds or as soon as a query finds another process holding the store's lock (a writer
+        waiting for the file), so a burst of reads (a dashboard page) connects once and writers wait at
+        most about that long."""
         self.path = Path(path) if path else default_store_path()
         self.read_only = read_only
         self._lock = FileLock(str(self.path) + ".lock")
         self._release_after_commit: list[str] = []
+        self._keep_open_s = float(keep_open_s) if read_only else 0.0
+        self._kept: duckdb.DuckDBPyConnection | None = None
+        self._kept_mutex = threading.Lock()
+        self._kept_timer: threading.Timer | None = None
+        self._local = threading.local()  # this thread's session() connection
         if self.path.exists() and not self.path.is_file():
             raise HarnessError(f"store {self.path} is a {'directory' if self.path.is_dir() else 'special file'}",
                                "pass --db with a .duckdb file path")
@@ -210,9 +257,75 @@ class Store:
         with self._locked(), self._connect(read_only=True) as con:
             yield con
 
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """Every query of this thread inside uses one connection, opened under the store's lock and held for
+        the block: for a command that makes many small reads (compare). Nested sessions share the outer one;
+        a keep-open reader already reuses its connection and needs none."""
+        if getattr(self._local, "con", None) is not None or self._keep_open_s > 0:
+            yield
+            return
+        with self._locked(), self._connect() as con:
+            self._local.con = con
+            try:
+                yield
+            finally:
+                self._local.con = None
+
+    @contextmanager
+    def _query_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = getattr(self._local, "con", None)
+        if con is not None:
+            yield con
+        elif self._keep_open_s > 0:
+            with self._kept_mutex:
+                yield self._kept_connection()
+                self._schedule_close()
+        else:
+            with self._locked(), self._connect() as con:
+                yield con
+
+    def _kept_connection(self) -> duckdb.DuckDBPyConnection:
+        """The kept read-only connection (caller holds _kept_mutex). The store's lock is taken for the check
+        only: if another process holds it, close ours first, since a writer cannot open the file while a
+        reader has it open."""
+        try:
+            self._lock.acquire(timeout=0)
+        except Timeout:
+            self._close_kept()
+            with self._locked():
+                self._kept = self._connect(read_only=True)
+            return self._kept
+        except OSError:  # no lock file possible (read-only folder): connect retries instead
+            pass
+        else:
+            self._lock.release()
+        if self._kept is None:
+            self._kept = self._connect(read_only=True)
+        return self._kept
+
+    def _schedule_close(self) -> None:
+        if self._kept_timer is not None:
+            self._kept_timer.cancel()
+        self._kept_timer = threading.Timer(self._keep_open_s, self.close)
+        self._kept_timer.daemon = True
+        self._kept_timer.start()
+
+    def _close_kept(self) -> None:
+        if self._kept is not None:
+            try:
+                self._kept.close()
+            finally:
+                self._kept = None
+
+    def close(self) -> None:
+        """Close a keep-open reader's connection now (the next query reopens it)."""
+        with self._kept_mutex:
+            self._close_kept()
+
     def query(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Rows as dicts. Always pass values as bound parameters."""
-        with self._locked(), self._connect() as con:
+        with self._query_connection() as con:
             cur = con.execute(sql, params or [])
             cols = [d[0] for d in cur.description]
             return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
@@ -222,6 +335,11 @@ class Store:
 
         rows = self.query(sql, params)
         return pd.DataFrame(rows)
+
+    def query_arrow(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None):
+        """Rows as a pyarrow Table (columnar, no per-row Python objects): for reads of many rows."""
+        with self._query_connection() as con:
+            return con.execute(sql, params or []).to_arrow_table()
 
     def run(self, run_id: str) -> dict[str, Any] | None:
         rows = self.query("SELECT * FROM runs WHERE run_id = ?", [run_id])
@@ -315,24 +433,29 @@ class Store:
         with self.transaction() as con:
             return self._insert(con, "train_logs", TRAIN_LOG_COLS, rows)
 
-    def add_eval(self, run_id: str, results: Iterable[Mapping[str, Any]], samples: Iterable[Mapping[str, Any]],
+    def add_eval(self, run_id: str, results: Iterable[Mapping[str, Any]], samples: Any,
                  *, model_id: str | None = None, tasks: Iterable[Mapping[str, Any]] = ()) -> None:
-        """Aggregates, per-sample rows, per-task identities and the 'completed' flip in one transaction."""
+        """Aggregates, per-sample rows, per-task identities and the 'completed' flip in one transaction.
+        `samples`: dicts with EVAL_SAMPLE_COLS keys (missing keys are NULL), or a pyarrow Table / pandas
+        DataFrame with those columns; either way one bulk Arrow insert."""
         with self.transaction() as con:
             self._insert(con, "eval_results", EVAL_RESULT_COLS, results)
             self._insert(con, "eval_tasks", EVAL_TASK_COLS, [{**t, "run_id": run_id} for t in tasks])
             self._insert_samples(con, samples)
             self.finish_run(run_id, model_id=model_id, con=con)
 
-    def _insert_samples(self, con: duckdb.DuckDBPyConnection, samples: Iterable[Mapping[str, Any]]) -> None:
-        import pandas as pd
-
-        frame = pd.DataFrame(list(samples), columns=list(EVAL_SAMPLE_COLS))
-        if frame.empty:
+    def _insert_samples(self, con: duckdb.DuckDBPyConnection, samples: Any) -> None:
+        """Bulk-insert per-item rows as one Arrow table, and their eval_sample_stats summary, on the caller's
+        transaction connection (so both commit with the run's 'completed' flip, or neither does)."""
+        table = samples_table(samples)
+        if table is None:
             return
-        con.register("_samples", frame)
-        con.execute(f"INSERT INTO eval_samples SELECT {', '.join(EVAL_SAMPLE_COLS)} FROM _samples")
-        con.unregister("_samples")
+        con.register("_samples", table)
+        try:
+            con.execute(f"INSERT INTO eval_samples SELECT {', '.join(EVAL_SAMPLE_COLS)} FROM _samples")
+            con.execute("INSERT INTO eval_sample_stats " + schema.SAMPLE_STATS_SQL.format(source="_samples"))
+        finally:
+            con.unregister("_samples")
 
     def add_data_report(self, *, dataset_hash: str, domain: str | None, dataset: str, split: str | None,
                         n_rows_in: int, n_rows_out: int, report: Mapping[str, Any],

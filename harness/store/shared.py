@@ -202,6 +202,9 @@ def pull(store: Store, root: str | Path, run_ids: list[str] | None = None) -> Tr
                 continue
             for table in RUN_TABLES:
                 out.rows += _insert_table(con, folder, table, manifest["rows"].get(table, 0))
+            if manifest["rows"].get("eval_samples"):  # the summary is derived, never shared: rebuild it
+                con.execute("INSERT INTO eval_sample_stats " + schema.SAMPLE_STATS_SQL.format(
+                    source="(SELECT * FROM eval_samples WHERE run_id = $run)"), {"run": run_id})
         out.moved.append(run_id)
     return out
 
