@@ -171,8 +171,10 @@ def sample_tasks(db: str, version: Version, run_id: str) -> pd.DataFrame:
 
 @st.cache_data(**_CACHE)
 def samples(db: str, version: Version, run_id: str, task: str, metric: str, limit: int = 200) -> pd.DataFrame:
+    lo, hi = _store(db).sample_rows_range(run_id)
     return _frame(db, f"SELECT {', '.join(SAMPLE_COLS)} FROM eval_samples WHERE run_id = ? AND task = ? AND metric = ?"
-                  " ORDER BY doc_id, doc_hash LIMIT ?", [run_id, task, metric, int(limit)], SAMPLE_COLS)
+                  " AND rowid BETWEEN ? AND ? ORDER BY doc_id, doc_hash LIMIT ?",
+                  [run_id, task, metric, lo, hi, int(limit)], SAMPLE_COLS)
 
 
 @st.cache_data(**_CACHE)
@@ -379,11 +381,14 @@ ITEM_COLS = ("doc_id", "doc_hash", "prompt", "target", "baseline_prediction", "c
 @st.cache_data(**_CACHE)
 def item_metrics(db: str, version: Version, baseline_run: str, candidate_run: str, task: str) -> pd.DataFrame:
     """(metric, filter, n paired) of one task that both runs scored per item."""
+    b_lo, b_hi = _store(db).sample_rows_range(baseline_run)
+    c_lo, c_hi = _store(db).sample_rows_range(candidate_run)
     return _frame(db, "SELECT b.metric, coalesce(b.filter, 'none') AS filter, count(*) AS n FROM eval_samples b"
                   " JOIN eval_samples c ON c.task = b.task AND c.metric = b.metric AND c.doc_hash = b.doc_hash"
                   " AND coalesce(c.filter, 'none') = coalesce(b.filter, 'none')"
-                  " WHERE b.run_id = ? AND c.run_id = ? AND b.task = ? GROUP BY ALL ORDER BY b.metric, filter",
-                  [baseline_run, candidate_run, task], ("metric", "filter", "n"))
+                  " WHERE b.run_id = ? AND c.run_id = ? AND b.task = ? AND b.rowid BETWEEN ? AND ?"
+                  " AND c.rowid BETWEEN ? AND ? GROUP BY ALL ORDER BY b.metric, filter",
+                  [baseline_run, candidate_run, task, b_lo, b_hi, c_lo, c_hi], ("metric", "filter", "n"))
 
 
 @st.cache_data(**_CACHE)
@@ -392,16 +397,26 @@ def item_pairs(db: str, version: Version, baseline_run: str, candidate_run: str,
     """Every item both runs scored on one task/metric/filter, paired on the document's content hash (the
     first occurrence of a repeated document), with both outputs and both per-item scores."""
     sql = ("WITH b AS (SELECT *, row_number() OVER (PARTITION BY doc_hash ORDER BY doc_id) AS occ FROM eval_samples"
-           "  WHERE run_id = $b AND task = $task AND metric = $metric AND coalesce(filter, 'none') = $filter),"
+           "  WHERE run_id = $b AND task = $task AND metric = $metric AND coalesce(filter, 'none') = $filter"
+           "  AND rowid BETWEEN $b_lo AND $b_hi),"
            " c AS (SELECT *, row_number() OVER (PARTITION BY doc_hash ORDER BY doc_id) AS occ FROM eval_samples"
-           "  WHERE run_id = $c AND task = $task AND metric = $metric AND coalesce(filter, 'none') = $filter)"
+           "  WHERE run_id = $c AND task = $task AND metric = $metric AND coalesce(filter, 'none') = $filter"
+           "  AND rowid BETWEEN $c_lo AND $c_hi)"
            " SELECT coalesce(c.doc_id, b.doc_id) AS doc_id, b.doc_hash, coalesce(c.prompt, b.prompt) AS prompt,"
            " coalesce(c.target, b.target) AS target, b.prediction AS baseline_prediction,"
            " c.prediction AS candidate_prediction, b.value AS baseline, c.value AS candidate,"
            " coalesce(c.weight, b.weight) AS weight"
            " FROM b JOIN c ON c.doc_hash = b.doc_hash AND c.occ = b.occ ORDER BY doc_id, b.doc_hash")
-    return _frame(db, sql, {"b": baseline_run, "c": candidate_run, "task": task, "metric": metric,
-                            "filter": filter_}, ITEM_COLS)
+    store = _store(db)
+    (b_lo, b_hi), (c_lo, c_hi) = (store.sample_rows_range(r) for r in (baseline_run, candidate_run))
+    frame = store.query_arrow(sql, {"b": baseline_run, "c": candidate_run, "task": task, "metric": metric,
+                                    "filter": filter_, "b_lo": b_lo, "b_hi": b_hi, "c_lo": c_lo,
+                                    "c_hi": c_hi}).to_pandas()  # columnar: no Python dict per item
+    if not len(frame.columns):
+        return pd.DataFrame(columns=list(ITEM_COLS))
+    if pd.api.types.is_integer_dtype(frame["doc_id"]):
+        frame["doc_id"] = frame["doc_id"].astype("int64")  # as the row-by-row path typed it
+    return frame
 
 
 @st.cache_data(**_CACHE)

@@ -298,9 +298,10 @@ def load_samples(store: Store, resolved: ResolvedRuns) -> pd.DataFrame:
     frames = []
     for run_id, tasks in sorted(by_run.items()):
         marks = ", ".join("?" for _ in tasks)
+        lo, hi = store.sample_rows_range(run_id)  # lets DuckDB skip other runs' row groups
         frames.append(store.query_arrow(  # columnar: no Python object per row
-            f"SELECT {', '.join(SAMPLE_COLS)} FROM eval_samples WHERE run_id = ? AND task IN ({marks})",
-            [run_id, *tasks]).to_pandas())
+            f"SELECT {', '.join(SAMPLE_COLS)} FROM eval_samples WHERE run_id = ? AND task IN ({marks})"
+            " AND rowid BETWEEN ? AND ?", [run_id, *tasks, lo, hi]).to_pandas())
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame(columns=list(SAMPLE_COLS))

@@ -84,10 +84,24 @@ def _sample_schema() -> Any:
     return pa.schema([(c, types.get(c, text)) for c in EVAL_SAMPLE_COLS])
 
 
+def _nan_as_null(table: Any) -> Any:
+    """NaN values and weights stored as NULL, as the pandas path always stored them."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for name in ("value", "weight"):
+        col = table.column(name)
+        if pa.types.is_floating(col.type) and pc.any(pc.is_nan(col)).as_py():
+            table = table.set_column(table.schema.get_field_index(name), name,
+                                     pc.if_else(pc.is_nan(col), pa.scalar(None, col.type), col))
+    return table
+
+
 def samples_table(samples: Any) -> Any:
     """Per-item rows as a pyarrow Table with eval_samples' columns and types, or None when there are none.
-    Dicts are converted column by column (a key a row lacks is NULL); rows with a value Arrow will not take as
-    its column's type (e.g. a list prediction) become a pandas DataFrame instead, which DuckDB casts as before."""
+    Dicts are converted by pyarrow in one pass (a key a row lacks is NULL; NaN is NULL); rows with a value Arrow
+    will not take as its column's type (e.g. a list prediction) become a pandas DataFrame instead, which DuckDB
+    casts as before."""
     import pyarrow as pa
 
     target = _sample_schema()
@@ -100,12 +114,12 @@ def samples_table(samples: Any) -> Any:
         if not rows:
             return None
         try:
-            arrays = [pa.array([r.get(f.name) for r in rows], type=f.type, from_pandas=True) for f in target]
+            table = pa.Table.from_pylist(rows, schema=target)
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
             import pandas as pd  # values Arrow will not take as the column type: DuckDB casts them, as before
 
             return pd.DataFrame(rows, columns=list(EVAL_SAMPLE_COLS))
-        return pa.Table.from_arrays(arrays, names=list(EVAL_SAMPLE_COLS))
+        return _nan_as_null(table)
     if table.num_rows == 0:
         return None
     columns = [table.column(c) if c in table.column_names else pa.nulls(table.num_rows, target.field(c).type)
@@ -134,6 +148,7 @@ class Store:
         self._kept_mutex = threading.Lock()
         self._kept_timer: threading.Timer | None = None
         self._local = threading.local()  # this thread's session() connection
+        self._ranges: dict[str, tuple[int, int]] = {}  # run id -> checked eval_samples rowid range
         if self.path.exists() and not self.path.is_file():
             raise HarnessError(f"store {self.path} is a {'directory' if self.path.is_dir() else 'special file'}",
                                "pass --db with a .duckdb file path")
@@ -323,6 +338,26 @@ class Store:
         with self._kept_mutex:
             self._close_kept()
 
+    def sample_rows_range(self, run_id: str) -> tuple[int, int]:
+        """(lo, hi) such that every eval_samples row of the run has lo <= rowid <= hi: a filter DuckDB prunes row
+        groups with (run ids share their first bytes, so their zone maps cannot). The recorded range is used
+        only if it still holds all of the run's rows (counted once per Store); else the whole table."""
+        known = self._ranges.get(run_id)
+        if known is not None:
+            return known
+        everything = (0, 2**62)
+        rows = self.query("SELECT any_value(row_lo) AS lo, any_value(row_hi) AS hi, sum(n)::BIGINT AS n"
+                          " FROM eval_sample_stats WHERE run_id = ?", [run_id])
+        lo, hi, n = (rows[0]["lo"], rows[0]["hi"], rows[0]["n"]) if rows else (None, None, None)
+        out = everything
+        if lo is not None and hi is not None and n:
+            found = self.query("SELECT count(*) AS n FROM eval_samples WHERE rowid BETWEEN ? AND ? AND run_id = ?",
+                               [lo, hi, run_id])[0]["n"]
+            if found == n:
+                out = (int(lo), int(hi))
+        self._ranges[run_id] = out
+        return out
+
     def query(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Rows as dicts. Always pass values as bound parameters."""
         with self._query_connection() as con:
@@ -339,7 +374,7 @@ class Store:
     def query_arrow(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None):
         """Rows as a pyarrow Table (columnar, no per-row Python objects): for reads of many rows."""
         with self._query_connection() as con:
-            return con.execute(sql, params or []).to_arrow_table()
+            return con.sql(sql, params=params or []).to_arrow_table()
 
     def run(self, run_id: str) -> dict[str, Any] | None:
         rows = self.query("SELECT * FROM runs WHERE run_id = ?", [run_id])
@@ -438,24 +473,40 @@ class Store:
         """Aggregates, per-sample rows, per-task identities and the 'completed' flip in one transaction.
         `samples`: dicts with EVAL_SAMPLE_COLS keys (missing keys are NULL), or a pyarrow Table / pandas
         DataFrame with those columns; either way one bulk Arrow insert."""
-        with self.transaction() as con:
-            self._insert(con, "eval_results", EVAL_RESULT_COLS, results)
-            self._insert(con, "eval_tasks", EVAL_TASK_COLS, [{**t, "run_id": run_id} for t in tasks])
-            self._insert_samples(con, samples)
-            self.finish_run(run_id, model_id=model_id, con=con)
+        with self._locked():  # held across both transactions, so no other writer appends in between
+            with self.transaction() as con:
+                self._insert(con, "eval_results", EVAL_RESULT_COLS, results)
+                self._insert(con, "eval_tasks", EVAL_TASK_COLS, [{**t, "run_id": run_id} for t in tasks])
+                n = self._insert_samples(con, samples)
+                self.finish_run(run_id, model_id=model_id, con=con)
+            if n:
+                self.record_row_range(run_id, n)
 
-    def _insert_samples(self, con: duckdb.DuckDBPyConnection, samples: Any) -> None:
+    def record_row_range(self, run_id: str, n: int) -> None:
+        """After the commit that appended a run's n per-item rows: note where they lie (eval_sample_stats row_lo /
+        row_hi), checked here and again by readers (sample_rows_range) before it narrows a scan. A crash before
+        this leaves the hint NULL, which only costs speed. Caller holds the store lock."""
+        with self.transaction() as con:
+            total = con.execute("SELECT count(*) FROM eval_samples").fetchone()[0]
+            lo, hi = total - n, total - 1
+            found = con.execute("SELECT count(*) FROM eval_samples WHERE rowid BETWEEN ? AND ? AND run_id = ?",
+                                [lo, hi, run_id]).fetchone()[0]
+            if found == n:
+                con.execute("UPDATE eval_sample_stats SET row_lo = ?, row_hi = ? WHERE run_id = ?", [lo, hi, run_id])
+
+    def _insert_samples(self, con: duckdb.DuckDBPyConnection, samples: Any) -> int:
         """Bulk-insert per-item rows as one Arrow table, and their eval_sample_stats summary, on the caller's
         transaction connection (so both commit with the run's 'completed' flip, or neither does)."""
         table = samples_table(samples)
         if table is None:
-            return
+            return 0
         con.register("_samples", table)
         try:
             con.execute(f"INSERT INTO eval_samples SELECT {', '.join(EVAL_SAMPLE_COLS)} FROM _samples")
             con.execute("INSERT INTO eval_sample_stats " + schema.SAMPLE_STATS_SQL.format(source="_samples"))
         finally:
             con.unregister("_samples")
+        return len(table)
 
     def add_data_report(self, *, dataset_hash: str, domain: str | None, dataset: str, split: str | None,
                         n_rows_in: int, n_rows_out: int, report: Mapping[str, Any],

@@ -85,7 +85,9 @@ CREATE TABLE IF NOT EXISTS eval_sample_stats (  -- v4: eval_samples summarised p
     n BIGINT NOT NULL,                -- per-item rows
     n_values BIGINT NOT NULL,         -- of them with a value (count(value))
     total DOUBLE,                     -- sum(value)
-    task_docs BIGINT NOT NULL         -- distinct doc_hash of the task over all its metrics (same on each row)
+    task_docs BIGINT NOT NULL,        -- distinct doc_hash of the task over all its metrics (same on each row)
+    row_lo BIGINT,                    -- eval_samples rowids of the run's rows lie in [row_lo, row_hi] (a scan
+    row_hi BIGINT                     -- hint, checked before use; NULL: unknown); same on each row of the run
 );
 CREATE TABLE IF NOT EXISTS eval_tasks (
     run_id VARCHAR NOT NULL,
@@ -191,7 +193,7 @@ CREATE TABLE IF NOT EXISTS human_labels (   -- v3: pairwise preferences from the
 # eval_sample_stats rows of every run in `source` (a relation with eval_samples' columns): written by add_eval
 # from the rows it inserts, by `pull`, and by the v4 migration.
 SAMPLE_STATS_SQL = (
-    "SELECT m.run_id, m.task, m.metric, m.filter, m.n, m.n_values, m.total, d.task_docs FROM"
+    "SELECT m.run_id, m.task, m.metric, m.filter, m.n, m.n_values, m.total, d.task_docs, NULL, NULL FROM"
     " (SELECT run_id, task, metric, filter, count(*) AS n, count(value) AS n_values, sum(value) AS total"
     "  FROM {source} GROUP BY run_id, task, metric, filter) m"
     " JOIN (SELECT run_id, task, count(DISTINCT doc_hash) AS task_docs FROM {source} GROUP BY run_id, task) d"
@@ -211,5 +213,8 @@ MIGRATIONS: dict[int, str] = {
     3: "SELECT 1",
     # v4: store at scale (issue 13): eval_sample_stats, the per-run summary of eval_samples that dashboards and
     # compare read instead of scanning every per-item row; back-filled here from the rows already stored.
-    4: "INSERT INTO eval_sample_stats " + SAMPLE_STATS_SQL.format(source="eval_samples"),
+    4: "INSERT INTO eval_sample_stats " + SAMPLE_STATS_SQL.format(source="eval_samples") + ";"
+       " UPDATE eval_sample_stats s SET row_lo = r.lo, row_hi = r.hi FROM (SELECT run_id, min(rowid) AS lo,"
+       " max(rowid) AS hi FROM eval_samples GROUP BY run_id HAVING max(rowid) - min(rowid) + 1 = count(*)) r"
+       " WHERE r.run_id = s.run_id",
 }
