@@ -25,9 +25,10 @@ import numpy as np
 import pandas as pd
 
 from harness.compare.stats import default_higher_is_better
+from harness.compare.suite_defs import suite_of, task_metas
 from harness.errors import HarnessError
 from harness.evaluation.aggregation import Aggregation, aggregation_for
-from harness.evaluation.tasks import TaskMeta, config_diff, suite_of, task_metas
+from harness.evaluation.tasks import TaskMeta, config_diff
 from harness.store import Store
 
 SAMPLE_COLS = ("run_id", "suite", "task", "metric", "filter", "doc_id", "doc_hash", "value", "prediction",
@@ -385,8 +386,8 @@ def align_samples(baseline: pd.DataFrame, candidate: pd.DataFrame,
     b = _with_occurrence(baseline, "baseline", notes)
     c = _with_occurrence(candidate, "candidate", notes)
     group_cols = ["task", "metric", "filter"]
-    keys = sorted(set(map(tuple, b[group_cols].to_numpy().tolist())) | set(map(tuple, c[group_cols].to_numpy()
-                                                                              .tolist())))
+    keys = sorted(set(map(tuple, b[group_cols].drop_duplicates().to_numpy().tolist()))
+                  | set(map(tuple, c[group_cols].drop_duplicates().to_numpy().tolist())))
     b_groups = {k: g for k, g in b.groupby(group_cols, sort=False)}
     c_groups = {k: g for k, g in c.groupby(group_cols, sort=False)}
     empty = b.iloc[0:0]
@@ -451,7 +452,7 @@ def check_config_drift(base_rows: dict[str, dict[str, Any]], cand_rows: dict[str
                        baseline: pd.DataFrame, candidate: pd.DataFrame, notes: list[str]) -> list[dict[str, Any]]:
     """Tasks both sides scored whose task config or rendered prompts differ: a prompt change is not a model
     change. Tasks without a stored config (older stores) are noted, and judged by their prompt hashes."""
-    shared = sorted(set(baseline["task"]) & set(candidate["task"]))
+    shared = sorted(set(baseline["task"].unique()) & set(candidate["task"].unique()))
     prompts = _prompt_drift(baseline, candidate)
     drift: list[dict[str, Any]] = []
     unknown = []
@@ -515,9 +516,11 @@ def _align(store: Store, base: ResolvedRuns, cand: ResolvedRuns, allow_config_dr
             f"task config differs between baseline and candidate: {drift_message(drift)}",
             "re-evaluate both models with the current suite (harness eval --no-reuse), or pass "
             "--allow-config-drift to compare anyway (every output then says so)")
-    all_tasks = sorted(set(b_samples["task"]) | set(c_samples["task"]))
+    all_tasks = sorted(set(b_samples["task"].unique()) | set(c_samples["task"].unique()))
+    b_suite = b_samples.dropna(subset=["suite"]).drop_duplicates("task").set_index("task")["suite"]
+    c_suite = c_samples.dropna(subset=["suite"]).drop_duplicates("task").set_index("task")["suite"]
     tasks = {t: task_info(t, [cand_rows.get(t), base_rows.get(t)],
-                          _first(c_samples[c_samples["task"] == t], b_samples[b_samples["task"] == t], "suite"))
+                          str(c_suite[t]) if t in c_suite.index else str(b_suite[t]) if t in b_suite.index else None)
              for t in all_tasks}
     metrics = align_samples(b_samples, c_samples, directions, notes, tasks)
     if not metrics:
