@@ -127,6 +127,18 @@ def samples_table(samples: Any) -> Any:
     return pa.Table.from_arrays(columns, names=list(EVAL_SAMPLE_COLS))
 
 
+def _note_row_range(con: duckdb.DuckDBPyConnection, run_id: str, n: int) -> None:
+    """After the commit that appended a run's n per-item rows: record where they lie (eval_sample_stats row_lo /
+    row_hi), checked here by counting and again by readers (Store.sample_rows_range) before it narrows a scan.
+    A crash before this leaves the hint NULL, which only costs speed."""
+    total = con.execute("SELECT count(*) FROM eval_samples").fetchone()[0]
+    lo, hi = total - n, total - 1
+    found = con.execute("SELECT count(*) FROM eval_samples WHERE rowid BETWEEN ? AND ? AND run_id = ?",
+                        [lo, hi, run_id]).fetchone()[0]
+    if found == n:
+        con.execute("UPDATE eval_sample_stats SET row_lo = ?, row_hi = ? WHERE run_id = ?", [lo, hi, run_id])
+
+
 class Store:
     """Thin, explicit access to the DuckDB file. Every method opens, works, and closes."""
 
@@ -249,8 +261,9 @@ class Store:
             return liveness.sweep(con, self.path, liveness.dead_runs(con, self.path))
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Locked write transaction: all rows inside become visible together or not at all."""
+    def transaction(self, after_commit: Any = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Locked write transaction: all rows inside become visible together or not at all. `after_commit(con)`
+        runs after the commit on the same connection, still under the lock."""
         if self.read_only:
             raise RuntimeError("store opened read-only")
         with self._locked(), self._connect() as con:
@@ -264,6 +277,8 @@ class Store:
             con.execute("COMMIT")
             while self._release_after_commit:
                 self._release(self._release_after_commit.pop())
+            if after_commit is not None:
+                after_commit(con)
 
     # -- reads --------------------------------------------------------------------------------
     @contextmanager
@@ -473,26 +488,23 @@ class Store:
         """Aggregates, per-sample rows, per-task identities and the 'completed' flip in one transaction.
         `samples`: dicts with EVAL_SAMPLE_COLS keys (missing keys are NULL), or a pyarrow Table / pandas
         DataFrame with those columns; either way one bulk Arrow insert."""
-        with self._locked():  # held across both transactions, so no other writer appends in between
-            with self.transaction() as con:
-                self._insert(con, "eval_results", EVAL_RESULT_COLS, results)
-                self._insert(con, "eval_tasks", EVAL_TASK_COLS, [{**t, "run_id": run_id} for t in tasks])
-                n = self._insert_samples(con, samples)
-                self.finish_run(run_id, model_id=model_id, con=con)
-            if n:
-                self.record_row_range(run_id, n)
+        written = [0]
+
+        def note_range(con: duckdb.DuckDBPyConnection) -> None:  # same connection and lock hold as the commit
+            if written[0]:
+                _note_row_range(con, run_id, written[0])
+
+        with self.transaction(after_commit=note_range) as con:
+            self._insert(con, "eval_results", EVAL_RESULT_COLS, results)
+            self._insert(con, "eval_tasks", EVAL_TASK_COLS, [{**t, "run_id": run_id} for t in tasks])
+            written[0] = self._insert_samples(con, samples)
+            self.finish_run(run_id, model_id=model_id, con=con)
 
     def record_row_range(self, run_id: str, n: int) -> None:
-        """After the commit that appended a run's n per-item rows: note where they lie (eval_sample_stats row_lo /
-        row_hi), checked here and again by readers (sample_rows_range) before it narrows a scan. A crash before
-        this leaves the hint NULL, which only costs speed. Caller holds the store lock."""
+        """Note where a run's n just-committed per-item rows lie (see _note_row_range). Caller holds the store
+        lock since that commit, so no other writer appended in between."""
         with self.transaction() as con:
-            total = con.execute("SELECT count(*) FROM eval_samples").fetchone()[0]
-            lo, hi = total - n, total - 1
-            found = con.execute("SELECT count(*) FROM eval_samples WHERE rowid BETWEEN ? AND ? AND run_id = ?",
-                                [lo, hi, run_id]).fetchone()[0]
-            if found == n:
-                con.execute("UPDATE eval_sample_stats SET row_lo = ?, row_hi = ? WHERE run_id = ?", [lo, hi, run_id])
+            _note_row_range(con, run_id, n)
 
     def _insert_samples(self, con: duckdb.DuckDBPyConnection, samples: Any) -> int:
         """Bulk-insert per-item rows as one Arrow table, and their eval_sample_stats summary, on the caller's
