@@ -1,8 +1,10 @@
 """Every read the dashboard makes. All values are bound parameters; nothing from the UI is formatted into SQL.
 
 Each function takes the store path and `version` (the store files' mtimes): st.cache_data keys on both, so a
-page re-renders from cache until the pipeline writes something, then reads fresh rows. The store is opened
-read-only per query (Store retries briefly while a writer holds the file)."""
+page re-renders from cache until the pipeline writes something, then reads fresh rows. One read-only Store per
+store version keeps one connection open across queries (closed after KEEP_OPEN_S idle seconds, or at once when
+a writer waits for the file). Per-run counts come from eval_sample_stats (written at ingest), never from a scan
+of every per-item row."""
 
 from __future__ import annotations
 
@@ -42,6 +44,7 @@ DOMAIN_EVALS = ("r.kind = 'eval' AND r.status = 'completed' AND (r.domain = $dom
                 " OR r.run_id IN (SELECT unnest(string_split(coalesce(candidate_run, '') || ',' ||"
                 " coalesce(baseline_run, ''), ',')) FROM gates WHERE domain = $domain))")
 _CACHE = {"show_spinner": False, "max_entries": 256}
+KEEP_OPEN_S = 1.0  # a page's burst of queries shares one connection; a waiting writer waits about this long
 
 
 def store_version(db: str | Path) -> Version:
@@ -59,7 +62,7 @@ def store_version(db: str | Path) -> Version:
 def _store_at(db: str, version: Version) -> Store:
     """One Store per store version: opening one checks the file's identity and looks for dead runs, which was most
     of a dashboard query's time (benchmarks/bench_store.py); a write changes the version and so reopens."""
-    return Store(db, read_only=True)
+    return Store(db, read_only=True, keep_open_s=KEEP_OPEN_S)
 
 
 def _store(db: str) -> Store:
@@ -161,14 +164,17 @@ def eval_results(db: str, version: Version, run_id: str) -> pd.DataFrame:
 
 @st.cache_data(**_CACHE)
 def sample_tasks(db: str, version: Version, run_id: str) -> pd.DataFrame:
-    return _frame(db, "SELECT task, metric, count(*) AS n, avg(value) AS mean FROM eval_samples WHERE run_id = ?"
-                  " GROUP BY task, metric ORDER BY task, metric", [run_id], ("task", "metric", "n", "mean"))
+    return _frame(db, "SELECT task, metric, sum(n)::BIGINT AS n, CASE WHEN sum(n_values) > 0 THEN sum(total) /"
+                  " sum(n_values) END AS mean FROM eval_sample_stats WHERE run_id = ? GROUP BY task, metric"
+                  " ORDER BY task, metric", [run_id], ("task", "metric", "n", "mean"))
 
 
 @st.cache_data(**_CACHE)
 def samples(db: str, version: Version, run_id: str, task: str, metric: str, limit: int = 200) -> pd.DataFrame:
+    lo, hi = _store(db).sample_rows_range(run_id)
     return _frame(db, f"SELECT {', '.join(SAMPLE_COLS)} FROM eval_samples WHERE run_id = ? AND task = ? AND metric = ?"
-                  " ORDER BY doc_id, doc_hash LIMIT ?", [run_id, task, metric, int(limit)], SAMPLE_COLS)
+                  " AND rowid BETWEEN ? AND ? ORDER BY doc_id, doc_hash LIMIT ?",
+                  [run_id, task, metric, lo, hi, int(limit)], SAMPLE_COLS)
 
 
 @st.cache_data(**_CACHE)
@@ -204,10 +210,10 @@ def eval_runs(db: str, version: Version) -> pd.DataFrame:
     """Completed eval runs that stored per-item rows (the only ones a paired comparison can use)."""
     cols = ("run_id", "domain", "stage", "model_id", "started_at", "finished_at", "n_tasks", "n_items")
     return _frame(db, "SELECT r.run_id, r.domain, r.stage, r.model_id, r.started_at, r.finished_at,"
-                  " count(DISTINCT s.task) AS n_tasks, count(DISTINCT s.task || s.doc_hash) AS n_items"
-                  " FROM runs r JOIN eval_samples s ON s.run_id = r.run_id"
+                  " s.n_tasks, s.n_items FROM runs r JOIN (SELECT run_id, count(*) AS n_tasks,"
+                  " sum(task_docs)::BIGINT AS n_items FROM (SELECT DISTINCT run_id, task, task_docs"
+                  " FROM eval_sample_stats) GROUP BY run_id) s ON s.run_id = r.run_id"
                   " WHERE r.kind = ? AND r.status = ?"
-                  " GROUP BY r.run_id, r.domain, r.stage, r.model_id, r.started_at, r.finished_at"
                   " ORDER BY coalesce(r.finished_at, r.started_at) DESC, r.run_id", ["eval", "completed"], cols)
 
 
@@ -375,11 +381,14 @@ ITEM_COLS = ("doc_id", "doc_hash", "prompt", "target", "baseline_prediction", "c
 @st.cache_data(**_CACHE)
 def item_metrics(db: str, version: Version, baseline_run: str, candidate_run: str, task: str) -> pd.DataFrame:
     """(metric, filter, n paired) of one task that both runs scored per item."""
+    b_lo, b_hi = _store(db).sample_rows_range(baseline_run)
+    c_lo, c_hi = _store(db).sample_rows_range(candidate_run)
     return _frame(db, "SELECT b.metric, coalesce(b.filter, 'none') AS filter, count(*) AS n FROM eval_samples b"
                   " JOIN eval_samples c ON c.task = b.task AND c.metric = b.metric AND c.doc_hash = b.doc_hash"
                   " AND coalesce(c.filter, 'none') = coalesce(b.filter, 'none')"
-                  " WHERE b.run_id = ? AND c.run_id = ? AND b.task = ? GROUP BY ALL ORDER BY b.metric, filter",
-                  [baseline_run, candidate_run, task], ("metric", "filter", "n"))
+                  " WHERE b.run_id = ? AND c.run_id = ? AND b.task = ? AND b.rowid BETWEEN ? AND ?"
+                  " AND c.rowid BETWEEN ? AND ? GROUP BY ALL ORDER BY b.metric, filter",
+                  [baseline_run, candidate_run, task, b_lo, b_hi, c_lo, c_hi], ("metric", "filter", "n"))
 
 
 @st.cache_data(**_CACHE)
@@ -388,16 +397,26 @@ def item_pairs(db: str, version: Version, baseline_run: str, candidate_run: str,
     """Every item both runs scored on one task/metric/filter, paired on the document's content hash (the
     first occurrence of a repeated document), with both outputs and both per-item scores."""
     sql = ("WITH b AS (SELECT *, row_number() OVER (PARTITION BY doc_hash ORDER BY doc_id) AS occ FROM eval_samples"
-           "  WHERE run_id = $b AND task = $task AND metric = $metric AND coalesce(filter, 'none') = $filter),"
+           "  WHERE run_id = $b AND task = $task AND metric = $metric AND coalesce(filter, 'none') = $filter"
+           "  AND rowid BETWEEN $b_lo AND $b_hi),"
            " c AS (SELECT *, row_number() OVER (PARTITION BY doc_hash ORDER BY doc_id) AS occ FROM eval_samples"
-           "  WHERE run_id = $c AND task = $task AND metric = $metric AND coalesce(filter, 'none') = $filter)"
+           "  WHERE run_id = $c AND task = $task AND metric = $metric AND coalesce(filter, 'none') = $filter"
+           "  AND rowid BETWEEN $c_lo AND $c_hi)"
            " SELECT coalesce(c.doc_id, b.doc_id) AS doc_id, b.doc_hash, coalesce(c.prompt, b.prompt) AS prompt,"
            " coalesce(c.target, b.target) AS target, b.prediction AS baseline_prediction,"
            " c.prediction AS candidate_prediction, b.value AS baseline, c.value AS candidate,"
            " coalesce(c.weight, b.weight) AS weight"
            " FROM b JOIN c ON c.doc_hash = b.doc_hash AND c.occ = b.occ ORDER BY doc_id, b.doc_hash")
-    return _frame(db, sql, {"b": baseline_run, "c": candidate_run, "task": task, "metric": metric,
-                            "filter": filter_}, ITEM_COLS)
+    store = _store(db)
+    (b_lo, b_hi), (c_lo, c_hi) = (store.sample_rows_range(r) for r in (baseline_run, candidate_run))
+    frame = store.query_arrow(sql, {"b": baseline_run, "c": candidate_run, "task": task, "metric": metric,
+                                    "filter": filter_, "b_lo": b_lo, "b_hi": b_hi, "c_lo": c_lo,
+                                    "c_hi": c_hi}).to_pandas()  # columnar: no Python dict per item
+    if not len(frame.columns):
+        return pd.DataFrame(columns=list(ITEM_COLS))
+    if pd.api.types.is_integer_dtype(frame["doc_id"]):
+        frame["doc_id"] = frame["doc_id"].astype("int64")  # as the row-by-row path typed it
+    return frame
 
 
 @st.cache_data(**_CACHE)

@@ -25,9 +25,10 @@ import numpy as np
 import pandas as pd
 
 from harness.compare.stats import default_higher_is_better
+from harness.compare.suite_defs import suite_of, task_metas
 from harness.errors import HarnessError
 from harness.evaluation.aggregation import Aggregation, aggregation_for
-from harness.evaluation.tasks import TaskMeta, config_diff, suite_of, task_metas
+from harness.evaluation.tasks import TaskMeta, config_diff
 from harness.store import Store
 
 SAMPLE_COLS = ("run_id", "suite", "task", "metric", "filter", "doc_id", "doc_hash", "value", "prediction",
@@ -142,8 +143,8 @@ def _eval_runs(store: Store, model_id: str) -> list[_EvalRun]:
 
 
 def _run_tasks(store: Store, run_id: str) -> dict[str, str | None]:
-    tasks: dict[str, str | None] = {r["task"]: None for r in store.query(
-        "SELECT DISTINCT task FROM eval_samples WHERE run_id = ?", [run_id])}
+    tasks: dict[str, str | None] = {r["task"]: None for r in store.query(  # tasks with per-item rows
+        "SELECT DISTINCT task FROM eval_sample_stats WHERE run_id = ? ORDER BY task", [run_id])}
     for r in store.query("SELECT task, config_hash FROM eval_tasks WHERE run_id = ?", [run_id]):
         if r["task"] in tasks:
             tasks[r["task"]] = r["config_hash"]
@@ -298,9 +299,10 @@ def load_samples(store: Store, resolved: ResolvedRuns) -> pd.DataFrame:
     frames = []
     for run_id, tasks in sorted(by_run.items()):
         marks = ", ".join("?" for _ in tasks)
-        frames.append(store.query_df(
-            f"SELECT {', '.join(SAMPLE_COLS)} FROM eval_samples WHERE run_id = ? AND task IN ({marks})",
-            [run_id, *tasks]))
+        lo, hi = store.sample_rows_range(run_id)  # lets DuckDB skip other runs' row groups
+        frames.append(store.query_arrow(  # columnar: no Python object per row
+            f"SELECT {', '.join(SAMPLE_COLS)} FROM eval_samples WHERE run_id = ? AND task IN ({marks})"
+            " AND rowid BETWEEN ? AND ?", [run_id, *tasks, lo, hi]).to_pandas())
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame(columns=list(SAMPLE_COLS))
@@ -332,6 +334,10 @@ def load_task_rows(store: Store, resolved: ResolvedRuns) -> dict[str, dict[str, 
 def task_info(task: str, stored: list[dict[str, Any] | None], sample_suite: str | None) -> TaskInfo:
     """Declared metadata of a task: from the eval's stored row (candidate first), else the suite YAML."""
     row = next((r for r in stored if r), None)
+    if row and row.get("suite"):  # the eval stored what the suite declared: no need to read the suite YAML
+        return TaskInfo(suite=row["suite"], primary_metric=row["primary_metric"],
+                        primary_filter=row["primary_filter"], higher_is_better=row["higher_is_better"],
+                        chance=_finite(row["chance"]), config_hash=row["config_hash"])
     meta: TaskMeta | None = task_metas().get(task)
     suite = (row or {}).get("suite") or (meta.suite if meta else None) or suite_of(task) or sample_suite
     if row:
@@ -380,8 +386,8 @@ def align_samples(baseline: pd.DataFrame, candidate: pd.DataFrame,
     b = _with_occurrence(baseline, "baseline", notes)
     c = _with_occurrence(candidate, "candidate", notes)
     group_cols = ["task", "metric", "filter"]
-    keys = sorted(set(map(tuple, b[group_cols].to_numpy().tolist())) | set(map(tuple, c[group_cols].to_numpy()
-                                                                              .tolist())))
+    keys = sorted(set(map(tuple, b[group_cols].drop_duplicates().to_numpy().tolist()))
+                  | set(map(tuple, c[group_cols].drop_duplicates().to_numpy().tolist())))
     b_groups = {k: g for k, g in b.groupby(group_cols, sort=False)}
     c_groups = {k: g for k, g in c.groupby(group_cols, sort=False)}
     empty = b.iloc[0:0]
@@ -446,7 +452,7 @@ def check_config_drift(base_rows: dict[str, dict[str, Any]], cand_rows: dict[str
                        baseline: pd.DataFrame, candidate: pd.DataFrame, notes: list[str]) -> list[dict[str, Any]]:
     """Tasks both sides scored whose task config or rendered prompts differ: a prompt change is not a model
     change. Tasks without a stored config (older stores) are noted, and judged by their prompt hashes."""
-    shared = sorted(set(baseline["task"]) & set(candidate["task"]))
+    shared = sorted(set(baseline["task"].unique()) & set(candidate["task"].unique()))
     prompts = _prompt_drift(baseline, candidate)
     drift: list[dict[str, Any]] = []
     unknown = []
@@ -484,13 +490,18 @@ def drift_message(drift: list[dict[str, Any]]) -> str:
 def align(store: Store, baseline: str | ResolvedRuns, candidate: str | ResolvedRuns, *,
           allow_config_drift: bool = False) -> Alignment:
     """Resolve both arguments, load their per-item rows, check they were evaluated the same way, pair them."""
-    if isinstance(baseline, ResolvedRuns) and isinstance(candidate, ResolvedRuns):
-        base, cand = baseline, candidate
-    elif isinstance(baseline, ResolvedRuns) or isinstance(candidate, ResolvedRuns):
-        base = baseline if isinstance(baseline, ResolvedRuns) else resolve_runs(store, baseline)
-        cand = candidate if isinstance(candidate, ResolvedRuns) else resolve_runs(store, candidate)
-    else:
-        base, cand = resolve_pair(store, baseline, candidate)
+    with store.session():  # one connection for the dozen small reads of resolving and loading
+        if isinstance(baseline, ResolvedRuns) and isinstance(candidate, ResolvedRuns):
+            base, cand = baseline, candidate
+        elif isinstance(baseline, ResolvedRuns) or isinstance(candidate, ResolvedRuns):
+            base = baseline if isinstance(baseline, ResolvedRuns) else resolve_runs(store, baseline)
+            cand = candidate if isinstance(candidate, ResolvedRuns) else resolve_runs(store, candidate)
+        else:
+            base, cand = resolve_pair(store, baseline, candidate)
+        return _align(store, base, cand, allow_config_drift)
+
+
+def _align(store: Store, base: ResolvedRuns, cand: ResolvedRuns, allow_config_drift: bool) -> Alignment:
     if base.task_runs == cand.task_runs:
         raise HarnessError(f"baseline and candidate both resolve to {', '.join(base.run_ids)}",
                            "pass two different models or eval runs")
@@ -505,9 +516,11 @@ def align(store: Store, baseline: str | ResolvedRuns, candidate: str | ResolvedR
             f"task config differs between baseline and candidate: {drift_message(drift)}",
             "re-evaluate both models with the current suite (harness eval --no-reuse), or pass "
             "--allow-config-drift to compare anyway (every output then says so)")
-    all_tasks = sorted(set(b_samples["task"]) | set(c_samples["task"]))
+    all_tasks = sorted(set(b_samples["task"].unique()) | set(c_samples["task"].unique()))
+    b_suite = b_samples.dropna(subset=["suite"]).drop_duplicates("task").set_index("task")["suite"]
+    c_suite = c_samples.dropna(subset=["suite"]).drop_duplicates("task").set_index("task")["suite"]
     tasks = {t: task_info(t, [cand_rows.get(t), base_rows.get(t)],
-                          _first(c_samples[c_samples["task"] == t], b_samples[b_samples["task"] == t], "suite"))
+                          str(c_suite[t]) if t in c_suite.index else str(b_suite[t]) if t in b_suite.index else None)
              for t in all_tasks}
     metrics = align_samples(b_samples, c_samples, directions, notes, tasks)
     if not metrics:

@@ -43,8 +43,8 @@ from harness.compare.stats import (
     rng_for,
     verdict,
 )
+from harness.compare.suite_defs import suite_members
 from harness.errors import HarnessError
-from harness.evaluation.tasks import suite_members
 from harness.store import Store
 
 
@@ -292,9 +292,10 @@ def _text(value: Any) -> str | None:
     return None if _missing(value) else str(value)
 
 
-def _members(suite: str, primaries: list[AlignedMetric], tasks: Mapping[str, TaskInfo]) -> list[str]:
+def _members(suite: str, primaries: list[AlignedMetric], tasks: Mapping[str, TaskInfo],
+             definitions: Mapping[str, list[str]]) -> list[str]:
     """A suite's tasks as its definition lists them, plus any task stored as belonging to it."""
-    defined = suite_members().get(suite, [])
+    defined = definitions.get(suite, [])
     seen = [m.task for m in primaries if m.suite == suite]
     stored = [t for t, info in tasks.items() if info.suite == suite]
     return list(dict.fromkeys([*defined, *seen, *stored]))
@@ -307,8 +308,9 @@ def _suite_rows(primaries: list[AlignedMetric], *, alpha: float, n_boot: int, se
     suites: list[SuiteRow] = []
     forgetting: list[ForgettingRow] = []
     by_task = {m.task: m for m in primaries}
+    definitions = suite_members()
     for suite in sorted({m.suite for m in primaries} | set(regression_suites)):
-        members = _members(suite, primaries, tasks)
+        members = _members(suite, primaries, tasks, definitions)
         missing = [t for t in members if t not in by_task or by_task[t].n == 0]
         present = [by_task[t] for t in members if t not in missing]
         used = [m for m in present if m.higher_is_better]

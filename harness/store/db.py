@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -26,7 +27,7 @@ from filelock import FileLock, Timeout
 from harness.errors import HarnessError
 from harness.fingerprint import canonical_json, library_versions
 from harness.paths import default_store_path
-from harness.store import liveness, migrations
+from harness.store import liveness, migrations, schema
 
 TRAIN_LOG_COLS = ("run_id", "step", "epoch", "split", "loss", "learning_rate", "grad_norm", "tokens_seen",
                   "metrics_json")
@@ -75,6 +76,69 @@ def _is_lock_conflict(exc: duckdb.Error) -> bool:
     return "lock" in text and ("could not set" in text or "conflicting" in text)
 
 
+def _sample_schema() -> Any:
+    import pyarrow as pa
+
+    text = pa.string()
+    types = {"doc_id": pa.int64(), "value": pa.float64(), "weight": pa.float64()}
+    return pa.schema([(c, types.get(c, text)) for c in EVAL_SAMPLE_COLS])
+
+
+def _nan_as_null(table: Any) -> Any:
+    """NaN values and weights stored as NULL, as the pandas path always stored them."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for name in ("value", "weight"):
+        col = table.column(name)
+        if pa.types.is_floating(col.type) and pc.any(pc.is_nan(col)).as_py():
+            table = table.set_column(table.schema.get_field_index(name), name,
+                                     pc.if_else(pc.is_nan(col), pa.scalar(None, col.type), col))
+    return table
+
+
+def samples_table(samples: Any) -> Any:
+    """Per-item rows as a pyarrow Table with eval_samples' columns and types, or None when there are none.
+    Dicts are converted by pyarrow in one pass (a key a row lacks is NULL; NaN is NULL); rows with a value Arrow
+    will not take as its column's type (e.g. a list prediction) become a pandas DataFrame instead, which DuckDB
+    casts as before."""
+    import pyarrow as pa
+
+    target = _sample_schema()
+    if isinstance(samples, pa.Table):
+        table = samples
+    elif hasattr(samples, "to_dict") and hasattr(samples, "columns"):  # a pandas DataFrame
+        table = pa.Table.from_pandas(samples, preserve_index=False)
+    else:
+        rows = samples if isinstance(samples, list) else list(samples)
+        if not rows:
+            return None
+        try:
+            table = pa.Table.from_pylist(rows, schema=target)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+            import pandas as pd  # values Arrow will not take as the column type: DuckDB casts them, as before
+
+            return pd.DataFrame(rows, columns=list(EVAL_SAMPLE_COLS))
+        return _nan_as_null(table)
+    if table.num_rows == 0:
+        return None
+    columns = [table.column(c) if c in table.column_names else pa.nulls(table.num_rows, target.field(c).type)
+               for c in EVAL_SAMPLE_COLS]
+    return pa.Table.from_arrays(columns, names=list(EVAL_SAMPLE_COLS))
+
+
+def _note_row_range(con: duckdb.DuckDBPyConnection, run_id: str, n: int) -> None:
+    """After the commit that appended a run's n per-item rows: record where they lie (eval_sample_stats row_lo /
+    row_hi), checked here by counting and again by readers (Store.sample_rows_range) before it narrows a scan.
+    A crash before this leaves the hint NULL, which only costs speed."""
+    total = con.execute("SELECT count(*) FROM eval_samples").fetchone()[0]
+    lo, hi = total - n, total - 1
+    found = con.execute("SELECT count(*) FROM eval_samples WHERE rowid BETWEEN ? AND ? AND run_id = ?",
+                        [lo, hi, run_id]).fetchone()[0]
+    if found == n:
+        con.execute("UPDATE eval_sample_stats SET row_lo = ?, row_hi = ? WHERE run_id = ?", [lo, hi, run_id])
+
+
 class Store:
     """Thin, explicit access to the DuckDB file. Every method opens, works, and closes."""
 
@@ -82,11 +146,21 @@ class Store:
     # same file may finish a run another one started
     _leases: dict[tuple[str, str], liveness.Lease] = {}
 
-    def __init__(self, path: str | Path | None = None, read_only: bool = False) -> None:
+    def __init__(self, path: str | Path | None = None, read_only: bool = False, keep_open_s: float = 0.0) -> None:
+        """`keep_open_s` (read-only stores only): keep one connection open between queries, closed after that
+        many idle seconds or as soon as a query finds another process holding the store's lock (a writer
+        waiting for the file), so a burst of reads (a dashboard page) connects once and writers wait at
+        most about that long."""
         self.path = Path(path) if path else default_store_path()
         self.read_only = read_only
         self._lock = FileLock(str(self.path) + ".lock")
         self._release_after_commit: list[str] = []
+        self._keep_open_s = float(keep_open_s) if read_only else 0.0
+        self._kept: duckdb.DuckDBPyConnection | None = None
+        self._kept_mutex = threading.Lock()
+        self._kept_timer: threading.Timer | None = None
+        self._local = threading.local()  # this thread's session() connection
+        self._ranges: dict[str, tuple[int, int]] = {}  # run id -> checked eval_samples rowid range
         if self.path.exists() and not self.path.is_file():
             raise HarnessError(f"store {self.path} is a {'directory' if self.path.is_dir() else 'special file'}",
                                "pass --db with a .duckdb file path")
@@ -187,8 +261,9 @@ class Store:
             return liveness.sweep(con, self.path, liveness.dead_runs(con, self.path))
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Locked write transaction: all rows inside become visible together or not at all."""
+    def transaction(self, after_commit: Any = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Locked write transaction: all rows inside become visible together or not at all. `after_commit(con)`
+        runs after the commit on the same connection, still under the lock."""
         if self.read_only:
             raise RuntimeError("store opened read-only")
         with self._locked(), self._connect() as con:
@@ -202,6 +277,8 @@ class Store:
             con.execute("COMMIT")
             while self._release_after_commit:
                 self._release(self._release_after_commit.pop())
+            if after_commit is not None:
+                after_commit(con)
 
     # -- reads --------------------------------------------------------------------------------
     @contextmanager
@@ -210,9 +287,95 @@ class Store:
         with self._locked(), self._connect(read_only=True) as con:
             yield con
 
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """Every query of this thread inside uses one connection, opened under the store's lock and held for
+        the block: for a command that makes many small reads (compare). Nested sessions share the outer one;
+        a keep-open reader already reuses its connection and needs none."""
+        if getattr(self._local, "con", None) is not None or self._keep_open_s > 0:
+            yield
+            return
+        with self._locked(), self._connect() as con:
+            self._local.con = con
+            try:
+                yield
+            finally:
+                self._local.con = None
+
+    @contextmanager
+    def _query_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = getattr(self._local, "con", None)
+        if con is not None:
+            yield con
+        elif self._keep_open_s > 0:
+            with self._kept_mutex:
+                yield self._kept_connection()
+                self._schedule_close()
+        else:
+            with self._locked(), self._connect() as con:
+                yield con
+
+    def _kept_connection(self) -> duckdb.DuckDBPyConnection:
+        """The kept read-only connection (caller holds _kept_mutex). The store's lock is taken for the check
+        only: if another process holds it, close ours first, since a writer cannot open the file while a
+        reader has it open."""
+        try:
+            self._lock.acquire(timeout=0)
+        except Timeout:
+            self._close_kept()
+            with self._locked():
+                self._kept = self._connect(read_only=True)
+            return self._kept
+        except OSError:  # no lock file possible (read-only folder): connect retries instead
+            pass
+        else:
+            self._lock.release()
+        if self._kept is None:
+            self._kept = self._connect(read_only=True)
+        return self._kept
+
+    def _schedule_close(self) -> None:
+        if self._kept_timer is not None:
+            self._kept_timer.cancel()
+        self._kept_timer = threading.Timer(self._keep_open_s, self.close)
+        self._kept_timer.daemon = True
+        self._kept_timer.start()
+
+    def _close_kept(self) -> None:
+        if self._kept is not None:
+            try:
+                self._kept.close()
+            finally:
+                self._kept = None
+
+    def close(self) -> None:
+        """Close a keep-open reader's connection now (the next query reopens it)."""
+        with self._kept_mutex:
+            self._close_kept()
+
+    def sample_rows_range(self, run_id: str) -> tuple[int, int]:
+        """(lo, hi) such that every eval_samples row of the run has lo <= rowid <= hi: a filter DuckDB prunes row
+        groups with (run ids share their first bytes, so their zone maps cannot). The recorded range is used
+        only if it still holds all of the run's rows (counted once per Store); else the whole table."""
+        known = self._ranges.get(run_id)
+        if known is not None:
+            return known
+        everything = (0, 2**62)
+        rows = self.query("SELECT any_value(row_lo) AS lo, any_value(row_hi) AS hi, sum(n)::BIGINT AS n"
+                          " FROM eval_sample_stats WHERE run_id = ?", [run_id])
+        lo, hi, n = (rows[0]["lo"], rows[0]["hi"], rows[0]["n"]) if rows else (None, None, None)
+        out = everything
+        if lo is not None and hi is not None and n:
+            found = self.query("SELECT count(*) AS n FROM eval_samples WHERE rowid BETWEEN ? AND ? AND run_id = ?",
+                               [lo, hi, run_id])[0]["n"]
+            if found == n:
+                out = (int(lo), int(hi))
+        self._ranges[run_id] = out
+        return out
+
     def query(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Rows as dicts. Always pass values as bound parameters."""
-        with self._locked(), self._connect() as con:
+        with self._query_connection() as con:
             cur = con.execute(sql, params or [])
             cols = [d[0] for d in cur.description]
             return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
@@ -222,6 +385,11 @@ class Store:
 
         rows = self.query(sql, params)
         return pd.DataFrame(rows)
+
+    def query_arrow(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None):
+        """Rows as a pyarrow Table (columnar, no per-row Python objects): for reads of many rows."""
+        with self._query_connection() as con:
+            return con.sql(sql, params=params or []).to_arrow_table()
 
     def run(self, run_id: str) -> dict[str, Any] | None:
         rows = self.query("SELECT * FROM runs WHERE run_id = ?", [run_id])
@@ -315,24 +483,42 @@ class Store:
         with self.transaction() as con:
             return self._insert(con, "train_logs", TRAIN_LOG_COLS, rows)
 
-    def add_eval(self, run_id: str, results: Iterable[Mapping[str, Any]], samples: Iterable[Mapping[str, Any]],
+    def add_eval(self, run_id: str, results: Iterable[Mapping[str, Any]], samples: Any,
                  *, model_id: str | None = None, tasks: Iterable[Mapping[str, Any]] = ()) -> None:
-        """Aggregates, per-sample rows, per-task identities and the 'completed' flip in one transaction."""
-        with self.transaction() as con:
+        """Aggregates, per-sample rows, per-task identities and the 'completed' flip in one transaction.
+        `samples`: dicts with EVAL_SAMPLE_COLS keys (missing keys are NULL), or a pyarrow Table / pandas
+        DataFrame with those columns; either way one bulk Arrow insert."""
+        written = [0]
+
+        def note_range(con: duckdb.DuckDBPyConnection) -> None:  # same connection and lock hold as the commit
+            if written[0]:
+                _note_row_range(con, run_id, written[0])
+
+        with self.transaction(after_commit=note_range) as con:
             self._insert(con, "eval_results", EVAL_RESULT_COLS, results)
             self._insert(con, "eval_tasks", EVAL_TASK_COLS, [{**t, "run_id": run_id} for t in tasks])
-            self._insert_samples(con, samples)
+            written[0] = self._insert_samples(con, samples)
             self.finish_run(run_id, model_id=model_id, con=con)
 
-    def _insert_samples(self, con: duckdb.DuckDBPyConnection, samples: Iterable[Mapping[str, Any]]) -> None:
-        import pandas as pd
+    def record_row_range(self, run_id: str, n: int) -> None:
+        """Note where a run's n just-committed per-item rows lie (see _note_row_range). Caller holds the store
+        lock since that commit, so no other writer appended in between."""
+        with self.transaction() as con:
+            _note_row_range(con, run_id, n)
 
-        frame = pd.DataFrame(list(samples), columns=list(EVAL_SAMPLE_COLS))
-        if frame.empty:
-            return
-        con.register("_samples", frame)
-        con.execute(f"INSERT INTO eval_samples SELECT {', '.join(EVAL_SAMPLE_COLS)} FROM _samples")
-        con.unregister("_samples")
+    def _insert_samples(self, con: duckdb.DuckDBPyConnection, samples: Any) -> int:
+        """Bulk-insert per-item rows as one Arrow table, and their eval_sample_stats summary, on the caller's
+        transaction connection (so both commit with the run's 'completed' flip, or neither does)."""
+        table = samples_table(samples)
+        if table is None:
+            return 0
+        con.register("_samples", table)
+        try:
+            con.execute(f"INSERT INTO eval_samples SELECT {', '.join(EVAL_SAMPLE_COLS)} FROM _samples")
+            con.execute("INSERT INTO eval_sample_stats " + schema.SAMPLE_STATS_SQL.format(source="_samples"))
+        finally:
+            con.unregister("_samples")
+        return len(table)
 
     def add_data_report(self, *, dataset_hash: str, domain: str | None, dataset: str, split: str | None,
                         n_rows_in: int, n_rows_out: int, report: Mapping[str, Any],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 TABLES = """
 CREATE TABLE IF NOT EXISTS schema_version (
@@ -76,6 +76,18 @@ CREATE TABLE IF NOT EXISTS eval_samples (
     filter VARCHAR,                   -- lm-eval filter the value was scored after (v2)
     prompt_hash VARCHAR,              -- lm-eval's hash of the rendered prompt (v2)
     weight DOUBLE                     -- bytes/words of a perplexity item (weighted metrics, v2)
+);
+CREATE TABLE IF NOT EXISTS eval_sample_stats (  -- v4: eval_samples summarised per run at ingest (same transaction)
+    run_id VARCHAR NOT NULL,
+    task VARCHAR NOT NULL,
+    metric VARCHAR NOT NULL,
+    filter VARCHAR,
+    n BIGINT NOT NULL,                -- per-item rows
+    n_values BIGINT NOT NULL,         -- of them with a value (count(value))
+    total DOUBLE,                     -- sum(value)
+    task_docs BIGINT NOT NULL,        -- distinct doc_hash of the task over all its metrics (same on each row)
+    row_lo BIGINT,                    -- eval_samples rowids of the run's rows lie in [row_lo, row_hi] (a scan
+    row_hi BIGINT                     -- hint, checked before use; NULL: unknown); same on each row of the run
 );
 CREATE TABLE IF NOT EXISTS eval_tasks (
     run_id VARCHAR NOT NULL,
@@ -178,6 +190,15 @@ CREATE TABLE IF NOT EXISTS human_labels (   -- v3: pairwise preferences from the
 );
 """
 
+# eval_sample_stats rows of every run in `source` (a relation with eval_samples' columns): written by add_eval
+# from the rows it inserts, by `pull`, and by the v4 migration.
+SAMPLE_STATS_SQL = (
+    "SELECT m.run_id, m.task, m.metric, m.filter, m.n, m.n_values, m.total, d.task_docs, NULL, NULL FROM"
+    " (SELECT run_id, task, metric, filter, count(*) AS n, count(value) AS n_values, sum(value) AS total"
+    "  FROM {source} GROUP BY run_id, task, metric, filter) m"
+    " JOIN (SELECT run_id, task, count(DISTINCT doc_hash) AS task_docs FROM {source} GROUP BY run_id, task) d"
+    " ON d.run_id = m.run_id AND d.task = m.task")
+
 # version -> SQL applied to move from version-1 to version (TABLES has already created new tables).
 MIGRATIONS: dict[int, str] = {
     # v2: eval identity (issue "Verdicts a release manager can bet on"): per-sample filter, prompt hash and
@@ -190,4 +211,10 @@ MIGRATIONS: dict[int, str] = {
     # v3: feedback loops (issue 16b): hyperparameter sweeps, continual releases, human preference labels.
     # The tables are new (created by TABLES, IF NOT EXISTS); the step only records the version.
     3: "SELECT 1",
+    # v4: store at scale (issue 13): eval_sample_stats, the per-run summary of eval_samples that dashboards and
+    # compare read instead of scanning every per-item row; back-filled here from the rows already stored.
+    4: "INSERT INTO eval_sample_stats " + SAMPLE_STATS_SQL.format(source="eval_samples") + ";"
+       " UPDATE eval_sample_stats s SET row_lo = r.lo, row_hi = r.hi FROM (SELECT run_id, min(rowid) AS lo,"
+       " max(rowid) AS hi FROM eval_samples GROUP BY run_id HAVING max(rowid) - min(rowid) + 1 = count(*)) r"
+       " WHERE r.run_id = s.run_id",
 }

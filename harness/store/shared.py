@@ -196,12 +196,19 @@ def pull(store: Store, root: str | Path, run_ids: list[str] | None = None) -> Tr
         if int(manifest.get("schema_version", 1)) > schema.SCHEMA_VERSION:
             out.skipped[run_id] = f"pushed with schema v{manifest['schema_version']}, newer than this harness"
             continue
-        with store.transaction() as con:
-            if con.execute("SELECT count(*) FROM runs WHERE run_id = ?", [run_id]).fetchone()[0]:
-                out.present.append(run_id)  # another puller got there first
-                continue
-            for table in RUN_TABLES:
-                out.rows += _insert_table(con, folder, table, manifest["rows"].get(table, 0))
+        n_samples = manifest["rows"].get("eval_samples", 0)
+        with store._locked():  # one hold for the run's transaction and its row-range note
+            with store.transaction() as con:
+                if con.execute("SELECT count(*) FROM runs WHERE run_id = ?", [run_id]).fetchone()[0]:
+                    out.present.append(run_id)  # another puller got there first
+                    continue
+                for table in RUN_TABLES:
+                    out.rows += _insert_table(con, folder, table, manifest["rows"].get(table, 0))
+                if n_samples:  # the summary is derived, never shared: rebuild it
+                    con.execute("INSERT INTO eval_sample_stats " + schema.SAMPLE_STATS_SQL.format(
+                        source="(SELECT * FROM eval_samples WHERE run_id = $run)"), {"run": run_id})
+            if n_samples:
+                store.record_row_range(run_id, n_samples)
         out.moved.append(run_id)
     return out
 
