@@ -62,7 +62,7 @@ def test_adversarial_training_shrinks_the_robustness_gap(micro_model: Path, tmp_
     store = Store(tmp_path / "robust.duckdb")
     runs = {}
     for name, data in [("plain", train), ("augmented", augmented)]:
-        cfg = classifier.ClassifierRecipeConfig(max_steps=60, learning_rate=3e-3, logging_steps=20)
+        cfg = classifier.ClassifierRecipeConfig(max_steps=100, learning_rate=3e-3, logging_steps=50)
         out = classifier.run(cfg, model_path=str(micro_model), train_path=data, validation_path=None,
                              output_dir=tmp_path / name, progress=False)
         head = resolve_model(str(out.model_path), progress=False)
