@@ -76,6 +76,7 @@ def test_adversarial_training_shrinks_the_robustness_gap(micro_model: Path, tmp_
     # the clean head is far above chance (1/3) and perturbing costs it accuracy: a gap to close
     assert plain.clean > 0.8 and plain.gap > 0.15 and plain.ci_low > 0 and plain.p_value < 0.01
     change = gap_change(store, runs["plain"], runs["augmented"], task="toy_intent_head", metric="acc")
+    print(f"plain {plain}\naugmented {adv}\n{change}")  # shown with -s
     assert change.n == 80 and change.gap_before == pytest.approx(plain.gap)
     assert change.gap_after == pytest.approx(adv.gap)
     # adversarial training: the gap shrinks significantly on the same items, without costing clean accuracy
