@@ -13,8 +13,9 @@ micro model is near chance there, so there is no gap to close; kept for a larger
 
 Both runs use the same cleaning; dedup is off for both because the augmented copies are near-duplicates of their
 originals by design (exact dedup normalises case and whitespace, MinHash dedup sees typos as the same text).
-Prints per model the gap (n, 95% CI, paired test), then the gap reduction (plain − augmented) with its CI and p;
-run `uptime` next to it. Stages and evaluations land in a temporary store and the cache."""
+Prints per model the gap (n, 95% CI, paired test), then the gap reduction (plain − augmented) with its CI and p,
+and the paired change of clean accuracy (a gap that shrinks because clean accuracy fell is no gain); run `uptime`
+next to it. Stages and evaluations land in a temporary store and the cache."""
 
 from __future__ import annotations
 
@@ -34,6 +35,14 @@ TARGETS = {  # domain, stage, dataset, its size override, task scored, stage con
               "generator.n_dpo=100"]),
     "sft": ("support_chat", "sft", "chats", "generator.n_sft", "support_chat_intent", []),
 }
+
+
+def clean_change(store, plain_clean: str, augmented_clean: str, task: str):
+    """The two models' clean accuracy, paired item by item (harness.compare on the two eval runs): a gap can also
+    shrink because the clean score fell, which is no robustness gain."""
+    from harness.compare.report import compare_runs
+
+    return compare_runs(store, plain_clean, augmented_clean, regression_suites=()).row(task, "acc")
 
 
 def main() -> None:
@@ -82,6 +91,9 @@ def main() -> None:
     change = gap_change(store, runs["plain"], runs["augmented"], task=task, metric="acc")
     print(f"gap reduction (plain − augmented) {change.reduction:+.3f} [{change.ci_low:+.3f}, {change.ci_high:+.3f}] "
           f"n={change.n} p={change.p_value:.3g} ({change.test} on per-item gaps); {time.perf_counter() - t0:.0f} s")
+    clean = clean_change(store, runs["plain"][0], runs["augmented"][0], task)
+    print(f"clean accuracy augmented − plain {clean.delta:+.3f} [{clean.ci_low:+.3f}, {clean.ci_high:+.3f}] "
+          f"n={clean.n} p={clean.p_value:.3g} ({clean.test}): a smaller gap counts only if this did not fall")
     print(json.dumps({"target": args.target, "perturb": args.perturb,
                       **{k: {"clean": v.clean, "perturbed": v.perturbed, "gap": v.gap, "ci": [v.ci_low, v.ci_high],
                              "n": v.n, "p": v.p_value} for k, v in rows.items()},

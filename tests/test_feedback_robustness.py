@@ -79,7 +79,10 @@ def test_adversarial_training_shrinks_the_robustness_gap(micro_model: Path, tmp_
     print(f"plain {plain}\naugmented {adv}\n{change}")  # shown with -s
     assert change.n == 80 and change.gap_before == pytest.approx(plain.gap)
     assert change.gap_after == pytest.approx(adv.gap)
-    # adversarial training: the gap shrinks significantly on the same items, without costing clean accuracy
+    # adversarial training: the gap shrinks significantly on the same items, without costing clean accuracy.
+    # Seen (100 steps): plain 1.000 -> 0.675, gap 0.325 [0.237, 0.438]; augmented 1.000 -> 0.900, gap 0.100
+    # [0.037, 0.175]; reduction 0.225 [0.100, 0.350], McNemar p = 0.0014. With 60 steps there was no effect
+    # (both gaps 0.1875, p = 1): the assertion can fail.
     assert change.reduction > 0.1 and change.ci_low > 0 and change.p_value < 0.05
     assert adv.clean >= plain.clean - 0.05
 
