@@ -184,21 +184,26 @@ def main() -> None:
     print(f"\ntrained and evaluated in {time.perf_counter() - t0:.0f}s (load {os.getloadavg()[0]:.2f})\n")
 
     print("## RLHF (reward model = stage rm; parent = sft)")
-    print("| method | held-out reward: sft → policy (n prompts) | Δ [95% CI] | p (t / Wilcoxon) | up/down | "
-          "support_chat vs sft | general vs sft |\n|---|---|---|---|---|---|---|")
+    print("held-out reward = the stored eval task support_chat_held_out_reward (parent and policy paired per prompt "
+          "by harness compare, model id vs model id; p = its paired permutation test; Wilcoxon from the check)")
+    print("| method | held-out reward: sft → policy (n prompts) | Δ [95% CI] | p (compare / Wilcoxon) | up/down | "
+          "verdict | support_chat vs sft | general vs sft |\n|---|---|---|---|---|---|---|---|")
     for name in ("grpo", "rloo"):
         manifest = json.loads((Path(result.models[name].path).parent / "harness_model.json").read_text())
         h = manifest["resolved"]["held_out_reward"]
+        held = compare_runs(store, result.models["sft"].model_id, result.models[name].model_id,
+                            regression_suites=()).row("support_chat_held_out_reward", "reward")
         comp = compare_runs(store, runs["sft"], runs[name], regression_suites=("general",))
-        print(f"| {name} | {h['before']:.3f} → {h['after']:.3f} (n={h['n']}) | {h['delta']:+.3f} "
-              f"[{h['ci95'][0]:+.3f}, {h['ci95'][1]:+.3f}] | {h['p_ttest']:.2g} / {h['p_wilcoxon']:.2g} | "
-              f"{h['improved']}/{h['worse']} | {cell(comp, 'support_chat')} | {cell(comp, 'general')} |")
+        print(f"| {name} | {held.baseline:.3f} → {held.candidate:.3f} (n={held.n}) | {held.delta:+.3f} "
+              f"[{held.ci_low:+.3f}, {held.ci_high:+.3f}] | {held.p_value:.2g} / {h['p_wilcoxon']:.2g} | "
+              f"{h['improved']}/{h['worse']} | {held.verdict} | {cell(comp, 'support_chat')} | "
+              f"{cell(comp, 'general')} |")
 
     print("\n## RLAIF (held-out support_chat pairs, each judged in both orders)")
     print("| judge | pairs | ties kept out | position bias | Cohen's kappa [95% CI] (n) | raw agreement | "
           "prompts still over the window |\n|---|---|---|---|---|---|---|")
     for name, ref in (("base (untrained)", args.base), ("judge (SFT on judging chats)", result.models["judge"].path)):
-        rep = label(ref, pairs_val, args.root / f"judged-{name.split()[0]}.jsonl", device="cpu")
+        rep = label(ref, pairs_val, args.root / f"judged-{name.split()[0]}.jsonl", device="cpu", record=True, db=db)
         k = rep.kappa
         kappa = "—" if k["kappa"] is None else (f"{k['kappa']:.3f} [{k['ci95'][0]:.2f}, {k['ci95'][1]:.2f}] "
                                                  f"(n={k['n']})" if k["ci95"] else f"{k['kappa']:.3f} (n={k['n']})")

@@ -284,7 +284,7 @@ def evaluate(
 
 @app.command("runs")
 def runs(
-    kind: Annotated[str | None, typer.Option(help="Filter: build|prep|train|eval|gate.")] = None,
+    kind: Annotated[str | None, typer.Option(help="Filter: build|prep|train|eval|gate|label.")] = None,
     domain: Annotated[str | None, typer.Option(help="Filter by domain.")] = None,
     last: Annotated[int, typer.Option(help="Show the N most recent.")] = 30,
     db: DbOpt = None,
@@ -466,8 +466,10 @@ def label(
     seed: Annotated[int, typer.Option(help="Seed of the shown order of labelled pairs.")] = 0,
     device: DeviceOpt = "auto",
     trust_remote_code: TrustOpt = False,
+    db: DbOpt = None,
 ) -> None:
-    """RLAIF: a judge model labels reply pairs by its log-probabilities in both orders (ties kept out).
+    """RLAIF: a judge model labels reply pairs by its log-probabilities in both orders (ties kept out); the run,
+    its kappa and every pair's judgement are stored (judge_runs, judge_labels).
 
     Example: harness label --judge default --data pairs.jsonl --out judged.jsonl
     """
@@ -476,7 +478,7 @@ def label(
     from harness.feedback.judge import print_report
 
     report = run_label(judge, data, out, min_confidence=min_confidence, seed=seed, limit=limit,
-                       device=plan_device(device).device, trust_remote_code=trust_remote_code)
+                       device=plan_device(device).device, trust_remote_code=trust_remote_code, record=True, db=db)
     print_report(report)
 
 

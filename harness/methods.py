@@ -47,6 +47,9 @@ class Method:
     `models:` block). evaluate: for outputs that lm-eval cannot score, a callable
     (store, model_ref, *, domain, stage, paths, limit, device) -> EvalSummary writing eval_results/eval_samples
     (paths = the stage dataset's (train, validation) JSONL; harness.evaluation.custom.record_eval writes them).
+    after_train: a callable (store, stage_ref, parent_ref, *, domain, stage, parent_stage) the pipeline calls
+    after the stage is trained or reused from the cache, for evaluations only training can make (the RL
+    methods' held-out reward of parent vs policy, harness/feedback/reward_eval.py).
     """
 
     name: str
@@ -56,6 +59,7 @@ class Method:
     needs: tuple[ModelRole, ...] = ("policy",)
     summary: str = ""
     evaluate: Callable[..., Any] | None = None
+    after_train: Callable[..., Any] | None = None
     module: ModuleType | None = field(default=None, compare=False, repr=False)
     default_config: Path | None = None
 

@@ -313,6 +313,9 @@ def _run_planned(opts: PipelineOptions, db: Path | None, domain: Domain, plans: 
         console.print(f"[bold]stage {plan.stage}[/bold] ({plan.method.name} on {plan.dataset}) ← {parent.model_id}")
         extra = resolve_stage_models(plan, domain, result.models, db=db, trust_remote_code=opts.trust_remote_code)
         ref, run_id = run_stage(store, domain, plan, parent, data, device, opts.progress, log_file, launcher, extra)
+        if plan.method.after_train is not None:
+            plan.method.after_train(store, ref, parent, domain=domain.name, stage=plan.stage,
+                                    parent_stage=plan.parent)
         result.models[plan.stage] = ref
         result.train_runs[plan.stage] = run_id
         seconds[f"train_{plan.stage}"] = time.perf_counter() - t

@@ -95,6 +95,47 @@ def test_online_rl_raises_the_held_out_reward_and_logs_reward_kl_length(
     assert len(held) == 1 and held[0]["delta"] == pytest.approx(check["delta"]) and "per_prompt" not in held[0]
     if method == "grpo":  # the dashboard's training page draws the RL curves and states the held-out test
         _training_page_shows_rl(store.path, run_id, check, monkeypatch)
+        _held_out_reward_is_a_stored_eval(store, micro_model, out.model_path, check, tmp_path)
+
+
+def _held_out_reward_is_a_stored_eval(store, micro_model: Path, policy: Path, check: dict, tmp_path: Path) -> None:
+    """The check becomes one eval run per side (the methods' after_train hook), which compare and the gate pair
+    item by item on the prompt keys like any task."""
+    from harness.compare.report import compare_runs
+    from harness.feedback.reward_eval import record_after_train
+    from harness.gate.cli import run_gate_command
+    from harness.methods import get_method
+    from harness.models.refs import resolve_model
+
+    assert get_method("grpo").after_train is record_after_train and get_method("rloo").after_train is not None
+    parent, trained = resolve_model(str(micro_model), progress=False), resolve_model(str(policy), progress=False)
+    runs = record_after_train(store, trained, parent, domain="toy", stage="grpo", parent_stage="base")
+    assert runs is not None and record_after_train(store, trained, parent, domain="toy", stage="grpo") == runs
+    rows = {r["run_id"]: r for r in store.query(
+        "SELECT run_id, task, metric, value, n, stderr, higher_is_better FROM eval_results WHERE run_id IN (?, ?)",
+        [runs["parent"], runs["policy"]])}
+    assert rows[runs["parent"]]["value"] == pytest.approx(check["before"])
+    assert rows[runs["policy"]]["value"] == pytest.approx(check["after"])
+    assert all(r["n"] == 32 and r["stderr"] > 0 and r["higher_is_better"] and r["metric"] == "reward"
+               and r["task"] == "toy_held_out_reward" for r in rows.values())
+    tasks = store.query("SELECT DISTINCT config_hash, primary_metric FROM eval_tasks WHERE run_id IN (?, ?)",
+                        [runs["parent"], runs["policy"]])
+    assert len(tasks) == 1 and tasks[0]["primary_metric"] == "reward"  # one identity: the two sides pair
+    # by model id, as `harness compare <parent> <policy>` resolves them: paired on the 32 prompt keys
+    comp = compare_runs(store, parent.model_id, trained.model_id)
+    row = next(m for m in comp.to_dict()["rows"] if m["task"] == "toy_held_out_reward")
+    assert row["n"] == 32 and row["delta"] == pytest.approx(check["delta"]) and row["ci_low"] > 0
+    assert row["p_value"] < 0.01 and row["verdict"] == "improved"
+    policy_file = tmp_path / "rlhf_gate.yaml"
+    policy_file.write_text("name: rlhf\nalpha: 0.05\nregression_suites: []\nrules:\n  - kind: min_improvement\n"
+                           "    task: toy_held_out_reward\n    metric: reward\n    delta: 0.0\n"
+                           "    significant: true\n")
+    code = run_gate_command(policy=policy_file, candidate=runs["policy"], baseline=runs["parent"],
+                            eval_missing=False, suites=None, junit=None, summary=None, device="cpu", db=store.path)
+    assert code == 0  # PASS; the reverse direction must fail the same rule
+    assert run_gate_command(policy=policy_file, candidate=runs["parent"], baseline=runs["policy"],
+                            eval_missing=False, suites=None, junit=None, summary=None, device="cpu",
+                            db=store.path) != 0
 
 
 def _training_page_shows_rl(db: Path, run_id: str, check: dict, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -198,8 +239,9 @@ def test_judge_labels_pairs_in_both_orders_and_agrees_with_labels(micro_model: P
                     model_path=str(micro_model), train_path=_write(tmp_path / "judge.jsonl", _judge_chats(7, 200)),
                     validation_path=None, output_dir=tmp_path / "judge", progress=False)
     out = tmp_path / "judged.jsonl"
+    db = tmp_path / "label.duckdb"
     proc = subprocess.run([sys.executable, "-m", "harness.cli", "label", "--judge", str(judge.model_path), "--data",
-                           str(to_label), "--out", str(out), "--device", "cpu"],
+                           str(to_label), "--out", str(out), "--device", "cpu", "--db", str(db)],
                           capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stderr
     assert "Cohen's kappa" in proc.stdout and "ties kept out" in proc.stdout
@@ -210,15 +252,40 @@ def test_judge_labels_pairs_in_both_orders_and_agrees_with_labels(micro_model: P
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(rows) == 40 - report["ties"]
     assert all(0.5 <= r["meta"]["confidence"] <= 1 and r["meta"]["label_agrees"] is not None for r in rows)
+    _judge_run_is_stored(db, report, rows, str(judge.model_path))
     # a manifest dataset reads the judged file like any other preference file
     spec = DatasetSpec(kind="preference", source="file", path=str(out))
     loaded = load_converted(spec, tmp_path, "preference")
     assert len(loaded.records) == len(rows) and sum(r["chosen"] == GOOD for r in loaded.records) >= 36
 
     bad = subprocess.run([sys.executable, "-m", "harness.cli", "label", "--judge", "default:micro", "--data",
-                          str(tmp_path / "missing.jsonl"), "--out", str(tmp_path / "x.jsonl")],
+                          str(tmp_path / "missing.jsonl"), "--out", str(tmp_path / "x.jsonl"), "--db",
+                          str(tmp_path / "bad.duckdb")],
                          capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "not found" in bad.stderr
+    assert not (tmp_path / "bad.duckdb").exists()  # bad input: no store, no run row
+
+
+def _judge_run_is_stored(db: Path, report: dict, written: list[dict], judge_path: str) -> None:
+    """The labelling run in the store: a completed `label` run (model = the judge's id), its summary with kappa
+    and CI, and every pair's judgement (ties too) matching the dataset file."""
+    from harness.models.refs import resolve_model
+    from harness.store import Store
+
+    store = Store(db, read_only=True)
+    (run,) = store.query("SELECT run_id, status, model_id FROM runs WHERE kind = 'label'")
+    assert run["status"] == "completed" and run["model_id"] == resolve_model(judge_path, progress=False).model_id
+    (summary,) = store.query("SELECT * FROM judge_runs WHERE run_id = ?", [run["run_id"]])
+    assert summary["judge_model_id"] == run["model_id"] and summary["n_pairs"] == 40
+    assert summary["n_ties"] == report["ties"] and summary["n_written"] == len(written)
+    assert summary["kappa"] == pytest.approx(report["kappa"]["kappa"]) and summary["kappa_n"] == report["kappa"]["n"]
+    assert [summary["kappa_ci_low"], summary["kappa_ci_high"]] == pytest.approx(report["kappa"]["ci95"])
+    pairs = store.query("SELECT * FROM judge_labels WHERE run_id = ? ORDER BY pair_index", [run["run_id"]])
+    assert len(pairs) == 40 and sum(p["winner"] == "tie" for p in pairs) == report["ties"]
+    kept = [p for p in pairs if p["winner"] != "tie"]
+    assert [round(p["confidence"], 6) for p in kept] == [r["meta"]["confidence"] for r in written]
+    assert all(p["p_x"] == pytest.approx((p["p_order_1"] + 1 - p["p_order_2"]) / 2) for p in pairs)
+    assert sum(bool(p["label_agrees"]) for p in kept) == round(report["kappa"]["agreement"] * report["kappa"]["n"])
 
 
 # -- distillation --------------------------------------------------------------------------------------------------

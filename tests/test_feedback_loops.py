@@ -331,3 +331,12 @@ def test_augmentation_perturbs_prompts_only() -> None:
     originals = {r["messages"][1]["content"] for r in rows}
     assert sum(e["messages"][1]["content"] not in originals for e in extra) == 10
     assert out == augment_records(rows, PerturbationSpec(kinds=["typos", "paraphrase"], seed=1, rate=0.5), 0.5)
+    # classification records: the text is perturbed, never the label; other records are refused
+    texts = [{"text": f"please refund my order number {i} today", "label": "refund"} for i in range(10)]
+    out = augment_records(texts, PerturbationSpec(kinds=["casing", "typos"], seed=2, rate=0.5), 1.0)
+    assert out[:10] == texts and [e["label"] for e in out[10:]] == ["refund"] * 10
+    assert sum(e["text"] not in {t["text"] for t in texts} for e in out[10:]) >= 6
+    from harness.errors import HarnessError
+
+    with pytest.raises(HarnessError, match="neither a chat, a prompt/completion nor a text/label record"):
+        augment_records([{"label": "x"}], PerturbationSpec(kinds=["typos"]), 1.0)

@@ -1,5 +1,6 @@
-"""The Sweeps page and the release history on the regression page (AppTest, no training): rows written through
-the same writers the loops use; importance comes from optuna.importance over them."""
+"""The Sweeps page, the release history on the regression page and the judge runs on the labelling page
+(AppTest, no training): rows written through the same writers the loops use; importance comes from
+optuna.importance over them."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import optuna
 
     from harness.store import Store
-    from harness.store.feedback import add_release, add_sweep_trial
+    from harness.store.feedback import add_judge_run, add_release, add_sweep_trial
 
     path = build_synthetic_store(tmp_path_factory.mktemp("pages") / "store.duckdb")
     store = Store(path)
@@ -41,6 +42,15 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     add_release(store, {"domain": "support_chat", "version": None, "released": False, "model_id": "m2",
                         "model_ref": "y", "gate_vs_last": gates[-1], "gate_vs_base": gates[0], "outcome": "FAIL",
                         "data_path": "/d/batch2.jsonl", "replay": 0.3})
+    label_run = store.start_run("label", config={"judge": "judge-x"}, model_id="judge-model-1")
+    pairs = [{"pair_index": i, "source_record": i, "prompt": f"p{i}", "reply_x": "good", "reply_y": "bad",
+              "p_order_1": p1, "p_order_2": p2, "p_x": (p1 + 1 - p2) / 2, "confidence": max((p1 + 1 - p2) / 2,
+              1 - (p1 + 1 - p2) / 2), "winner": w, "existing_label": "x", "label_agrees": w == "x" if w != "tie"
+              else None} for i, (p1, p2, w) in enumerate([(0.9, 0.2, "x"), (0.8, 0.6, "tie"), (0.7, 0.1, "x")])]
+    add_judge_run(store, label_run, {"judge_model_id": "judge-model-1", "judge_ref": "judge-x", "out_path": "j.jsonl",
+                                     "n_pairs": 3, "n_written": 2, "n_ties": 1, "n_labelled": 3,
+                                     "position_bias": 0.05, "kappa": 0.5, "kappa_ci_low": 0.1, "kappa_ci_high": 0.9,
+                                     "kappa_n": 2, "agreement": 1.0}, pairs)
     return path
 
 
@@ -85,3 +95,17 @@ def test_a_trial_cut_off_mid_run_is_asked_again(tmp_path: Path) -> None:
     assert _requeue_interrupted(study) == 1
     assert [t.state.name for t in study.trials] == ["FAIL", "WAITING"]
     assert study.ask().suggest_float("x", 0, 1) == x
+
+
+def test_labelling_page_lists_judge_runs_with_kappa_and_pairs(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.store import Store
+
+    store = Store(db, read_only=True)
+    (run,) = store.query("SELECT status, model_id FROM runs WHERE kind = 'label'")
+    assert run == {"status": "completed", "model_id": "judge-model-1"}  # flipped with its rows, one transaction
+    at = _open(db, "labelling", monkeypatch)
+    assert [e.label for e in at.expander][:1] == ["AI judge runs (`harness label --judge`): 1"]
+    table = at.table[0].value
+    assert list(table["ties kept out"]) == [1] and list(table["kappa vs labels [95% CI] (n)"]) == [
+        "0.50 [0.10, 0.90] (n=2)"]
+    assert list(at.dataframe[0].value["winner"]) == ["x", "tie", "x"]

@@ -1,6 +1,7 @@
 """Human labelling: a prompt and two models' replies side by side (order random, models hidden); the person
 picks the better one or a tie. The only page that writes: each judgement is one `human_labels` row through the
-store's writer (harness.store.feedback); `harness labels export` makes them a preference dataset."""
+store's writer (harness.store.feedback); `harness labels export` makes them a preference dataset. Above it, the
+AI judge's labelling runs (`harness label --judge`, dashboards/judge_view.py), read-only."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import uuid
 import streamlit as st
 
 from dashboards.common import guard, open_db, require
+from dashboards.judge_view import show_judge_runs
 from harness.loops import labels
 from harness.store import Store
 from harness.store.feedback import add_human_label
@@ -16,6 +18,7 @@ from harness.store.feedback import add_human_label
 st.title("Label replies")
 db = open_db()
 with guard():
+    show_judge_runs(db.path)
     reader = Store(db.path, read_only=True)
     require(bool(reader.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'human_labels'")),
             "This store predates human labels (schema v3): open it once with `harness runs --db PATH` to migrate.")

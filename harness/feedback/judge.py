@@ -15,7 +15,8 @@ agreement with the existing labels is reported as Cohen's kappa) or `{"prompt", 
 cannot come from position bias. Output: a preference dataset `{"prompt", "chosen", "rejected", "meta":
 {"judge", "confidence", "p_order_1", "p_order_2", "label_agrees"}}` that a manifest dataset (`kind:
 preference, source: file`) reads like any other, plus `<out>.report.json` (n, ties, position bias, kappa with
-a bootstrap CI).
+a bootstrap CI). `harness label` also records the run in the store: a `runs` row of kind `label` (model_id = the
+judge's), its summary in `judge_runs` and every pair's judgement, ties included, in `judge_labels`.
 """
 
 from __future__ import annotations
@@ -188,6 +189,7 @@ class LabelReport:
     mean_confidence: float | None
     kappa: dict[str, Any]
     out: str
+    run_id: str | None = None  # the store's `label` run, when the run was recorded
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -195,8 +197,10 @@ class LabelReport:
 
 def label(judge: str, data: Path, out: Path, *, min_confidence: float = 0.5, seed: int = 0,
           limit: int | None = None, device: str = "cpu", batch_size: int = 16,
-          trust_remote_code: bool = False) -> LabelReport:
-    """Judge every pair in `data`, write the non-tied ones as preference records to `out` (+ a report)."""
+          trust_remote_code: bool = False, record: bool = False, db: Path | None = None) -> LabelReport:
+    """Judge every pair in `data`, write the non-tied ones as preference records to `out` (+ a report); with
+    `record`, also a `label` run in the store `db` (default: the usual store) with its summary and every pair's
+    judgement (`judge_runs`, `judge_labels`). The store is opened only once the inputs are known good."""
     from harness.file_checks import require_file
     from harness.models.refs import resolve_model
 
@@ -206,6 +210,48 @@ def label(judge: str, data: Path, out: Path, *, min_confidence: float = 0.5, see
         raise HarnessError(f"--out {out} is a folder", "pass a file path for the labelled dataset")
     ref = resolve_model(judge, trust_remote_code=trust_remote_code, progress=False)
     pairs = read_pairs(Path(data), seed=seed, limit=limit)
+    if not record:
+        return _label(ref, pairs, Path(out), min_confidence=min_confidence, seed=seed, device=device,
+                      batch_size=batch_size)[0]
+    from harness.fingerprint import hash_file
+    from harness.store import Store
+    from harness.store.feedback import add_judge_run
+
+    store = Store(db)
+    config = {"judge": ref.ref, "data": str(data), "out": str(out), "min_confidence": min_confidence, "seed": seed,
+              "limit": limit, "batch_size": batch_size, "template": TEMPLATE}
+    with store.tracked_run("label", config=config, model_id=ref.model_id, data_hash=hash_file(Path(data)),
+                           output_path=str(out)) as run_id:
+        report, verdicts = _label(ref, pairs, Path(out), min_confidence=min_confidence, seed=seed, device=device,
+                                  batch_size=batch_size)
+        report.run_id = run_id
+        add_judge_run(store, run_id, _summary_row(report, ref.model_id, Path(data), min_confidence),
+                      [_pair_row(i, v) for i, v in enumerate(verdicts)])
+    return report
+
+
+def _summary_row(report: LabelReport, judge_id: str, data: Path, min_confidence: float) -> dict[str, Any]:
+    from harness.fingerprint import hash_file
+
+    k = report.kappa
+    ci = k.get("ci95") or [None, None]
+    return {"judge_model_id": judge_id, "judge_ref": report.judge, "data_path": str(data),
+            "data_hash": hash_file(data), "out_path": report.out, "n_pairs": report.n_pairs,
+            "n_written": report.n_pairs - report.ties, "n_ties": report.ties, "n_labelled": report.n_labelled,
+            "position_bias": report.position_bias, "mean_confidence": report.mean_confidence,
+            "min_confidence": min_confidence, "truncated": report.truncated, "kappa": k.get("kappa"),
+            "kappa_ci_low": ci[0], "kappa_ci_high": ci[1], "kappa_n": k.get("n"), "agreement": k.get("agreement")}
+
+
+def _pair_row(index: int, v: Verdict) -> dict[str, Any]:
+    return {"pair_index": index, "source_record": v.pair.source, "prompt": v.pair.prompt, "reply_x": v.pair.x,
+            "reply_y": v.pair.y, "p_order_1": v.p_order_1, "p_order_2": v.p_order_2, "p_x": v.p_x,
+            "confidence": v.confidence, "winner": v.winner or "tie", "existing_label": v.pair.label,
+            "label_agrees": None if v.pair.label is None or v.winner is None else v.winner == v.pair.label}
+
+
+def _label(ref: Any, pairs: list[Pair], out: Path, *, min_confidence: float, seed: int, device: str,
+           batch_size: int) -> tuple[LabelReport, list[Verdict]]:
     verdicts = judge_pairs(ref.path, pairs, batch_size=batch_size, device=device, min_confidence=min_confidence)
     kept = [v for v in verdicts if v.winner is not None]
     rows = []
@@ -229,7 +275,7 @@ def label(judge: str, data: Path, out: Path, *, min_confidence: float = 0.5, see
         kappa=cohen_kappa([v.winner for v in labelled], [v.pair.label for v in labelled], seed=seed),  # type: ignore[misc]
         out=str(out))
     Path(str(out) + ".report.json").write_text(json.dumps(report.to_json(), indent=2), encoding="utf-8")
-    return report
+    return report, verdicts
 
 
 def print_report(report: LabelReport) -> None:
@@ -242,6 +288,9 @@ def print_report(report: LabelReport) -> None:
     if report.truncated:
         console.print(f"[yellow]warning[/yellow] {report.truncated} of {2 * report.n_pairs} judge prompts exceed the "
                       "judge's context window and lost their beginning (use a judge with a longer context)",
+                      highlight=False)
+    if report.run_id:
+        console.print(f"stored as run {report.run_id} (judge_runs, judge_labels: every pair with its confidence)",
                       highlight=False)
     if report.n_labelled:
         if k["kappa"] is None:

@@ -10,7 +10,9 @@ keeps all of them in `train_logs.metrics_json`.
 The held-out check (`held_out_check`) does not trust the training curve: it replies greedily to the stage's
 validation prompts with the parent and with the trained policy, scores both replies with the same reward model,
 and tests the per-prompt difference (paired t-test and Wilcoxon signed-rank, scipy). The result is the
-manifest's `resolved.held_out_reward` and a `train_logs` row with split `held_out_reward`.
+manifest's `resolved.held_out_reward` and a `train_logs` row with split `held_out_reward`;
+harness/feedback/reward_eval.py turns the per-prompt values into one stored evaluation per side (task
+`<domain>_held_out_reward`), which compare and gate pair item by item.
 """
 
 from __future__ import annotations
@@ -170,13 +172,19 @@ def paired_test(before: list[float], after: list[float]) -> dict[str, Any]:
 
 
 def held_out_check(parent_path: str, policy_path: str, reward_path: str, prompts: list[Any], *,
-                   max_new_tokens: int) -> dict[str, Any]:
-    """Reward of the parent's and the policy's greedy replies on the same prompts, and the paired test."""
-    before = reward_scores(reward_path, prompts, greedy_replies(parent_path, prompts, max_new_tokens=max_new_tokens))
+                   max_new_tokens: int, keys: list[str] | None = None) -> dict[str, Any]:
+    """Reward of the parent's and the policy's greedy replies on the same prompts, and the paired test. Per prompt
+    (`per_prompt`): its key, its text, both rewards and both replies (feedback/reward_eval stores them as evals)."""
+    from harness.feedback.reward_eval import prompt_key, prompt_text
+
+    parent_replies = greedy_replies(parent_path, prompts, max_new_tokens=max_new_tokens)
+    before = reward_scores(reward_path, prompts, parent_replies)
     replies = greedy_replies(policy_path, prompts, max_new_tokens=max_new_tokens)
     after = reward_scores(reward_path, prompts, replies)
-    return {**paired_test(before, after), "max_new_tokens": max_new_tokens,
-            "per_prompt": {"before": before, "after": after}, "example_reply": replies[0] if replies else None}
+    per_prompt = {"keys": keys or [prompt_key({}, p) for p in prompts], "prompts": [prompt_text(p) for p in prompts],
+                  "before": before, "after": after, "replies_before": parent_replies, "replies_after": replies}
+    return {**paired_test(before, after), "max_new_tokens": max_new_tokens, "per_prompt": per_prompt,
+            "example_reply": replies[0] if replies else None}
 
 
 def record_held_out(store: Store | None, run_id: str | None, step: int, result: dict[str, Any]) -> None:
@@ -208,9 +216,16 @@ def run_online(stage: str, setup: Any, cfg: OnlineRLSettings, *, model_path: str
         from transformers import AutoTokenizer
 
         chat = bool(AutoTokenizer.from_pretrained(model_path).chat_template)
+        from harness.feedback.reward_eval import prompt_key
+        from harness.fingerprint import hash_file
+        from harness.models.refs import resolve_model
+
         prompts = [prompt_messages(r, f"{validation_path} record {i + 1}", chat) for i, r in enumerate(rows)]
         result = held_out_check(model_path, str(output.model_path), reward_path, prompts,
-                                max_new_tokens=cfg.held_out_max_new_tokens or cfg.max_completion_length)
+                                max_new_tokens=cfg.held_out_max_new_tokens or cfg.max_completion_length,
+                                keys=[prompt_key(r, p) for r, p in zip(rows, prompts, strict=True)])
+        result["reward_model_id"] = resolve_model(reward_path, progress=False).model_id
+        result["prompts_hash"] = hash_file(Path(validation_path))
         record_held_out(store, run_id, output.global_steps, result)
         manifest_file = output_dir / MANIFEST_NAME
         manifest = json.loads(manifest_file.read_text(encoding="utf-8"))

@@ -25,6 +25,7 @@ from harness.feedback.online import (
     run_online,
     trl_arguments,
 )
+from harness.feedback.reward_eval import record_after_train
 from harness.methods import Method
 from harness.recipes.common import StageOutput, load_model_and_tokenizer, quiet, trainer_arguments
 
@@ -45,7 +46,7 @@ class GRPORecipeConfig(OnlineRLSettings):
 
 
 METHOD = Method(name="grpo", config=GRPORecipeConfig, reads=("prompt_only",), produces="causal_lm",
-                needs=("policy", "reward"),
+                needs=("policy", "reward"), after_train=record_after_train,
                 summary="RLHF: GRPO (TRL) against a reward model; held-out reward checked paired after training")
 
 

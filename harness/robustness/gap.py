@@ -95,3 +95,45 @@ def gap_table(rows: list[GapRow], title: str) -> Any:
                       f"[{r.ci_low:+.3f}, {r.ci_high:+.3f}]", "n/a" if np.isnan(r.p_value) else f"{r.p_value:.3g}",
                       str(r.flipped))
     return table
+
+
+@dataclass
+class GapChange:
+    """How a model's robustness gap changed (e.g. after adversarial training): per item, gap = clean − perturbed
+    of each model, paired on doc id; reduction = mean(gap before) − mean(gap after) (positive = more robust)."""
+
+    task: str
+    metric: str
+    n: int
+    gap_before: float
+    gap_after: float
+    reduction: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    test: str
+
+
+def _item_gaps(store: Store, clean_run: str, perturbed_run: str, task: str, metric: str) -> dict[int, float]:
+    clean, pert = _samples(store, clean_run), _samples(store, perturbed_run)
+    sign = 1.0 if _directions(store, clean_run).get((task, metric), default_higher_is_better(metric)) else -1.0
+    return {key[3]: sign * (value - pert[key]) for key, value in clean.items()
+            if key[0] == task and key[1] == metric and key in pert}
+
+
+def gap_change(store: Store, before: tuple[str, str], after: tuple[str, str], *, task: str, metric: str,
+               n_boot: int = 2000) -> GapChange:
+    """Paired test of two models' robustness gaps on the same items: `before` and `after` are (clean eval run,
+    perturbed eval run) of each model. CI: paired bootstrap of the per-item gap difference; p: paired
+    permutation test (scipy via compare.stats)."""
+    a = _item_gaps(store, *before, task, metric)
+    b = _item_gaps(store, *after, task, metric)
+    docs = sorted(set(a) & set(b))
+    if len(docs) < 2:
+        raise HarnessError(f"the two models share {len(docs)} scored item(s) of {task}/{metric}",
+                           "evaluate both on the same suite and --limit")
+    ga, gb = np.array([a[d] for d in docs]), np.array([b[d] for d in docs])
+    low, high = paired_bootstrap_ci(gb, ga, n_boot=n_boot, rng=0)  # mean(ga - gb): the reduction
+    test = paired_test(gb, ga, rng=0)
+    return GapChange(task, metric, len(docs), float(ga.mean()), float(gb.mean()), float((ga - gb).mean()), low,
+                     high, test.p_value, test.test)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 Kind = Literal["typos", "casing", "whitespace", "paraphrase", "distractor", "shuffle_options"]
 TEXT_KINDS: tuple[str, ...] = ("typos", "casing", "whitespace", "paraphrase", "distractor")
 # Document fields a prompt is usually built from; others (targets, references, ids) are left alone.
-DEFAULT_FIELDS = ("message", "user", "context", "question", "line", "prompt", "query", "input")
+DEFAULT_FIELDS = ("message", "user", "context", "question", "line", "prompt", "query", "input", "headline")
 
 SYNONYMS = {
     "want": "would like", "need": "require", "help": "assist", "please": "kindly", "problem": "issue",

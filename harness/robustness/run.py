@@ -39,6 +39,8 @@ def run_robustness(store: Any, model: Any, suite: str, spec: PerturbationSpec, *
     if unknown:
         raise HarnessError(f"task(s) {', '.join(unknown)} have no perturbed copy in suite {suite}",
                            f"use tasks of: {', '.join(sorted(copy.tasks.values()))}")
+    if is_classifier(model.path):
+        return _head_robustness(store, model, copy, pairs, limit=limit, domain=domain, stage=stage)
     clean = run_eval(store, model, sorted(pairs.values()), limit=limit, device=device, domain=domain, stage=stage)
     wanted = [copy.group] if not tasks else sorted(pairs)
     perturbed = run_eval(store, model, wanted, limit=limit, device=device, domain=domain, stage=stage)
@@ -46,9 +48,44 @@ def run_robustness(store: Any, model: Any, suite: str, spec: PerturbationSpec, *
     return RobustnessResult(copy, clean.run_id, perturbed.run_id, rows)
 
 
+def is_classifier(model_path: str) -> bool:
+    """A sequence-classification folder (the `classifier` method's output): lm-eval cannot score it."""
+    config = Path(model_path) / "config.json"
+    if not config.exists():
+        return False
+    arch = json.loads(config.read_text(encoding="utf-8")).get("architectures") or []
+    return any(str(a).endswith("ForSequenceClassification") for a in arch)
+
+
+def _head_robustness(store: Any, model: Any, copy: PerturbedSuite, pairs: dict[str, str], *,
+                     limit: int | float | None, domain: str | None, stage: str | None) -> RobustnessResult:
+    """A classification head scored on the clean and the perturbed copy of every task that declares
+    `metadata.classifier_text` (recipes/classifier.evaluate_on_task; the perturbed YAML keeps the metadata)."""
+    from harness.evaluation.tasks import tasks_declaring
+    from harness.recipes.classifier import evaluate_on_task
+
+    declared = tasks_declaring("classifier_text", copy.folder)
+    chosen = {p: c for p, c in pairs.items() if p in declared}
+    if not chosen:
+        raise HarnessError(f"model {model.ref} is a classification head and no task of {copy.group} declares "
+                           "metadata.classifier_text", "perturb a suite with a classifier task (support_chat: "
+                           "support_chat_intent), or pass a causal LM")
+    if limit is not None and not isinstance(limit, int):
+        raise HarnessError("a fractional --limit is not supported for a classification head", "pass --limit N")
+    rows: list[GapRow] = []
+    clean_run = perturbed_run = ""
+    for pert, clean in sorted(chosen.items()):
+        field = str(declared[pert])
+        clean_run = evaluate_on_task(store, model, clean, field, domain=domain, stage=stage, limit=limit).run_id
+        perturbed_run = evaluate_on_task(store, model, pert, field, domain=domain, stage=stage, limit=limit).run_id
+        rows += robustness_gap(store, clean_run, perturbed_run)
+    return RobustnessResult(copy, clean_run, perturbed_run, rows)
+
+
 def augment_records(rows: list[dict[str, Any]], spec: PerturbationSpec, fraction: float) -> list[dict[str, Any]]:
     """Adversarial training data: the rows plus perturbed copies of a `fraction` of them (user turns of chats,
-    prompts of prompt/completion records; replies are never perturbed)."""
+    prompts of prompt/completion records, texts of classification records; replies and labels are never
+    perturbed)."""
     if not 0 < fraction <= 1:
         raise HarnessError(f"--fraction {fraction} is not in (0, 1]", "pass e.g. --fraction 0.5")
     rng = random.Random(spec.seed)
@@ -62,9 +99,12 @@ def augment_records(rows: list[dict[str, Any]], spec: PerturbationSpec, fraction
                     msg["content"] = perturb_text(msg["content"], spec, "augment", i * 100 + j)
         elif "prompt" in row:
             row["prompt"] = perturb_text(row["prompt"], spec, "augment", i)
+        elif isinstance(row.get("text"), str) and "label" in row:  # classification: the text, never the label
+            row["text"] = perturb_text(row["text"], spec, "augment", i)
         else:
-            raise HarnessError(f"row {i} is neither a chat nor a prompt/completion record",
-                               "augment SFT data (records with `messages` or `prompt` + `completion`)")
+            raise HarnessError(f"row {i} is neither a chat, a prompt/completion nor a text/label record",
+                               "augment SFT or classification data (records with `messages`, `prompt` + "
+                               "`completion`, or `text` + `label`)")
         row.pop("id", None)
         extra.append(row)
     return rows + extra

@@ -1,4 +1,4 @@
-"""Writers for the feedback-loop tables (schema v3): sweep trials, releases, human labels.
+"""Writers for the feedback-loop tables (schema v3/v5): sweep trials, releases, human labels, judge runs.
 
 Each write is one transaction through `Store.transaction()` (the store's file lock, the normal writer path);
 readers (compare, gate, dashboard pages other than labelling) never call these."""
@@ -15,6 +15,11 @@ SWEEP_TRIAL_COLS = ("sweep", "trial", "domain", "stage", "state", "params_json",
 RELEASE_COLS = ("release_id", "domain", "version", "released", "parent_release", "model_id", "model_ref",
                 "base_model_id", "train_run_id", "eval_run_id", "gate_vs_last", "gate_vs_base", "outcome",
                 "data_path", "data_hash", "replay", "created_at")
+JUDGE_RUN_COLS = ("run_id", "judge_model_id", "judge_ref", "data_path", "data_hash", "out_path", "n_pairs",
+                  "n_written", "n_ties", "n_labelled", "position_bias", "mean_confidence", "min_confidence",
+                  "truncated", "kappa", "kappa_ci_low", "kappa_ci_high", "kappa_n", "agreement", "created_at")
+JUDGE_LABEL_COLS = ("run_id", "pair_index", "source_record", "prompt", "reply_x", "reply_y", "p_order_1", "p_order_2",
+                    "p_x", "confidence", "winner", "existing_label", "label_agrees")
 HUMAN_LABEL_COLS = ("label_id", "task", "doc_hash", "prompt", "model_a", "model_b", "reply_a", "reply_b",
                     "left_model", "choice", "labeller", "created_at")
 
@@ -42,3 +47,12 @@ def add_human_label(store: Store, row: Mapping[str, Any]) -> str:
     with store.transaction() as con:
         Store._insert(con, "human_labels", HUMAN_LABEL_COLS, [{"created_at": now(), **row, "label_id": label_id}])
     return label_id
+
+
+def add_judge_run(store: Store, run_id: str, summary: Mapping[str, Any], pairs: list[Mapping[str, Any]]) -> None:
+    """A labelling run's summary and every pair it judged, and the run's flip to `completed`, in one
+    transaction: a judge run in the store always has all its pairs."""
+    with store.transaction() as con:
+        Store._insert(con, "judge_runs", JUDGE_RUN_COLS, [{"created_at": now(), **summary, "run_id": run_id}])
+        Store._insert(con, "judge_labels", JUDGE_LABEL_COLS, [{**p, "run_id": run_id} for p in pairs])
+        store.finish_run(run_id, model_id=summary["judge_model_id"], output_path=summary.get("out_path"), con=con)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 TABLES = """
 CREATE TABLE IF NOT EXISTS schema_version (
@@ -188,6 +188,44 @@ CREATE TABLE IF NOT EXISTS human_labels (   -- v3: pairwise preferences from the
     labeller VARCHAR,
     created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
 );
+CREATE TABLE IF NOT EXISTS judge_runs (     -- v5: one row per `harness label --judge` run (RLAIF)
+    run_id VARCHAR PRIMARY KEY,       -- its runs row (kind 'label'; model_id = the judge's model id)
+    judge_model_id VARCHAR NOT NULL,  -- the judge's fingerprint (as any model id in the store)
+    judge_ref VARCHAR,
+    data_path VARCHAR,
+    data_hash VARCHAR,                -- of the file of pairs judged
+    out_path VARCHAR,                 -- the preference dataset written (the stage input)
+    n_pairs INTEGER NOT NULL,         -- pairs judged, each in both orders
+    n_written INTEGER NOT NULL,       -- non-tied pairs written to out_path
+    n_ties INTEGER NOT NULL,          -- orders disagree or confidence under min_confidence
+    n_labelled INTEGER NOT NULL,      -- pairs that came with an existing label
+    position_bias DOUBLE,             -- mean P(first reply) - 0.5 over both orders
+    mean_confidence DOUBLE,           -- over the written pairs
+    min_confidence DOUBLE,
+    truncated INTEGER,                -- judge prompts still over the judge's window
+    kappa DOUBLE,                     -- Cohen's kappa vs the existing labels (non-tied labelled pairs)
+    kappa_ci_low DOUBLE,              -- percentile bootstrap 95% CI
+    kappa_ci_high DOUBLE,
+    kappa_n INTEGER,                  -- pairs behind kappa
+    agreement DOUBLE,                 -- raw agreement on those pairs
+    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+CREATE TABLE IF NOT EXISTS judge_labels (   -- v5: every pair a judge run scored, ties included
+    run_id VARCHAR NOT NULL,
+    pair_index INTEGER NOT NULL,      -- order in the input (candidate lists expand to several pairs)
+    source_record INTEGER,            -- input record number (0-based)
+    prompt VARCHAR NOT NULL,
+    reply_x VARCHAR NOT NULL,         -- shown as Reply A in the first order
+    reply_y VARCHAR NOT NULL,
+    p_order_1 DOUBLE NOT NULL,        -- P(A) with x as A
+    p_order_2 DOUBLE NOT NULL,        -- P(A) with y as A
+    p_x DOUBLE NOT NULL,              -- the judge's probability that x is better (both orders averaged)
+    confidence DOUBLE NOT NULL,       -- max(p_x, 1 - p_x)
+    winner VARCHAR NOT NULL,          -- x | y | tie
+    existing_label VARCHAR,           -- x | y when the input was labelled
+    label_agrees BOOLEAN,
+    PRIMARY KEY (run_id, pair_index)
+);
 """
 
 # eval_sample_stats rows of every run in `source` (a relation with eval_samples' columns): written by add_eval
@@ -217,4 +255,6 @@ MIGRATIONS: dict[int, str] = {
        " UPDATE eval_sample_stats s SET row_lo = r.lo, row_hi = r.hi FROM (SELECT run_id, min(rowid) AS lo,"
        " max(rowid) AS hi FROM eval_samples GROUP BY run_id HAVING max(rowid) - min(rowid) + 1 = count(*)) r"
        " WHERE r.run_id = s.run_id",
+    # v5: RLAIF labelling runs (issue 16): judge_runs + judge_labels are new tables (created by TABLES).
+    5: "SELECT 1",
 }
