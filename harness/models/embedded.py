@@ -201,10 +201,11 @@ def build_embedded_model(preset: str | EmbeddedModelConfig = "default", *, force
         for stale in models_dir.glob(f".tmp-embedded-{name}-{fp}-*"):  # left by a killed build; we hold the lock
             shutil.rmtree(stale, ignore_errors=True)
         tmp = models_dir / f".tmp-embedded-{name}-{fp}-{os.getpid()}"
+        started = time.perf_counter()
         docs = generate_corpus(config.corpus_docs, config.seed)
         digest = corpus_hash(docs)
         try:
-            _build(name, config, docs, digest, fp, tmp, progress)
+            _build(name, config, docs, digest, fp, tmp, progress, started)
             if final.exists():  # force or a broken folder: swap it out, never leave `final` half-written
                 old = tmp.with_name(tmp.name + "-old")
                 os.replace(final, old)
@@ -218,7 +219,8 @@ def build_embedded_model(preset: str | EmbeddedModelConfig = "default", *, force
 
 
 def _build(name: str, config: EmbeddedModelConfig, docs: list[str], digest: str, fp: str, out: Path,
-           progress: bool) -> None:
+           progress: bool, started: float) -> None:
+    """Tokenizer, packing and pretraining into `out`; `harness_model.json` records each phase's seconds."""
     import torch
     from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM, Trainer, TrainingArguments
     from transformers import logging as hf_logging
@@ -227,13 +229,23 @@ def _build(name: str, config: EmbeddedModelConfig, docs: list[str], digest: str,
 
     from harness.device import plan_device
 
-    started = time.perf_counter()
+    phases: dict[str, float] = {"corpus": round(time.perf_counter() - started, 2)}
+    mark = time.perf_counter()
+
+    def phase(label: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        phases[label] = round(now - mark, 2)
+        mark = now
+
     if progress:
         print(f"building embedded model '{name}' ({fp}): tokenizer + {config.train_steps} pretraining steps",
               flush=True)
     set_seed(config.seed)
     tokenizer = train_tokenizer(docs, config.vocab_size)
+    phase("tokenizer")
     blocks = pack_corpus(tokenizer, docs, config.block_size)
+    phase("pack")
     if len(blocks) == 0:
         raise HarnessError(f"embedded corpus of {config.corpus_docs} docs is shorter than one block",
                            "raise corpus_docs or lower block_size in the embedded model config")
@@ -272,7 +284,9 @@ def _build(name: str, config: EmbeddedModelConfig, docs: list[str], digest: str,
             from harness.recipes.callbacks import RichProgressCallback
 
             trainer.add_callback(RichProgressCallback(f"build {name}"))
+        phase("setup")
         result = trainer.train()
+        phase("train")
         losses = [(h["step"], h["loss"]) for h in trainer.state.log_history if "loss" in h]
         if not losses or not math.isfinite(losses[-1][1]):
             raise HarnessError(f"embedded model training diverged (losses {losses[-3:]})",
@@ -289,12 +303,13 @@ def _build(name: str, config: EmbeddedModelConfig, docs: list[str], digest: str,
         if bars:
             hf_logging.enable_progress_bar()
     shutil.rmtree(out / "_trainer", ignore_errors=True)
+    phase("save")
     meta = {
         "kind": "embedded", "preset": name, "fingerprint": fp, "config": config.model_dump(mode="json"),
         "corpus_hash": digest, "corpus_docs": len(docs), "train_blocks": len(blocks),
         "train_tokens": config.train_steps * config.batch_size * config.block_size,
         "params": n_params, "build_seconds": round(time.perf_counter() - started, 2),
-        "train_seconds": round(result.metrics.get("train_runtime", float("nan")), 2),
+        "train_seconds": round(result.metrics.get("train_runtime", float("nan")), 2), "phase_seconds": phases,
         "initial_train_loss": losses[0][1], "final_train_loss": losses[-1][1], "loss_log": losses,
         "device": plan.device, "versions": library_versions(), "build_version": BUILD_VERSION,
     }
