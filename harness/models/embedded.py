@@ -164,18 +164,19 @@ def model_fingerprint(config: EmbeddedModelConfig, corpus_hash: str) -> str:
     return fingerprint(config, corpus_hash, config.seed, versions, BUILD_VERSION)
 
 
-@lru_cache(maxsize=8)
-def _corpus_digest(n_docs: int, seed: int) -> str:
-    """Generating the corpus takes ~1 s; resolving `--model default` repeatedly should not."""
+@lru_cache(maxsize=2)
+def _corpus(n_docs: int, seed: int) -> tuple[tuple[str, ...], str]:
+    """(docs, hash): the folder name needs the hash and a build needs the docs; generate them once per process."""
     from harness.models.general_corpus import corpus_hash, generate_corpus
 
-    return corpus_hash(generate_corpus(n_docs, seed))
+    docs = generate_corpus(n_docs, seed)
+    return tuple(docs), corpus_hash(docs)
 
 
 def embedded_model_dir(preset: str | EmbeddedModelConfig = "default") -> Path:
     """Where `build_embedded_model(preset)` puts (or finds) its folder, without building."""
     name, config = resolve_config(preset)
-    digest = _corpus_digest(config.corpus_docs, config.seed)
+    digest = _corpus(config.corpus_docs, config.seed)[1]
     return cache_dir() / "models" / f"embedded-{name}-{model_fingerprint(config, digest)}"
 
 
@@ -188,8 +189,7 @@ def build_embedded_model(preset: str | EmbeddedModelConfig = "default", *, force
     """
     from filelock import FileLock
 
-    from harness.models.general_corpus import corpus_hash, generate_corpus
-
+    started = time.perf_counter()
     name, config = resolve_config(preset)
     final = embedded_model_dir(config if name == "custom" else name)
     fp = final.name.rsplit("-", 1)[1]
@@ -201,11 +201,9 @@ def build_embedded_model(preset: str | EmbeddedModelConfig = "default", *, force
         for stale in models_dir.glob(f".tmp-embedded-{name}-{fp}-*"):  # left by a killed build; we hold the lock
             shutil.rmtree(stale, ignore_errors=True)
         tmp = models_dir / f".tmp-embedded-{name}-{fp}-{os.getpid()}"
-        started = time.perf_counter()
-        docs = generate_corpus(config.corpus_docs, config.seed)
-        digest = corpus_hash(docs)
+        docs, digest = _corpus(config.corpus_docs, config.seed)
         try:
-            _build(name, config, docs, digest, fp, tmp, progress, started)
+            _build(name, config, list(docs), digest, fp, tmp, progress, started)
             if final.exists():  # force or a broken folder: swap it out, never leave `final` half-written
                 old = tmp.with_name(tmp.name + "-old")
                 os.replace(final, old)
