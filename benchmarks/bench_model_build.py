@@ -4,9 +4,10 @@
 
 Prints build wall and CPU seconds, per-phase seconds (corpus, tokenizer, pack, setup, train, save), machine load
 and CPU flags, then every general-suite task with n and 95% CI beside a reference on the same items:
-- `--reference v1` (the default): the previous default recipe (`V1_DEFAULT` below: 3.7M params, 700 steps x 16 x
-  128 tokens), built in the same run, so the build-time ratio and the paired score differences (McNemar for
-  accuracy, paired permutation for perplexity; paired bootstrap CIs) come from one machine at one load.
+- `--reference v1` (the default): the v1 recipe (`V1_DEFAULT` below, the `default` preset as of issue 13: 3.7M
+  params, 700 steps x 16 x 128 tokens), built in the same run, so the build-time ratio and the paired score
+  differences (McNemar for accuracy, paired permutation for perplexity; paired bootstrap CIs) come from one
+  machine at one load.
   Costs the v1 build (~9 min on an idle 2-core CPU).
 - `--reference DIR`: an already built model folder (e.g. one kept with `--cache`), no reference build time.
 - `--reference none`: only the recorded v1 figures (`V1_RECORDED`), unpaired.
@@ -31,7 +32,7 @@ for _var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "HF_EVALUATE_OFFLINE"):
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as harness/cli.py: spinning waits crawl on a shared CPU
 
-# The default preset before build v2 (issue 13): the reference recipe for `--reference v1`.
+# The `default` preset as of issue 13, frozen here so a changed preset is always compared with it (`--reference v1`).
 V1_DEFAULT: dict[str, Any] = {
     "vocab_size": 2048, "hidden_size": 256, "num_layers": 4, "num_heads": 4, "num_kv_heads": 2,
     "intermediate_size": 768, "max_seq_len": 512, "block_size": 128, "train_steps": 700, "batch_size": 16,
