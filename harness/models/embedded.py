@@ -229,6 +229,7 @@ def _build(name: str, config: EmbeddedModelConfig, docs: list[str], digest: str,
 
     from harness.device import plan_device
 
+    # "corpus": from the call to here: corpus generation and hash, folder lookup and any wait on the build lock
     phases: dict[str, float] = {"corpus": round(time.perf_counter() - started, 2)}
     mark = time.perf_counter()
 
