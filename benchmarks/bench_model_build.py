@@ -132,11 +132,14 @@ def main() -> None:
     cache = args.cache or Path(tempfile.mkdtemp(prefix="bench-model-build-"))
     args.keep = args.keep or args.cache is not None
     os.environ["HARNESS_CACHE_DIR"] = str(cache)
-    from harness.models.embedded import EmbeddedModelConfig
+    from harness.models.embedded import EmbeddedModelConfig, resolve_config
 
     print(f"machine: {cpu_line()}", flush=True)
     folder, seconds = timed_build(args.preset, f"preset {args.preset}")
     ref_folder, ref_seconds = None, None
+    if args.reference == "v1" and resolve_config(args.preset)[1] == EmbeddedModelConfig(**V1_DEFAULT):
+        print("the preset is the v1 recipe: no reference build; recorded v1 figures beside it", flush=True)
+        args.reference = "none"
     if args.reference == "v1":
         ref_folder, ref_seconds = timed_build(EmbeddedModelConfig(**V1_DEFAULT), "reference v1 default")
         print(f"build time: {seconds:.1f} s vs v1 {ref_seconds:.1f} s in this run = {seconds / ref_seconds:.2f}x",
