@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_model_build.py [--preset default] [--reference v1|DIR|none] [--limit N]
 
-Prints build wall and CPU seconds, per-phase seconds (corpus, tokenizer, pack, setup, train, save), machine load
+Prints build wall and CPU seconds, per-phase seconds (corpus, imports, tokenizer, pack, setup, train, save), load
 and CPU flags, then every general-suite task with n and 95% CI beside a reference on the same items:
 - `--reference v1` (the default): the v1 recipe (`V1_DEFAULT` below, the `default` preset as of issue 13: 3.7M
   params, 700 steps x 16 x 128 tokens), built in the same run, so the build-time ratio and the paired score

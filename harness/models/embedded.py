@@ -221,14 +221,6 @@ def build_embedded_model(preset: str | EmbeddedModelConfig = "default", *, force
 def _build(name: str, config: EmbeddedModelConfig, docs: list[str], digest: str, fp: str, out: Path,
            progress: bool, started: float) -> None:
     """Tokenizer, packing and pretraining into `out`; `harness_model.json` records each phase's seconds."""
-    import torch
-    from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM, Trainer, TrainingArguments
-    from transformers import logging as hf_logging
-    from transformers.trainer_callback import PrinterCallback, ProgressCallback
-    from transformers.trainer_utils import set_seed
-
-    from harness.device import plan_device
-
     # "corpus": from the call to here: corpus generation and hash, folder lookup and any wait on the build lock
     phases: dict[str, float] = {"corpus": round(time.perf_counter() - started, 2)}
     mark = time.perf_counter()
@@ -239,6 +231,15 @@ def _build(name: str, config: EmbeddedModelConfig, docs: list[str], digest: str,
         phases[label] = round(now - mark, 2)
         mark = now
 
+    import torch
+    from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM, Trainer, TrainingArguments
+    from transformers import logging as hf_logging
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+    from transformers.trainer_utils import set_seed
+
+    from harness.device import plan_device
+
+    phase("imports")  # torch + transformers' Trainer: seconds on an idle machine, minutes on a loaded one
     if progress:
         print(f"building embedded model '{name}' ({fp}): tokenizer + {config.train_steps} pretraining steps",
               flush=True)
