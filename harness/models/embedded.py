@@ -84,9 +84,11 @@ class EmbeddedModelConfig(BaseModel):
 
 
 PRESETS: dict[str, EmbeddedModelConfig] = {
-    # 3.7M parameters, 700 steps x 16 x 128 tokens: ~170 s on an idle 2-core CPU. General suite (chance
-    # 0.25): arithmetic 0.68, dates 0.90, units 0.88, facts 0.94. Fewer steps lose arithmetic first
-    # (0.4-0.6 at 350-600 steps); a 4096 vocabulary costs 25% more time for the same tokens per document.
+    # 3.7M parameters, 700 steps x 16 x 128 tokens: 524-533 s on an idle 2-core avx512f CPU, >95% of it training
+    # (issue 13 asks <= 150 s on an AVX2-only one; not reached). General suite, all items (lm-eval 0.4.13):
+    # arithmetic 0.631 (n 160), dates 0.869 (145), units 0.906 (160), facts 0.944 (160), word ppl 3.74 (80 docs).
+    # Optimizer steps are what it needs: 130 steps x 32 (1.6M params) or 300 x 16 (1.0M params) lost 0.23-0.65 on
+    # every task (benchmarks/bench_model_build.py compares a changed preset with this one item by item).
     "default": EmbeddedModelConfig(),
     # For tests and the micro pipeline: ~5 s to build, 164k params; loss falls ~7.0 -> ~1.7 and units/facts
     # score above chance, so it has learned something, yet downstream tuning stays cheap.
@@ -164,18 +166,19 @@ def model_fingerprint(config: EmbeddedModelConfig, corpus_hash: str) -> str:
     return fingerprint(config, corpus_hash, config.seed, versions, BUILD_VERSION)
 
 
-@lru_cache(maxsize=8)
-def _corpus_digest(n_docs: int, seed: int) -> str:
-    """Generating the corpus takes ~1 s; resolving `--model default` repeatedly should not."""
+@lru_cache(maxsize=2)
+def _corpus(n_docs: int, seed: int) -> tuple[tuple[str, ...], str]:
+    """(docs, hash): the folder name needs the hash and a build needs the docs; generate them once per process."""
     from harness.models.general_corpus import corpus_hash, generate_corpus
 
-    return corpus_hash(generate_corpus(n_docs, seed))
+    docs = generate_corpus(n_docs, seed)
+    return tuple(docs), corpus_hash(docs)
 
 
 def embedded_model_dir(preset: str | EmbeddedModelConfig = "default") -> Path:
     """Where `build_embedded_model(preset)` puts (or finds) its folder, without building."""
     name, config = resolve_config(preset)
-    digest = _corpus_digest(config.corpus_docs, config.seed)
+    digest = _corpus(config.corpus_docs, config.seed)[1]
     return cache_dir() / "models" / f"embedded-{name}-{model_fingerprint(config, digest)}"
 
 
@@ -188,8 +191,7 @@ def build_embedded_model(preset: str | EmbeddedModelConfig = "default", *, force
     """
     from filelock import FileLock
 
-    from harness.models.general_corpus import corpus_hash, generate_corpus
-
+    started = time.perf_counter()
     name, config = resolve_config(preset)
     final = embedded_model_dir(config if name == "custom" else name)
     fp = final.name.rsplit("-", 1)[1]
@@ -201,10 +203,9 @@ def build_embedded_model(preset: str | EmbeddedModelConfig = "default", *, force
         for stale in models_dir.glob(f".tmp-embedded-{name}-{fp}-*"):  # left by a killed build; we hold the lock
             shutil.rmtree(stale, ignore_errors=True)
         tmp = models_dir / f".tmp-embedded-{name}-{fp}-{os.getpid()}"
-        docs = generate_corpus(config.corpus_docs, config.seed)
-        digest = corpus_hash(docs)
+        docs, digest = _corpus(config.corpus_docs, config.seed)
         try:
-            _build(name, config, docs, digest, fp, tmp, progress)
+            _build(name, config, list(docs), digest, fp, tmp, progress, started)
             if final.exists():  # force or a broken folder: swap it out, never leave `final` half-written
                 old = tmp.with_name(tmp.name + "-old")
                 os.replace(final, old)
@@ -218,7 +219,18 @@ def build_embedded_model(preset: str | EmbeddedModelConfig = "default", *, force
 
 
 def _build(name: str, config: EmbeddedModelConfig, docs: list[str], digest: str, fp: str, out: Path,
-           progress: bool) -> None:
+           progress: bool, started: float) -> None:
+    """Tokenizer, packing and pretraining into `out`; `harness_model.json` records each phase's seconds."""
+    # "corpus": from the call to here: corpus generation and hash, folder lookup and any wait on the build lock
+    phases: dict[str, float] = {"corpus": round(time.perf_counter() - started, 2)}
+    mark = time.perf_counter()
+
+    def phase(label: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        phases[label] = round(now - mark, 2)
+        mark = now
+
     import torch
     from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM, Trainer, TrainingArguments
     from transformers import logging as hf_logging
@@ -227,13 +239,15 @@ def _build(name: str, config: EmbeddedModelConfig, docs: list[str], digest: str,
 
     from harness.device import plan_device
 
-    started = time.perf_counter()
+    phase("imports")  # torch + transformers' Trainer: seconds on an idle machine, minutes on a loaded one
     if progress:
         print(f"building embedded model '{name}' ({fp}): tokenizer + {config.train_steps} pretraining steps",
               flush=True)
     set_seed(config.seed)
     tokenizer = train_tokenizer(docs, config.vocab_size)
+    phase("tokenizer")
     blocks = pack_corpus(tokenizer, docs, config.block_size)
+    phase("pack")
     if len(blocks) == 0:
         raise HarnessError(f"embedded corpus of {config.corpus_docs} docs is shorter than one block",
                            "raise corpus_docs or lower block_size in the embedded model config")
@@ -272,7 +286,9 @@ def _build(name: str, config: EmbeddedModelConfig, docs: list[str], digest: str,
             from harness.recipes.callbacks import RichProgressCallback
 
             trainer.add_callback(RichProgressCallback(f"build {name}"))
+        phase("setup")
         result = trainer.train()
+        phase("train")
         losses = [(h["step"], h["loss"]) for h in trainer.state.log_history if "loss" in h]
         if not losses or not math.isfinite(losses[-1][1]):
             raise HarnessError(f"embedded model training diverged (losses {losses[-3:]})",
@@ -289,12 +305,13 @@ def _build(name: str, config: EmbeddedModelConfig, docs: list[str], digest: str,
         if bars:
             hf_logging.enable_progress_bar()
     shutil.rmtree(out / "_trainer", ignore_errors=True)
+    phase("save")
     meta = {
         "kind": "embedded", "preset": name, "fingerprint": fp, "config": config.model_dump(mode="json"),
         "corpus_hash": digest, "corpus_docs": len(docs), "train_blocks": len(blocks),
         "train_tokens": config.train_steps * config.batch_size * config.block_size,
         "params": n_params, "build_seconds": round(time.perf_counter() - started, 2),
-        "train_seconds": round(result.metrics.get("train_runtime", float("nan")), 2),
+        "train_seconds": round(result.metrics.get("train_runtime", float("nan")), 2), "phase_seconds": phases,
         "initial_train_loss": losses[0][1], "final_train_loss": losses[-1][1], "loss_log": losses,
         "device": plan.device, "versions": library_versions(), "build_version": BUILD_VERSION,
     }
