@@ -75,12 +75,14 @@ def samples_per_step(run: dict[str, Any] | None) -> int | None:
 
 def render(st: Any, logs: pd.DataFrame, stage: str, key: str, run: dict[str, Any] | None = None) -> None:
     """The RL block of one run (nothing for runs that are not online RL)."""
+    from dashboards.render import chart  # cached spec: rebuilt only when the curves change
+
     per_step = samples_per_step(run)
     curves = rl_curves(logs)
     check = held_out(logs)
     if curves is None and check is None:
         return
     if curves is not None:
-        st.altair_chart(rl_chart(curves, per_step), key=f"rl_{key}")
+        chart(st, "rl_view.rl_chart", curves, per_step, key=f"rl_{key}")
     if check is not None:
         st.info(f"{stage}: {held_out_sentence(check)}")

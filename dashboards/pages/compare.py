@@ -9,8 +9,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts
 from dashboards import queries as q
+from dashboards import render
 from dashboards.analysis import default_pair, headline, regression_default, select_items
 from dashboards.common import (
     Db,
@@ -189,7 +189,7 @@ def _many_runs(db: Db, evals: pd.DataFrame, labels: dict[str, str], pair: tuple[
     st.dataframe(shown, hide_index=True, key="many_runs_table")
     st.caption("Each run's stored aggregate of every task's primary metric (declared in the task's YAML), "
                "the same number Runs and Regression show; differences between two of them are tested above.")
-    st.altair_chart(charts.many_runs_chart(table, [names[r] for r in chosen]), key="many_runs_chart")
+    render.chart(st, "many_runs_chart", table, [names[r] for r in chosen], key="many_runs_chart")
 
 
 def _show(db: Db, comp: dict[str, Any], secondary: bool) -> None:
@@ -211,13 +211,13 @@ def _show(db: Db, comp: dict[str, Any], secondary: bool) -> None:
 
     st.subheader("Per task")
     rows = [r for r in comp["rows"] if r["primary"] or secondary]
-    st.table(_task_table(rows, conf, secondary).style.hide(axis="index"))  # HTML: every column visible, never cut
+    render.table(st, _task_table(rows, conf, secondary))  # HTML: every column visible, never cut
     with st.expander("Details: each side's CI, test, raw p, unpaired items"):
-        st.table(_details_table(rows, conf).style.hide(axis="index"))
+        render.table(st, _details_table(rows, conf))
     chart_rows = pd.DataFrame([{**r, "verdict": r["verdict"] if r["primary"] else "exploratory"}
                                for r in rows if r["delta"] is not None])
     if not chart_rows.empty:
-        st.altair_chart(charts.delta_chart(chart_rows, conf), key="delta_chart")
+        render.chart(st, "delta_chart", chart_rows, conf, key="delta_chart")
 
     if comp["suites"]:
         st.subheader("Per suite (macro mean of primary, higher-is-better metrics)")

@@ -3,11 +3,13 @@ read, the margin) and why it passed, failed or stayed inconclusive; each gate li
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts
 from dashboards import queries as q
+from dashboards import render
 from dashboards.common import fmt_num, from_url, guard, missing, open_db, require, to_url
 from dashboards.gate_view import STATUS_ICON, STATUS_MD, compare_link, judged, rule_outcome
 
@@ -48,7 +50,8 @@ with guard():
     if not results.empty:
         st.subheader("Rule history")
         few = results["gate_id"].nunique() <= 10  # a few gates: fixed-width columns, not one stretched cell
-        st.altair_chart(charts.gate_heatmap(results), key="gate_heatmap", width="content" if few else "stretch")
+        render.chart(st, "gate_heatmap", results.assign(detail_json=results["detail_json"].map(json.dumps)),
+                     key="gate_heatmap", width="content" if few else "stretch")
 
     st.subheader("Rules of one gate")
     ids = frame["gate_id"].tolist()
@@ -80,7 +83,7 @@ with guard():
                          "n": "—" if missing(rec["n"]) else f"{int(rec['n'])}",
                          "what the rule judged": f"{words} ({rec['kind']} on {target}, {metric})"})
         # HTML table: the words wrap inside the page instead of running off a scrolled grid
-        st.table(pd.DataFrame(rows).style.hide(axis="index"))
+        render.table(st, pd.DataFrame(rows))
         st.caption("estimate = the point estimate; judged bound = the end of the confidence interval the rule "
                    "read (non-inferiority rules pass only when even the unfavourable end is inside the margin); "
                    "INCONCLUSIVE = the interval still spans the margin: evaluate more items (`harness gate "

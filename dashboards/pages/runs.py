@@ -9,8 +9,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts
 from dashboards import queries as q
+from dashboards import render
 from dashboards.analysis import data_summary, overfitting_report
 from dashboards.common import Db, fmt, fmt_ci, fmt_num, from_url, guard, open_db, require, to_url
 
@@ -70,7 +70,7 @@ def _eval_tab(db: Db, run_id: str) -> None:
                                                                             res["filter"], strict=True)],
         "direction": res["higher_is_better"].map({True: "↑ higher is better", False: "↓ lower is better"}).fillna("—"),
     })
-    st.table(table.style.hide(axis="index"))  # HTML: numbers formatted by magnitude, never cut
+    render.table(st, table)  # HTML: numbers formatted by magnitude, never cut
     st.caption("≈95% CI = value ± 1.96 · stderr (lm-eval's standard error); n = items scored. Differences "
                "between models are judged on the Compare page with paired tests, not by eye.")
 
@@ -108,8 +108,8 @@ def _train_tab(db: Db, run_id: str) -> None:
     train = logs.loc[logs["split"] == "train"].to_dict("records")
     val = logs.loc[logs["split"] == "validation"].to_dict("records")
     report = overfitting_report(train, val)
-    st.altair_chart(charts.loss_chart(logs.loc[logs["split"].isin(["train", "validation"])], report),
-                    key="run_loss_chart")
+    render.chart(st, "loss_chart", logs.loc[logs["split"].isin(["train", "validation"])], report,
+                 key="run_loss_chart")
     if report["overfitting"]:
         st.warning(f"Overfitting: {report['reason']}")
     st.caption(f"{report['n_train']} train and {report['n_val']} validation points · min validation loss "
@@ -156,7 +156,7 @@ def _data_tab(db: Db, run_id: str) -> None:
                                           "dropped": x.get("dropped")} for x in steps]), hide_index=True,
                            key=f"data_steps_{name}")
         if reasons:
-            right.altair_chart(charts.count_bars(reasons, "rows dropped", "reason"), key=f"data_reasons_{name}")
+            render.chart(right, "count_bars", reasons, "rows dropped", "reason", key=f"data_reasons_{name}")
         pii: dict[str, int] = {}
         for found in _find(steps, "pii_counts_by_type"):
             for kind, n in (found or {}).items():
@@ -164,7 +164,7 @@ def _data_tab(db: Db, run_id: str) -> None:
         contamination = [c for c in _find(steps, "contamination") if isinstance(c, dict) and c.get("per_source")]
         c1, c2 = st.columns(2)
         if pii:
-            c1.altair_chart(charts.count_bars(pii, "values masked", "PII type"), key=f"data_pii_{name}")
+            render.chart(c1, "count_bars", pii, "values masked", "PII type", key=f"data_pii_{name}")
         if contamination:
             c2.dataframe(pd.DataFrame([{"eval source": src, "eval items": v.get("items"),
                                         "items touched": v.get("items_touched"),
