@@ -39,3 +39,19 @@ def chart(target: Any, builder: str, *args: Any, key: str, width: str = "stretch
 def table(target: Any, frame: pd.DataFrame) -> None:
     """A static HTML table (wraps instead of scrolling, so no cell is cut at 1280 px), without the index."""
     target.table(frame, hide_index=True)
+
+
+def paged_table(target: Any, frame: pd.DataFrame, key: str, page_size: int = 50) -> None:
+    """A long list as HTML tables of `page_size` rows (every column readable at 1280 px, where a scrolled grid
+    cut its key columns), with a page picker only when there is more than one page."""
+    pages = max(1, -(-len(frame) // page_size))
+    page = 1
+    if pages > 1:
+        if st.session_state.get(key, 1) > pages:
+            st.session_state[key] = 1
+        page = int(target.number_input(f"Page (of {pages}, {page_size} rows each)", min_value=1, max_value=pages,
+                                       step=1, key=key))
+    start = (page - 1) * page_size
+    table(target, frame.iloc[start: start + page_size])
+    if pages > 1:
+        target.caption(f"rows {start + 1}–{min(len(frame), start + page_size)} of {len(frame)}")

@@ -101,13 +101,13 @@ def test_every_page_renders(dashboard_db: Path, page: str, monkeypatch: pytest.M
 def test_runs_table_lists_every_run_and_filters(dashboard_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     all_ids = {r["run_id"] for r in store(dashboard_db).query("SELECT run_id FROM runs")}
     at = open_page(dashboard_db, "runs", monkeypatch)
-    assert set(frame_with(at, "kind")["run_id"]) == all_ids
+    assert set(frame_with(at, "kind")["run"]) == all_ids
     assert f"{len(all_ids)} of {len(all_ids)} runs" in texts(at)
 
     evals = {r["run_id"] for r in store(dashboard_db).query("SELECT run_id FROM runs WHERE kind = ?", ["eval"])}
     at.get_by_key("runs_kind").set_value(["eval"])
     at.run()
-    assert set(frame_with(at, "kind")["run_id"]) == evals
+    assert set(frame_with(at, "kind")["run"]) == evals
     assert f"{len(evals)} of {len(all_ids)} runs" in texts(at)
 
 
@@ -250,7 +250,7 @@ def test_side_by_side_shows_generation_items_with_a_diff(dashboard_db: Path, mon
     assert not at.exception
     assert f"{n} of {n} paired items" in texts(at)
     html = [str(h.proto.body) for h in at.get("html")]
-    assert len(html) == 2 * min(n, 10)  # baseline and candidate output of each item on the first page
+    assert len(html) == min(n, 10)  # one block per item on the first page: prompt, target, both outputs
     if differ:
         assert any("diff-ins" in h or "diff-del" in h for h in html)
     first = [m.value for m in at.markdown if str(m.value).startswith("**item ")][0]

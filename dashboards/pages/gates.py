@@ -4,6 +4,7 @@ read, the margin) and why it passed, failed or stayed inconclusive; each gate li
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -32,19 +33,17 @@ with guard():
     counts = frame["status"].value_counts()
     st.caption(f"{len(frame)} gates · {int(counts.get('PASS', 0))} passed · {int(counts.get('FAIL', 0))} failed · "
                f"{int(counts.get('INCONCLUSIVE', 0))} inconclusive (too few items to tell; never a pass)")
-    st.dataframe(pd.DataFrame({
-        "gate": frame["gate_id"], "created (UTC)": frame["created_at"],
+    render.paged_table(st, pd.DataFrame({  # HTML: the gate id and its result never scroll out of view
+        "gate": frame["gate_id"],
+        "created (UTC)": [f"{t:%Y-%m-%d %H:%M}" if hasattr(t, "strftime") else "—" for t in frame["created_at"]],
         "result": frame["status"].map(STATUS_ICON),
-        "rules": [f"{n - f - i} pass · {f} fail · {i} inconclusive" for n, f, i in
-                  zip(frame["n_rules"], frame["n_failed"], frame["n_inconclusive"], strict=True)],
-        "rules failed": [f"{f} of {n}" for f, n in zip(frame["n_failed"], frame["n_rules"], strict=True)],
+        "rules failed": [f"{f} of {n}" + (f" ({i} inconclusive)" if i else "") for n, f, i in
+                         zip(frame["n_rules"], frame["n_failed"], frame["n_inconclusive"], strict=True)],
         "candidate stage": frame["candidate_stage"].fillna("—"), "domain": frame["domain"].fillna("—"),
-        "policy": frame["policy"].fillna("—"), "candidate run": frame["candidate_run"],
-        "baseline run": frame["baseline_run"], "gate run": frame["run_id"],
-    }), hide_index=True, key="gates_table",
-        column_config={"created (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-                       "gate": st.column_config.TextColumn(width="medium"),
-                       "rules": st.column_config.TextColumn(width="medium")})
+        "policy": [Path(p).name if isinstance(p, str) else "—" for p in frame["policy"]],  # full path below
+        "candidate run": frame["candidate_run"].fillna("—"),
+        "baseline run": frame["baseline_run"].fillna("—"), "gate run": frame["run_id"].fillna("—"),
+    }), key="gates_table_page")
 
     results = q.gate_results(db.path, db.version, tuple(frame["gate_id"]))
     if not results.empty:

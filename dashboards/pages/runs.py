@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -12,7 +13,7 @@ import streamlit as st
 from dashboards import queries as q
 from dashboards import render
 from dashboards.analysis import data_summary, overfitting_report
-from dashboards.common import Db, fmt, fmt_ci, fmt_num, from_url, guard, open_db, require, to_url
+from dashboards.common import Db, fmt, fmt_ci, fmt_num, from_url, guard, open_db, require, text_box, to_url
 
 
 def _filters(db: Db) -> dict[str, Any]:
@@ -37,18 +38,14 @@ def _filters(db: Db) -> dict[str, Any]:
 
 
 def _run_table(frame: pd.DataFrame) -> None:
-    text = ["domain", "stage", "model_id", "error"]
-    frame = frame.assign(**{c: frame[c].fillna("—") for c in text})  # no "None" cells
-    st.dataframe(
-        frame, hide_index=True, key="runs_table",
-        column_order=["run_id", "kind", "domain", "stage", "model_id", "status", "started_at", "seconds", "error"],
-        column_config={
-            "run_id": st.column_config.TextColumn("run"),
-            "model_id": st.column_config.TextColumn("model"),
-            "started_at": st.column_config.DatetimeColumn("started (UTC)", format="YYYY-MM-DD HH:mm:ss"),
-            "seconds": st.column_config.NumberColumn("duration (s)", format="%d"),
-        },
-    )
+    """Newest first, 50 a page, as an HTML table: the run id, kind, stage and status never scroll out of view."""
+    render.paged_table(st, pd.DataFrame({
+        "run": frame["run_id"], "kind": frame["kind"], "domain": frame["domain"].fillna("—"),
+        "stage": frame["stage"].fillna("—"), "model": frame["model_id"].fillna("—"), "status": frame["status"],
+        "started (UTC)": [f"{t:%Y-%m-%d %H:%M:%S}" if hasattr(t, "strftime") else "—" for t in frame["started_at"]],
+        "duration (s)": ["—" if pd.isna(s) else f"{int(s)}" for s in frame["seconds"]],
+        "error": frame["error"].fillna("—"),
+    }), key="runs_table_page")
 
 
 def _eval_tab(db: Db, run_id: str) -> None:
@@ -92,12 +89,12 @@ def _samples_tab(db: Db, run_id: str) -> None:
         doc = st.selectbox("Read one item", items["doc_id"].tolist(), key="samples_doc")
         row = items.loc[items["doc_id"] == doc].iloc[0]
         st.markdown(f"**Prompt** (item {doc}, {metric} = {fmt(row['value'], 4)})")
-        st.code(row["prompt"] or "", language=None, wrap_lines=True)
+        st.html(text_box(html.escape(row["prompt"] or "")))  # plain HTML: st.code's highlighter is slow on long text
         left, right = st.columns(2)
         left.markdown("**Target**")
-        left.code(row["target"] or "—", language=None, wrap_lines=True)
+        left.html(text_box(html.escape(str(row["target"] or "—"))))
         right.markdown("**Prediction**")
-        right.code(row["prediction"] or "—", language=None, wrap_lines=True)
+        right.html(text_box(html.escape(str(row["prediction"] or "—"))))
 
 
 def _train_tab(db: Db, run_id: str) -> None:
@@ -137,8 +134,7 @@ def _data_tab(db: Db, run_id: str) -> None:
         return
     parsed = [(rec["dataset"], json.loads(rec["report_json"]) if rec["report_json"] else {})
               for rec in reports.to_dict("records")]
-    st.dataframe(pd.DataFrame([data_summary(name, rep) for name, rep in parsed]), hide_index=True,
-                 key="data_reports_table")
+    render.table(st, pd.DataFrame([data_summary(name, rep) for name, rep in parsed]))
     st.caption("rows loaded − dropped (on load and by cleaning) + replay rows added = train + validation.")
     for name, rep in parsed:
         st.markdown(f"**{name}** ({rep.get('kind', '?')}, source `{rep.get('source', '—')}`)")
@@ -152,9 +148,9 @@ def _data_tab(db: Db, run_id: str) -> None:
         reasons = {k: v for k, v in reasons.items() if v}
         left, right = st.columns(2)
         if steps:
-            left.dataframe(pd.DataFrame([{"step": x.get("step"), "in": x.get("in"), "out": x.get("out"),
-                                          "dropped": x.get("dropped")} for x in steps]), hide_index=True,
-                           key=f"data_steps_{name}")
+            steps_table = pd.DataFrame([{"step": x.get("step"), "in": x.get("in"), "out": x.get("out"),
+                                         "dropped": x.get("dropped")} for x in steps])
+            render.table(left, steps_table.astype("string").fillna("—"))
         if reasons:
             render.chart(right, "count_bars", reasons, "rows dropped", "reason", key=f"data_reasons_{name}")
         pii: dict[str, int] = {}
@@ -166,11 +162,11 @@ def _data_tab(db: Db, run_id: str) -> None:
         if pii:
             render.chart(c1, "count_bars", pii, "values masked", "PII type", key=f"data_pii_{name}")
         if contamination:
-            c2.dataframe(pd.DataFrame([{"eval source": src, "eval items": v.get("items"),
-                                        "items touched": v.get("items_touched"),
-                                        "train rows hit": v.get("train_rows_hit")}
-                                       for c in contamination for src, v in c["per_source"].items()]),
-                         hide_index=True, key=f"data_contam_{name}")
+            render.table(c2, pd.DataFrame([{"eval source": src, "eval items": v.get("items"),
+                                            "items touched": v.get("items_touched"),
+                                            "train rows hit": v.get("train_rows_hit")}
+                                           for c in contamination for src, v in c["per_source"].items()])
+                         .astype("string").fillna("—"))
         if rep.get("warnings"):
             st.warning("; ".join(map(str, rep["warnings"])))
         with st.expander(f"{name}: full report (JSON)"):
