@@ -50,7 +50,7 @@ def open_page(db: Path, page: str, monkeypatch: pytest.MonkeyPatch, **widgets: o
     monkeypatch.setattr(sys, "argv", ["app.py"])
     at = AppTest.from_file(str(APP), default_timeout=180).run()
     if page != "runs":
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"views/{page}.py").run()
     for key, value in widgets.items():
         at.get_by_key(key).set_value(value)
         at.run()
@@ -218,7 +218,7 @@ def test_compare_selection_is_in_the_url(dashboard_db: Path, monkeypatch: pytest
     monkeypatch.setenv("HARNESS_DB", str(dashboard_db))
     fresh = AppTest.from_file(str(APP), default_timeout=180)
     fresh.run()
-    fresh.switch_page("pages/compare.py")
+    fresh.switch_page("views/compare.py")
     for k, v in params.items():
         fresh.query_params[k] = v
     fresh.run()
@@ -533,6 +533,7 @@ def test_fmt_num_keeps_leading_digits() -> None:
     assert fmt_num(110.7428) == "110.74" and fmt_num(8.5113) == "8.5113" and fmt_num(0.1167) == "0.1167"
     assert fmt_num(0.04426) == "0.04426" and fmt_num(None) == "—" and fmt_num(float("nan")) == "—"
     assert fmt_num(-0.38) == "-0.3800" and fmt_num(12345.6) == "12,346"
+    assert fmt_num(7_606_079_370_670_269.0) == "7.606e+18"  # a ratio over a near-zero baseline
 
 
 def test_word_diff_marks_changed_words_and_escapes() -> None:

@@ -191,7 +191,7 @@ def _detail(db: Db, run_id: str) -> None:
         gate = q.gate_of_run(db.path, db.version, run_id)
         if gate:
             st.markdown(f"gate `{gate['gate_id']}` ({'passed' if gate['passed'] else 'not passed'})")
-            st.page_link("pages/gates.py", label="Open this gate on the Gates page", icon=":material/rule:",
+            st.page_link("views/gates.py", label="Open this gate on the Gates page", icon=":material/rule:",
                          query_params={"gate": gate["gate_id"]})
     tabs = {"eval": ["Eval results", "Samples"], "train": ["Train curve", "Model"], "prep": ["Data"]}.get(
         run["kind"], [])

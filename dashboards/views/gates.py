@@ -64,7 +64,7 @@ with guard():
     head = f"{STATUS_MD[gate['status']]} · gate `{gate_id}` · policy `{gate['policy']}`"
     st.markdown(head)
     if link:
-        st.page_link("pages/compare.py", label="Open this pair in Compare (same runs and settings)",
+        st.page_link("views/compare.py", label="Open this pair in Compare (same runs and settings)",
                      icon=":material/compare_arrows:", query_params=link)
     rules = results.loc[results["gate_id"] == gate_id]
     if rules.empty:

@@ -16,6 +16,7 @@ from dashboards.analysis import LOSS_KINDS, loss_kind, overfitting_report, train
 from dashboards.common import fmt, fmt_signed, from_url, guard, open_db, require, to_url
 
 ALL = "(all domains)"
+LOSS_SHORT = {"lm": "LM, nats/token", "dpo": "DPO, nats/pair", "other": "as logged"}  # captions say more
 
 
 def early_stop(logs: pd.DataFrame) -> dict | None:
@@ -72,14 +73,15 @@ with guard():
     def _step(v: object) -> str:
         return "—" if v is None else str(v)
 
-    render.table(st, pd.DataFrame([{  # HTML: every column visible at 1280 px
-        "stage": meta.at[r, "stage"] or "—", "loss": LOSS_KINDS[kinds[r]][0],
+    render.table(st, pd.DataFrame([{  # HTML, 11 columns: every one visible at 1280 px
+        "stage": meta.at[r, "stage"] or "—", "loss": LOSS_SHORT[kinds[r]],
         "overfitting": "YES" if rep["overfitting"] else "no", "state": state_text[status[r][0]],
         "min val loss": fmt(rep["min_val_loss"], 4), "min val step": _step(rep["min_val_step"]),
-        "last val loss": fmt(rep["last_val_loss"], 4), "last step": _step(rep["last_val_step"]),
-        "val change (window)": fmt_signed(rep["val_change"], 4),
-        "train change (window)": fmt_signed(rep["train_change"], 4),
-        "train points": str(rep["n_train"]), "validation points": str(rep["n_val"]),
+        "last val loss @ step": "—" if rep["last_val_loss"] is None
+        else f"{fmt(rep['last_val_loss'], 4)} @ {rep['last_val_step']}",
+        "Δ val / Δ train over window": "—" if rep["val_change"] is None
+        else f"{fmt_signed(rep['val_change'], 4)} / {fmt_signed(rep['train_change'], 4)}",
+        "validation points": str(rep["n_val"]),
         "early stop": "—" if (stop := early_stop(logs)) is None else f"step {stop['step']}", "run": r,
     } for r, (logs, rep) in reports.items()]))
     st.caption("Validation loss is the mean over the stage's validation split (its size is in the prep report); "
