@@ -16,9 +16,16 @@ REWARD_KEYS = ("reward", "reward_std", "kl", "completions/mean_length", "complet
 
 
 def _metrics(raw: Any) -> dict[str, Any]:
-    """A train_logs row's metrics_json (JSON text, a dict, or a missing value, which pandas shows as NaN)."""
-    if isinstance(raw, str):
-        return json.loads(raw)
+    """A train_logs row's metrics_json (JSON text, a dict, or a missing value, which pandas shows as NaN). Rows
+    copied from a reused stage hold the JSON text encoded once more (a JSON string of the object): decoded until
+    an object comes out; anything else is no metrics (a string never answers `"reward" in m`)."""
+    for _ in range(3):
+        if not isinstance(raw, str):
+            break
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return {}
     return dict(raw) if isinstance(raw, dict) else {}
 
 
