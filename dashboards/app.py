@@ -32,7 +32,8 @@ page = st.navigation(PAGES)
 
 with st.sidebar:
     # Tables wrap long ids (rule names, run ids, paths) inside their cell instead of scrolling sideways at 1280 px.
-    st.markdown("<style>[data-testid='stTable'] td * {overflow-wrap: anywhere}</style>", unsafe_allow_html=True)
+    st.markdown("<style>[data-testid='stTable'] td *, [data-testid='stTable'] th * {overflow-wrap: anywhere}"
+                "</style>", unsafe_allow_html=True)
     path = db_path()
     st.caption(f"store (read-only): `{path}`")
     if path.exists():

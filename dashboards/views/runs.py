@@ -65,8 +65,10 @@ def _eval_tab(db: Db, run_id: str) -> None:
         "≈95% CI": [fmt_ci(lo, hi, 4) for lo, hi in zip(res["ci_low"], res["ci_high"], strict=True)],
         "n (items)": res["n"], "role": [_role(t, m, f) for t, m, f in zip(res["task"], res["metric"],
                                                                             res["filter"], strict=True)],
-        "direction": res["higher_is_better"].map({True: "↑ higher is better", False: "↓ lower is better"}).fillna("—"),
+        "better": res["higher_is_better"].map({True: "↑ higher", False: "↓ lower"}).fillna("—"),
     })
+    if set(table["filter"].fillna("none")) <= {"none"}:  # lm-eval's default filter everywhere: nothing to show
+        table = table.drop(columns=["filter"])
     render.table(st, table)  # HTML: numbers formatted by magnitude, never cut
     st.caption("≈95% CI = value ± 1.96 · stderr (lm-eval's standard error); n = items scored. Differences "
                "between models are judged on the Compare page with paired tests, not by eye.")
