@@ -256,11 +256,14 @@ def test_release_manager_views(server: str, dashboard_db: Path, tmp_path: Path) 
             _settle(page)
             binary = store.query("SELECT task FROM eval_samples WHERE run_id = ? GROUP BY task, metric"
                                  " HAVING bool_and(value IN (0, 1)) LIMIT 1", [baseline])
+            marks = page.locator("ins.diff-ins, del.diff-del")
+            marks.first.wait_for(timeout=120_000)
+            assert marks.count() > 0, "no diff highlighting shown"
             if binary:  # flip counts of the pair's 0/1 metrics: an HTML table, so no count is ever cut
+                page.locator("[data-testid^='stTable'] th", has_text="right → wrong").first.wait_for(timeout=120_000)
+                _settle(page)
                 assert _has_table(page, "right → wrong", "wrong → right"), _table_headers(page)
             assert not _cut_cells(page), _cut_cells(page)
-            marks = page.locator("ins.diff-ins, del.diff-del")
-            assert marks.count() > 0, "no diff highlighting shown"
             page.locator("ins.diff-ins, del.diff-del").first.scroll_into_view_if_needed()
             shot = tmp_path / "dashboard_side_by_side.png"
             page.screenshot(path=str(shot))
