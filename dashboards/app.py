@@ -20,17 +20,20 @@ from dashboards.common import db_path  # noqa: E402
 st.set_page_config(page_title="harness · results", page_icon=":material/monitoring:", layout="wide")
 
 PAGES = [
-    st.Page("pages/runs.py", title="Runs", icon=":material/list_alt:", default=True),
-    st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
-    st.Page("pages/training.py", title="Training", icon=":material/show_chart:"),
-    st.Page("pages/regression.py", title="Regression over time", icon=":material/timeline:"),
-    st.Page("pages/gates.py", title="Gates", icon=":material/rule:"),
-    st.Page("pages/sweeps.py", title="Sweeps", icon=":material/tune:"),
-    st.Page("pages/labelling.py", title="Label replies", icon=":material/thumbs_up_down:"),
+    st.Page("views/runs.py", title="Runs", icon=":material/list_alt:", default=True),
+    st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:"),
+    st.Page("views/training.py", title="Training", icon=":material/show_chart:"),
+    st.Page("views/regression.py", title="Regression over time", icon=":material/timeline:"),
+    st.Page("views/gates.py", title="Gates", icon=":material/rule:"),
+    st.Page("views/sweeps.py", title="Sweeps", icon=":material/tune:"),
+    st.Page("views/labelling.py", title="Label replies", icon=":material/thumbs_up_down:"),
 ]
 page = st.navigation(PAGES)
 
 with st.sidebar:
+    # Tables wrap long ids (rule names, run ids, paths) inside their cell instead of scrolling sideways at 1280 px.
+    st.markdown("<style>[data-testid='stTable'] td *, [data-testid='stTable'] th * {overflow-wrap: anywhere}"
+                "</style>", unsafe_allow_html=True)
     path = db_path()
     st.caption(f"store (read-only): `{path}`")
     if path.exists():

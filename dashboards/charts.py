@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import altair as alt
@@ -139,8 +140,10 @@ def regression_chart(series: pd.DataFrame, metric: str, higher_is_better: bool |
 
 
 def gate_heatmap(results: pd.DataFrame) -> alt.Chart:
-    """Rule × gate grid, oldest gate left: which rules fail, and since when."""
+    """Rule × gate grid, oldest gate left: which rules fail, and since when. `detail_json`: dicts or JSON text
+    (text keeps the frame hashable for the chart cache)."""
     data = results.copy()
+    data["detail_json"] = [json.loads(d) if isinstance(d, str) else d for d in data["detail_json"]]
     data["outcome"] = [d.get("outcome") if isinstance(d, dict) and d.get("outcome") in RULE_COLORS
                        else ("pass" if p else "fail") for p, d in zip(data["passed"], data["detail_json"], strict=True)]
     data["gate"] = [f"{t:%Y-%m-%d %H:%M} · {g[-6:]}" if hasattr(t, "strftime") else str(g)

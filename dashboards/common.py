@@ -127,7 +127,8 @@ def eval_run_label(row: dict[str, Any]) -> str:
 
 def fmt_num(value: Any) -> str:
     """A number formatted by magnitude, so a narrow column never needs to cut it: 4 significant digits
-    below 1, 4 decimals up to 10, 3 up to 100, 2 up to 10 000, then none."""
+    below 1, 4 decimals up to 10, 3 up to 100, 2 up to 10 000, none up to a million, then 4 significant digits
+    in scientific notation (a ratio over a near-zero baseline can reach 1e18)."""
     if missing(value):
         return "—"
     v = float(value)
@@ -144,7 +145,9 @@ def fmt_num(value: Any) -> str:
         return f"{v:.3f}"
     if a < 10_000:
         return f"{v:.2f}"
-    return f"{v:,.0f}"
+    if a < 1e6:
+        return f"{v:,.0f}"
+    return f"{v:.3e}"
 
 
 # -- selections in the URL --------------------------------------------------------------------------------
@@ -209,6 +212,19 @@ def word_diff_html(old: str | None, new: str | None) -> tuple[str, str]:
             right.append(f'<ins class="diff-ins" style="background:#d9f0d3;color:#00441b;text-decoration:none">'
                          f'{y}</ins>')
     return "".join(left) or "<i>—</i>", "".join(right) or "<i>—</i>"
+
+
+def item_html(prompt: str | None, target: str | None, old_html: str, new_html: str) -> str:
+    """One paired item as a single HTML block: prompt, target, and the two outputs side by side (`old_html` and
+    `new_html` come from word_diff_html, already escaped)."""
+    import html
+
+    target_line = (f'<div style="margin:4px 0">target: <code>{html.escape(str(target))}</code></div>'
+                   if target else "")
+    return (text_box(html.escape(prompt or "")) + target_line
+            + '<div style="display:grid;grid-template-columns:1fr 1fr;gap:12px;margin-top:6px">'
+            f"<div><b>baseline output</b>{text_box(old_html)}</div>"
+            f"<div><b>candidate output</b>{text_box(new_html)}</div></div>")
 
 
 def text_box(body_html: str) -> str:

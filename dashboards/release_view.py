@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboards import render
 from harness.store import Store
 
 
@@ -19,7 +20,7 @@ def show_releases(db_path: str, domain: str) -> None:
     if not rows:
         st.caption(f"No `harness release {domain} --data NEW` yet.")
         return
-    st.table(pd.DataFrame({
+    render.table(st, pd.DataFrame({
         "version": [f"v{r['version']}" if r["released"] else "rejected" for r in rows],
         "created (UTC)": [str(r["created_at"])[:16] for r in rows],
         "outcome": [r["outcome"] for r in rows],
@@ -27,6 +28,6 @@ def show_releases(db_path: str, domain: str) -> None:
         "gate vs base": [r["base_status"] or "?" for r in rows],
         "data": [r["data_name"] or "—" for r in rows], "replay": [r["replay"] for r in rows],
         "model": [r["model_id"] for r in rows], "eval run": [r["eval_run_id"] for r in rows],
-    }).style.hide(axis="index"))
+    }))
     st.caption("A candidate becomes a release only when both gates PASS; rejected candidates are kept here and "
                "never become the parent of the next release.")

@@ -16,9 +16,16 @@ REWARD_KEYS = ("reward", "reward_std", "kl", "completions/mean_length", "complet
 
 
 def _metrics(raw: Any) -> dict[str, Any]:
-    """A train_logs row's metrics_json (JSON text, a dict, or a missing value, which pandas shows as NaN)."""
-    if isinstance(raw, str):
-        return json.loads(raw)
+    """A train_logs row's metrics_json (JSON text, a dict, or a missing value, which pandas shows as NaN). Rows
+    copied from a reused stage hold the JSON text encoded once more (a JSON string of the object): decoded until
+    an object comes out; anything else is no metrics (a string never answers `"reward" in m`)."""
+    for _ in range(3):
+        if not isinstance(raw, str):
+            break
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return {}
     return dict(raw) if isinstance(raw, dict) else {}
 
 
@@ -75,12 +82,14 @@ def samples_per_step(run: dict[str, Any] | None) -> int | None:
 
 def render(st: Any, logs: pd.DataFrame, stage: str, key: str, run: dict[str, Any] | None = None) -> None:
     """The RL block of one run (nothing for runs that are not online RL)."""
+    from dashboards.render import chart  # cached spec: rebuilt only when the curves change
+
     per_step = samples_per_step(run)
     curves = rl_curves(logs)
     check = held_out(logs)
     if curves is None and check is None:
         return
     if curves is not None:
-        st.altair_chart(rl_chart(curves, per_step), key=f"rl_{key}")
+        chart(st, "rl_view.rl_chart", curves, per_step, key=f"rl_{key}")
     if check is not None:
         st.info(f"{stage}: {held_out_sentence(check)}")

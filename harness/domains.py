@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import sys
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
@@ -274,12 +274,7 @@ def suite_include_paths() -> list[Path]:
     perturbed suite copies in the cache."""
     paths = [suites_dir()]
     for folder in _domain_dirs().values():
-        suite = folder / "suite"
-        try:
-            manifest = load_yaml_model(Manifest, folder / "manifest.yaml")
-            suite = folder / manifest.suite_dir
-        except HarnessError:
-            pass  # a broken manifest is reported when that domain is used, not on every eval
+        suite = _suite_dir(folder, _mtime(folder / "manifest.yaml"))
         if suite.is_dir() and suite not in paths:
             paths.append(suite)
     from harness.paths import cache_dir  # perturbed copies of suites (harness.robustness.suite)
@@ -288,6 +283,23 @@ def suite_include_paths() -> list[Path]:
     if perturbed.is_dir():
         paths += sorted(p for p in perturbed.iterdir() if p.is_dir() and not p.name.endswith(".tmp"))
     return paths
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+@lru_cache(maxsize=256)
+def _suite_dir(folder: Path, manifest_mtime: int) -> Path:
+    """A domain's suite folder from its manifest, parsed once per manifest version (compare asks for the include
+    paths once per task: re-reading every manifest each time was a third of a dashboard comparison)."""
+    try:
+        return folder / load_yaml_model(Manifest, folder / "manifest.yaml").suite_dir
+    except HarnessError:
+        return folder / "suite"  # a broken manifest is reported when that domain is used, not on every eval
 
 
 def find_suite_dir(name: str) -> Path | None:

@@ -188,7 +188,10 @@ def run_stage(store: Store, domain: Domain, plan: StagePlan, parent: ModelRef, d
                                  parent_model_id=parent.model_id, fingerprint=fp, data_hash=data_hash, seed=seed,
                                  output_path=out_dir)
         logs = json.loads((out_dir / "train_logs.json").read_text()) if (out_dir / "train_logs.json").exists() else []
-        store.add_train_logs([{**row, "run_id": run_id} for row in logs])
+        # metrics_json was saved as the store's JSON text: back to an object, or the store would encode it twice
+        store.add_train_logs([{**row, "run_id": run_id, "metrics_json": json.loads(row["metrics_json"])
+                               if isinstance(row.get("metrics_json"), str) else row.get("metrics_json")}
+                              for row in logs])
         _record_model(store, ref, base_ref=parent.path, method=meta.get("method", "full"),
                       n_params=meta.get("n_params"), trainable=meta.get("trainable_params"))
         store.finish_run(run_id, model_id=ref.model_id)

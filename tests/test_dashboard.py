@@ -50,7 +50,7 @@ def open_page(db: Path, page: str, monkeypatch: pytest.MonkeyPatch, **widgets: o
     monkeypatch.setattr(sys, "argv", ["app.py"])
     at = AppTest.from_file(str(APP), default_timeout=180).run()
     if page != "runs":
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"views/{page}.py").run()
     for key, value in widgets.items():
         at.get_by_key(key).set_value(value)
         at.run()
@@ -101,13 +101,13 @@ def test_every_page_renders(dashboard_db: Path, page: str, monkeypatch: pytest.M
 def test_runs_table_lists_every_run_and_filters(dashboard_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     all_ids = {r["run_id"] for r in store(dashboard_db).query("SELECT run_id FROM runs")}
     at = open_page(dashboard_db, "runs", monkeypatch)
-    assert set(frame_with(at, "kind")["run_id"]) == all_ids
+    assert set(frame_with(at, "kind")["run"]) == all_ids
     assert f"{len(all_ids)} of {len(all_ids)} runs" in texts(at)
 
     evals = {r["run_id"] for r in store(dashboard_db).query("SELECT run_id FROM runs WHERE kind = ?", ["eval"])}
     at.get_by_key("runs_kind").set_value(["eval"])
     at.run()
-    assert set(frame_with(at, "kind")["run_id"]) == evals
+    assert set(frame_with(at, "kind")["run"]) == evals
     assert f"{len(evals)} of {len(all_ids)} runs" in texts(at)
 
 
@@ -218,7 +218,7 @@ def test_compare_selection_is_in_the_url(dashboard_db: Path, monkeypatch: pytest
     monkeypatch.setenv("HARNESS_DB", str(dashboard_db))
     fresh = AppTest.from_file(str(APP), default_timeout=180)
     fresh.run()
-    fresh.switch_page("pages/compare.py")
+    fresh.switch_page("views/compare.py")
     for k, v in params.items():
         fresh.query_params[k] = v
     fresh.run()
@@ -250,7 +250,7 @@ def test_side_by_side_shows_generation_items_with_a_diff(dashboard_db: Path, mon
     assert not at.exception
     assert f"{n} of {n} paired items" in texts(at)
     html = [str(h.proto.body) for h in at.get("html")]
-    assert len(html) == 2 * min(n, 10)  # baseline and candidate output of each item on the first page
+    assert len(html) == min(n, 10)  # one block per item on the first page: prompt, target, both outputs
     if differ:
         assert any("diff-ins" in h or "diff-del" in h for h in html)
     first = [m.value for m in at.markdown if str(m.value).startswith("**item ")][0]
@@ -533,6 +533,7 @@ def test_fmt_num_keeps_leading_digits() -> None:
     assert fmt_num(110.7428) == "110.74" and fmt_num(8.5113) == "8.5113" and fmt_num(0.1167) == "0.1167"
     assert fmt_num(0.04426) == "0.04426" and fmt_num(None) == "—" and fmt_num(float("nan")) == "—"
     assert fmt_num(-0.38) == "-0.3800" and fmt_num(12345.6) == "12,346"
+    assert fmt_num(7_606_079_370_670_269.0) == "7.606e+15"  # a ratio over a near-zero baseline
 
 
 def test_word_diff_marks_changed_words_and_escapes() -> None:

@@ -145,14 +145,30 @@ def _settle(page, timeout_ms: int = 90_000) -> None:
 
 
 def _cut_cells(page) -> list[str]:
-    """Table cells whose content is wider than the cell (cut or scrolled), as 'text (scroll/client px)', and
-    tables that run past the right edge of the page."""
+    """Table cells whose content is wider than the cell (cut or scrolled), as 'text (scroll/client px)',
+    tables that run past the right edge of the page, and tables whose box scrolls sideways (their right-hand
+    columns hidden until scrolled)."""
     return page.evaluate("""() => [...document.querySelectorAll("[data-testid^='stTable'] td,"
         + " [data-testid^='stTable'] th")].filter(e => e.scrollWidth > e.clientWidth + 1)
         .map(e => `${e.innerText} (${e.scrollWidth}/${e.clientWidth})`).concat(
         [...document.querySelectorAll("[data-testid='stMain'] table")].filter(
         t => t.getBoundingClientRect().right > document.querySelector("[data-testid='stMain']")
-        .getBoundingClientRect().right + 1).map(t => `table wider than the page: ${t.innerText.slice(0, 60)}`))""")
+        .getBoundingClientRect().right + 1).map(t => `table wider than the page: ${t.innerText.slice(0, 60)}`)).concat(
+        [...document.querySelectorAll("[data-testid^='stTable'], [data-testid^='stTable'] div")].filter(
+        d => ["auto", "scroll", "hidden", "clip"].includes(getComputedStyle(d).overflowX)
+        && d.scrollWidth > d.clientWidth + 1).map(
+        d => `table scrolls sideways (${d.scrollWidth}/${d.clientWidth} px): ${d.innerText.slice(0, 60)}`))""")
+
+
+def _table_headers(page) -> list[str]:
+    """Header texts of every HTML table on the page, one string per table (tab-separated)."""
+    return page.evaluate("""() => [...document.querySelectorAll("[data-testid^='stTable'] table")].map(
+        t => [...t.querySelectorAll("th")].map(h => h.innerText.trim()).join("\\t"))""")
+
+
+def _has_table(page, *columns: str) -> bool:
+    """True when one HTML table on the page has all of `columns` among its headers (not a scrolled grid)."""
+    return any(all(c in h.split("\t") for c in columns) for h in _table_headers(page))
 
 
 def _row_text(page, task: str) -> list[str]:
@@ -208,6 +224,8 @@ def test_release_manager_views(server: str, dashboard_db: Path, tmp_path: Path) 
             page.goto(f"{server}/?run={candidate}", wait_until="domcontentloaded")
             _settle(page)
             assert any(value in r for r in _row_text(page, task)), (value, _row_text(page, task))
+            # the runs list is an HTML table too: its key columns are checked like every other cell
+            assert _has_table(page, "run", "kind", "stage", "status"), _table_headers(page)
             assert not _cut_cells(page), _cut_cells(page)
 
             page.goto(f"{server}/compare?baseline={baseline}&candidate={candidate}", wait_until="domcontentloaded")
@@ -236,8 +254,16 @@ def test_release_manager_views(server: str, dashboard_db: Path, tmp_path: Path) 
                       "&sort=change", wait_until="domcontentloaded")
             page.get_by_text("Items side by side").first.wait_for(timeout=120_000)
             _settle(page)
+            binary = store.query("SELECT task FROM eval_samples WHERE run_id = ? GROUP BY task, metric"
+                                 " HAVING bool_and(value IN (0, 1)) LIMIT 1", [baseline])
             marks = page.locator("ins.diff-ins, del.diff-del")
+            marks.first.wait_for(timeout=120_000)
             assert marks.count() > 0, "no diff highlighting shown"
+            if binary:  # flip counts of the pair's 0/1 metrics: an HTML table, so no count is ever cut
+                page.locator("[data-testid^='stTable'] th", has_text="right → wrong").first.wait_for(timeout=120_000)
+                _settle(page)
+                assert _has_table(page, "right → wrong", "wrong → right"), _table_headers(page)
+            assert not _cut_cells(page), _cut_cells(page)
             page.locator("ins.diff-ins, del.diff-del").first.scroll_into_view_if_needed()
             shot = tmp_path / "dashboard_side_by_side.png"
             page.screenshot(path=str(shot))
@@ -258,6 +284,8 @@ def test_release_manager_views(server: str, dashboard_db: Path, tmp_path: Path) 
                 _settle(page)
                 assert page.locator("[data-testid='stException']").count() == 0, f"{name}: exception shown"
                 assert not _cut_cells(page), _cut_cells(page)
+                if name == "gates":  # the list of gates: an HTML table whose key columns are never cut
+                    assert _has_table(page, "gate", "result", "rules failed"), _table_headers(page)
                 if name == "gates":  # the rules of the newest gate, in words, are what the shot is for
                     page.get_by_text(text).first.evaluate("e => e.scrollIntoView({block: 'start'})")
                     page.wait_for_timeout(500)

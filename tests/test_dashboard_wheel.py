@@ -34,7 +34,7 @@ def test_dashboard_runs_from_an_installed_wheel(tmp_path: Path) -> None:
     subprocess.run([*pip, "install", "--no-deps", "-q", "--target", str(site), str(wheel)], check=True,
                    capture_output=True, timeout=300)
     assert (site / "harness" / "_data" / "dashboards" / "app.py").is_file()
-    assert (site / "harness" / "_data" / "dashboards" / "pages" / "compare.py").is_file()
+    assert (site / "harness" / "_data" / "dashboards" / "views" / "compare.py").is_file()
 
     project = tmp_path / "project"
     project.mkdir()

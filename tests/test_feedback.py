@@ -147,7 +147,7 @@ def _training_page_shows_rl(db: Path, run_id: str, check: dict, monkeypatch: pyt
     monkeypatch.setenv("HARNESS_DB", str(db))
     monkeypatch.setattr(sys, "argv", ["app.py"])
     at = AppTest.from_file(str(app), default_timeout=180).run()
-    at.switch_page("pages/training.py").run()
+    at.switch_page("views/training.py").run()
     assert not at.exception, [e.value for e in at.exception]
     info = " ".join(str(e.value) for e in at.info)
     assert f"n={check['n']} validation prompts" in info and f"Δ {check['delta']:+.3f}" in info

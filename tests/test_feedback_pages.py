@@ -58,7 +58,7 @@ def _open(db: Path, page: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("HARNESS_DB", str(db))
     monkeypatch.setattr(sys, "argv", ["app.py"])
     at = AppTest.from_file(str(APP), default_timeout=180).run()
-    at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(f"views/{page}.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 

@@ -39,7 +39,7 @@ _FUNCTION_REPR = re.compile(r"<function (\S+) at 0x[0-9a-f]+>")
 _VOLATILE_METADATA = ("config_source",)
 
 
-class _AnyTagLoader(yaml.SafeLoader):
+class _AnyTagLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when built with it
     """Reads lm-eval YAML without importing `!function` targets (we only need names and lists)."""
 
 

@@ -1,6 +1,6 @@
 """Human preference labels: pairs of model replies to label, and the labels as a preference dataset.
 
-The dashboard's labelling page (dashboards/pages/labelling.py) shows a prompt and two replies of two
+The dashboard's labelling page (dashboards/views/labelling.py) shows a prompt and two replies of two
 evaluated models on the same item (from `eval_samples`, so nothing is generated while a person waits), in a
 random order with the models hidden; each judgement is one `human_labels` row (harness.store.feedback).
 `harness labels export` turns the labels into `{prompt, chosen, rejected}` records (ties left out) that a

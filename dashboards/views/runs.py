@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -9,10 +10,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts
 from dashboards import queries as q
+from dashboards import render
 from dashboards.analysis import data_summary, overfitting_report
-from dashboards.common import Db, fmt, fmt_ci, fmt_num, from_url, guard, open_db, require, to_url
+from dashboards.common import Db, fmt, fmt_ci, fmt_num, from_url, guard, open_db, require, text_box, to_url
 
 
 def _filters(db: Db) -> dict[str, Any]:
@@ -37,18 +38,14 @@ def _filters(db: Db) -> dict[str, Any]:
 
 
 def _run_table(frame: pd.DataFrame) -> None:
-    text = ["domain", "stage", "model_id", "error"]
-    frame = frame.assign(**{c: frame[c].fillna("—") for c in text})  # no "None" cells
-    st.dataframe(
-        frame, hide_index=True, key="runs_table",
-        column_order=["run_id", "kind", "domain", "stage", "model_id", "status", "started_at", "seconds", "error"],
-        column_config={
-            "run_id": st.column_config.TextColumn("run"),
-            "model_id": st.column_config.TextColumn("model"),
-            "started_at": st.column_config.DatetimeColumn("started (UTC)", format="YYYY-MM-DD HH:mm:ss"),
-            "seconds": st.column_config.NumberColumn("duration (s)", format="%d"),
-        },
-    )
+    """Newest first, 50 a page, as an HTML table: the run id, kind, stage and status never scroll out of view."""
+    render.paged_table(st, pd.DataFrame({
+        "run": frame["run_id"], "kind": frame["kind"], "domain": frame["domain"].fillna("—"),
+        "stage": frame["stage"].fillna("—"), "model": frame["model_id"].fillna("—"), "status": frame["status"],
+        "started (UTC)": [f"{t:%Y-%m-%d %H:%M:%S}" if hasattr(t, "strftime") else "—" for t in frame["started_at"]],
+        "duration (s)": ["—" if pd.isna(s) else f"{int(s)}" for s in frame["seconds"]],
+        "error": frame["error"].fillna("—"),
+    }), key="runs_table_page")
 
 
 def _eval_tab(db: Db, run_id: str) -> None:
@@ -68,9 +65,11 @@ def _eval_tab(db: Db, run_id: str) -> None:
         "≈95% CI": [fmt_ci(lo, hi, 4) for lo, hi in zip(res["ci_low"], res["ci_high"], strict=True)],
         "n (items)": res["n"], "role": [_role(t, m, f) for t, m, f in zip(res["task"], res["metric"],
                                                                             res["filter"], strict=True)],
-        "direction": res["higher_is_better"].map({True: "↑ higher is better", False: "↓ lower is better"}).fillna("—"),
+        "better": res["higher_is_better"].map({True: "↑ higher", False: "↓ lower"}).fillna("—"),
     })
-    st.table(table.style.hide(axis="index"))  # HTML: numbers formatted by magnitude, never cut
+    if set(table["filter"].fillna("none")) <= {"none"}:  # lm-eval's default filter everywhere: nothing to show
+        table = table.drop(columns=["filter"])
+    render.table(st, table)  # HTML: numbers formatted by magnitude, never cut
     st.caption("≈95% CI = value ± 1.96 · stderr (lm-eval's standard error); n = items scored. Differences "
                "between models are judged on the Compare page with paired tests, not by eye.")
 
@@ -92,12 +91,12 @@ def _samples_tab(db: Db, run_id: str) -> None:
         doc = st.selectbox("Read one item", items["doc_id"].tolist(), key="samples_doc")
         row = items.loc[items["doc_id"] == doc].iloc[0]
         st.markdown(f"**Prompt** (item {doc}, {metric} = {fmt(row['value'], 4)})")
-        st.code(row["prompt"] or "", language=None, wrap_lines=True)
+        st.html(text_box(html.escape(row["prompt"] or "")))  # plain HTML: st.code's highlighter is slow on long text
         left, right = st.columns(2)
         left.markdown("**Target**")
-        left.code(row["target"] or "—", language=None, wrap_lines=True)
+        left.html(text_box(html.escape(str(row["target"] or "—"))))
         right.markdown("**Prediction**")
-        right.code(row["prediction"] or "—", language=None, wrap_lines=True)
+        right.html(text_box(html.escape(str(row["prediction"] or "—"))))
 
 
 def _train_tab(db: Db, run_id: str) -> None:
@@ -108,8 +107,8 @@ def _train_tab(db: Db, run_id: str) -> None:
     train = logs.loc[logs["split"] == "train"].to_dict("records")
     val = logs.loc[logs["split"] == "validation"].to_dict("records")
     report = overfitting_report(train, val)
-    st.altair_chart(charts.loss_chart(logs.loc[logs["split"].isin(["train", "validation"])], report),
-                    key="run_loss_chart")
+    render.chart(st, "loss_chart", logs.loc[logs["split"].isin(["train", "validation"])], report,
+                 key="run_loss_chart")
     if report["overfitting"]:
         st.warning(f"Overfitting: {report['reason']}")
     st.caption(f"{report['n_train']} train and {report['n_val']} validation points · min validation loss "
@@ -137,8 +136,7 @@ def _data_tab(db: Db, run_id: str) -> None:
         return
     parsed = [(rec["dataset"], json.loads(rec["report_json"]) if rec["report_json"] else {})
               for rec in reports.to_dict("records")]
-    st.dataframe(pd.DataFrame([data_summary(name, rep) for name, rep in parsed]), hide_index=True,
-                 key="data_reports_table")
+    render.table(st, pd.DataFrame([data_summary(name, rep) for name, rep in parsed]))
     st.caption("rows loaded − dropped (on load and by cleaning) + replay rows added = train + validation.")
     for name, rep in parsed:
         st.markdown(f"**{name}** ({rep.get('kind', '?')}, source `{rep.get('source', '—')}`)")
@@ -152,11 +150,11 @@ def _data_tab(db: Db, run_id: str) -> None:
         reasons = {k: v for k, v in reasons.items() if v}
         left, right = st.columns(2)
         if steps:
-            left.dataframe(pd.DataFrame([{"step": x.get("step"), "in": x.get("in"), "out": x.get("out"),
-                                          "dropped": x.get("dropped")} for x in steps]), hide_index=True,
-                           key=f"data_steps_{name}")
+            steps_table = pd.DataFrame([{"step": x.get("step"), "in": x.get("in"), "out": x.get("out"),
+                                         "dropped": x.get("dropped")} for x in steps])
+            render.table(left, steps_table.astype("string").fillna("—"))
         if reasons:
-            right.altair_chart(charts.count_bars(reasons, "rows dropped", "reason"), key=f"data_reasons_{name}")
+            render.chart(right, "count_bars", reasons, "rows dropped", "reason", key=f"data_reasons_{name}")
         pii: dict[str, int] = {}
         for found in _find(steps, "pii_counts_by_type"):
             for kind, n in (found or {}).items():
@@ -164,13 +162,13 @@ def _data_tab(db: Db, run_id: str) -> None:
         contamination = [c for c in _find(steps, "contamination") if isinstance(c, dict) and c.get("per_source")]
         c1, c2 = st.columns(2)
         if pii:
-            c1.altair_chart(charts.count_bars(pii, "values masked", "PII type"), key=f"data_pii_{name}")
+            render.chart(c1, "count_bars", pii, "values masked", "PII type", key=f"data_pii_{name}")
         if contamination:
-            c2.dataframe(pd.DataFrame([{"eval source": src, "eval items": v.get("items"),
-                                        "items touched": v.get("items_touched"),
-                                        "train rows hit": v.get("train_rows_hit")}
-                                       for c in contamination for src, v in c["per_source"].items()]),
-                         hide_index=True, key=f"data_contam_{name}")
+            render.table(c2, pd.DataFrame([{"eval source": src, "eval items": v.get("items"),
+                                            "items touched": v.get("items_touched"),
+                                            "train rows hit": v.get("train_rows_hit")}
+                                           for c in contamination for src, v in c["per_source"].items()])
+                         .astype("string").fillna("—"))
         if rep.get("warnings"):
             st.warning("; ".join(map(str, rep["warnings"])))
         with st.expander(f"{name}: full report (JSON)"):
@@ -195,7 +193,7 @@ def _detail(db: Db, run_id: str) -> None:
         gate = q.gate_of_run(db.path, db.version, run_id)
         if gate:
             st.markdown(f"gate `{gate['gate_id']}` ({'passed' if gate['passed'] else 'not passed'})")
-            st.page_link("pages/gates.py", label="Open this gate on the Gates page", icon=":material/rule:",
+            st.page_link("views/gates.py", label="Open this gate on the Gates page", icon=":material/rule:",
                          query_params={"gate": gate["gate_id"]})
     tabs = {"eval": ["Eval results", "Samples"], "train": ["Train curve", "Model"], "prep": ["Data"]}.get(
         run["kind"], [])

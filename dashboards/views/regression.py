@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts
 from dashboards import queries as q
+from dashboards import render
 from dashboards.common import fmt_ci, fmt_num, from_url, guard, open_db, require, to_url
 
 st.title("Regression over time")
@@ -42,14 +42,14 @@ with guard():
     series = q.metric_series(db.path, db.version, domain, task, metric, filter_)
     require(not series.empty, "No evaluation stored this metric.")
     hib = series["higher_is_better"].dropna()
-    st.altair_chart(charts.regression_chart(series, metric, bool(hib.iloc[-1]) if len(hib) else None),
-                    key="regression_chart")
+    render.chart(st, "regression_chart", series, metric, bool(hib.iloc[-1]) if len(hib) else None,
+                 key="regression_chart")
     gated = series["gate_passed"].notna()
     st.caption(f"{len(series)} completed eval runs of {domain}'s models, oldest first; bars are ≈95% CIs "
                f"(value ± 1.96 · stderr). {int(gated.sum())} of them were a gate's candidate "
                "(triangle = passed, cross = failed). Differences between points are not tested here: use Compare for a "
                "paired test, or the gate's rules.")
-    st.table(pd.DataFrame({
+    render.table(st, pd.DataFrame({
         "#": series["release"], "finished (UTC)": [f"{t:%Y-%m-%d %H:%M}" if hasattr(t, "strftime") else "—"
                                                     for t in series["finished_at"]], "stage": series["stage"],
         "value": [fmt_num(v) for v in series["value"]], "stderr": [fmt_num(v) for v in series["stderr"]],
@@ -57,7 +57,7 @@ with guard():
         "n": series["n"],
         "gate": series["gate_status"].fillna("—"),
         "gate id": series["gate_id"].fillna("—"), "run": series["run_id"], "model": series["model_id"],
-        }).style.hide(axis="index"))  # HTML: numbers formatted by magnitude, wrapped, never cut
+        }))  # HTML: numbers formatted by magnitude, wrapped, never cut
     from dashboards.release_view import show_releases  # every release attempt of the domain with its gates
 
     show_releases(db.path, domain)

@@ -9,6 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from dashboards import render
 from dashboards.common import fmt, guard, open_db, require
 from harness.store import Store
 
@@ -41,10 +42,10 @@ with guard():
             color="state:N", tooltip=["trial", "objective", "n", "params"])
         bars = alt.Chart(done.dropna(subset=["low"])).mark_rule().encode(x="trial:O", y="low:Q", y2="high:Q")
         st.altair_chart(points + bars, use_container_width=True, key="sweep_chart")
-    st.table(pd.DataFrame({
+    render.table(st, pd.DataFrame({
         "trial": frame["trial"], "state": frame["state"], "objective": [fmt(v, 4) for v in frame["objective"]],
         "n": frame["n"].astype("string").fillna("—"), "params": frame["params"],
-        "train run": [r["train_run_id"] or "—" for r in rows]}).style.hide(axis="index"))
+        "train run": [r["train_run_id"] or "—" for r in rows]}))
     best = done.sort_values("objective", ascending=first["direction"] == "minimize").head(1)
     if not best.empty:
         st.caption(f"best: trial {int(best['trial'].iloc[0])} {best['params'].iloc[0]} → "

@@ -3,11 +3,14 @@ read, the margin) and why it passed, failed or stayed inconclusive; each gate li
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts
 from dashboards import queries as q
+from dashboards import render
 from dashboards.common import fmt_num, from_url, guard, missing, open_db, require, to_url
 from dashboards.gate_view import STATUS_ICON, STATUS_MD, compare_link, judged, rule_outcome
 
@@ -30,25 +33,24 @@ with guard():
     counts = frame["status"].value_counts()
     st.caption(f"{len(frame)} gates · {int(counts.get('PASS', 0))} passed · {int(counts.get('FAIL', 0))} failed · "
                f"{int(counts.get('INCONCLUSIVE', 0))} inconclusive (too few items to tell; never a pass)")
-    st.dataframe(pd.DataFrame({
-        "gate": frame["gate_id"], "created (UTC)": frame["created_at"],
+    render.paged_table(st, pd.DataFrame({  # HTML: the gate id and its result never scroll out of view
+        "gate": frame["gate_id"],
+        "created (UTC)": [f"{t:%Y-%m-%d %H:%M}" if hasattr(t, "strftime") else "—" for t in frame["created_at"]],
         "result": frame["status"].map(STATUS_ICON),
-        "rules": [f"{n - f - i} pass · {f} fail · {i} inconclusive" for n, f, i in
-                  zip(frame["n_rules"], frame["n_failed"], frame["n_inconclusive"], strict=True)],
-        "rules failed": [f"{f} of {n}" for f, n in zip(frame["n_failed"], frame["n_rules"], strict=True)],
+        "rules failed": [f"{f} of {n}" + (f" ({i} inconclusive)" if i else "") for n, f, i in
+                         zip(frame["n_rules"], frame["n_failed"], frame["n_inconclusive"], strict=True)],
         "candidate stage": frame["candidate_stage"].fillna("—"), "domain": frame["domain"].fillna("—"),
-        "policy": frame["policy"].fillna("—"), "candidate run": frame["candidate_run"],
-        "baseline run": frame["baseline_run"], "gate run": frame["run_id"],
-    }), hide_index=True, key="gates_table",
-        column_config={"created (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-                       "gate": st.column_config.TextColumn(width="medium"),
-                       "rules": st.column_config.TextColumn(width="medium")})
+        "policy": [Path(p).name if isinstance(p, str) else "—" for p in frame["policy"]],  # full path below
+        "candidate run": frame["candidate_run"].fillna("—"),
+        "baseline run": frame["baseline_run"].fillna("—"), "gate run": frame["run_id"].fillna("—"),
+    }), key="gates_table_page")
 
     results = q.gate_results(db.path, db.version, tuple(frame["gate_id"]))
     if not results.empty:
         st.subheader("Rule history")
         few = results["gate_id"].nunique() <= 10  # a few gates: fixed-width columns, not one stretched cell
-        st.altair_chart(charts.gate_heatmap(results), key="gate_heatmap", width="content" if few else "stretch")
+        render.chart(st, "gate_heatmap", results.assign(detail_json=results["detail_json"].map(json.dumps)),
+                     key="gate_heatmap", width="content" if few else "stretch")
 
     st.subheader("Rules of one gate")
     ids = frame["gate_id"].tolist()
@@ -62,7 +64,7 @@ with guard():
     head = f"{STATUS_MD[gate['status']]} · gate `{gate_id}` · policy `{gate['policy']}`"
     st.markdown(head)
     if link:
-        st.page_link("pages/compare.py", label="Open this pair in Compare (same runs and settings)",
+        st.page_link("views/compare.py", label="Open this pair in Compare (same runs and settings)",
                      icon=":material/compare_arrows:", query_params=link)
     rules = results.loc[results["gate_id"] == gate_id]
     if rules.empty:
@@ -80,7 +82,7 @@ with guard():
                          "n": "—" if missing(rec["n"]) else f"{int(rec['n'])}",
                          "what the rule judged": f"{words} ({rec['kind']} on {target}, {metric})"})
         # HTML table: the words wrap inside the page instead of running off a scrolled grid
-        st.table(pd.DataFrame(rows).style.hide(axis="index"))
+        render.table(st, pd.DataFrame(rows))
         st.caption("estimate = the point estimate; judged bound = the end of the confidence interval the rule "
                    "read (non-inferiority rules pass only when even the unfavourable end is inside the margin); "
                    "INCONCLUSIVE = the interval still spans the margin: evaluate more items (`harness gate "

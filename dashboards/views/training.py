@@ -10,12 +10,13 @@ import json
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, rl_view
 from dashboards import queries as q
+from dashboards import render, rl_view
 from dashboards.analysis import LOSS_KINDS, loss_kind, overfitting_report, training_status
 from dashboards.common import fmt, fmt_signed, from_url, guard, open_db, require, to_url
 
 ALL = "(all domains)"
+LOSS_SHORT = {"lm": "LM, nats/token", "dpo": "DPO, nats/pair", "other": "as logged"}  # captions say more
 
 
 def early_stop(logs: pd.DataFrame) -> dict | None:
@@ -72,16 +73,17 @@ with guard():
     def _step(v: object) -> str:
         return "—" if v is None else str(v)
 
-    st.table(pd.DataFrame([{  # HTML: every column visible at 1280 px
-        "stage": meta.at[r, "stage"] or "—", "loss": LOSS_KINDS[kinds[r]][0],
+    render.table(st, pd.DataFrame([{  # HTML, 11 columns: every one visible at 1280 px
+        "stage": meta.at[r, "stage"] or "—", "loss": LOSS_SHORT[kinds[r]],
         "overfitting": "YES" if rep["overfitting"] else "no", "state": state_text[status[r][0]],
         "min val loss": fmt(rep["min_val_loss"], 4), "min val step": _step(rep["min_val_step"]),
-        "last val loss": fmt(rep["last_val_loss"], 4), "last step": _step(rep["last_val_step"]),
-        "val change (window)": fmt_signed(rep["val_change"], 4),
-        "train change (window)": fmt_signed(rep["train_change"], 4),
-        "train points": str(rep["n_train"]), "validation points": str(rep["n_val"]),
+        "last val loss @ step": "—" if rep["last_val_loss"] is None
+        else f"{fmt(rep['last_val_loss'], 4)} @ {rep['last_val_step']}",
+        "Δ val / Δ train over window": "—" if rep["val_change"] is None
+        else f"{fmt_signed(rep['val_change'], 4)} / {fmt_signed(rep['train_change'], 4)}",
+        "validation points": str(rep["n_val"]),
         "early stop": "—" if (stop := early_stop(logs)) is None else f"step {stop['step']}", "run": r,
-    } for r, (logs, rep) in reports.items()]).style.hide(axis="index"))
+    } for r, (logs, rep) in reports.items()]))
     st.caption("Validation loss is the mean over the stage's validation split (its size is in the prep report); "
                "the store keeps no per-item losses, so no interval is drawn around it.")
 
@@ -92,8 +94,8 @@ with guard():
             continue
         frames = [reports[r][0].loc[lambda f: f["split"].isin(["train", "validation"])]
                   .assign(label=f"{meta.at[r, 'stage'] or '?'} · {r[-6:]}") for r in of_kind]
-        st.altair_chart(charts.overlay_chart(pd.concat(frames), smooth=int(smooth), y_title=LOSS_KINDS[kind][0]),
-                        key=f"overlay_{kind}")
+        render.chart(st, "overlay_chart", pd.concat(frames), smooth=int(smooth), y_title=LOSS_KINDS[kind][0],
+                     key=f"overlay_{kind}")
         st.caption(LOSS_KINDS[kind][1] + " Solid = train (smoothed as set above), dashed with points = validation.")
 
     for run_id, (logs, rep) in reports.items():
@@ -104,8 +106,8 @@ with guard():
             st.info("This run logged no loss.")
             continue
         curves = logs.loc[logs["split"].isin(["train", "validation"])]
-        st.altair_chart(charts.loss_chart(curves, rep, title=f"{stage}: train vs validation loss", smooth=int(smooth),
-                                          y_title=LOSS_KINDS[kind][0], show_lr=show_lr), key=f"loss_{run_id}")
+        render.chart(st, "loss_chart", curves, rep, title=f"{stage}: train vs validation loss", smooth=int(smooth),
+                     y_title=LOSS_KINDS[kind][0], show_lr=show_lr, key=f"loss_{run_id}")
         st.caption(LOSS_KINDS[kind][1])
         # GRPO / RLOO: reward, KL and reply length per step; the held-out reward test
         rl_view.render(st, logs, stage, run_id, q.run(db.path, db.version, run_id))

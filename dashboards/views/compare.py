@@ -9,8 +9,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts
 from dashboards import queries as q
+from dashboards import render
 from dashboards.analysis import default_pair, headline, regression_default, select_items
 from dashboards.common import (
     Db,
@@ -21,9 +21,9 @@ from dashboards.common import (
     fmt_p,
     from_url,
     guard,
+    item_html,
     open_db,
     require,
-    text_box,
     to_url,
     word_diff_html,
 )
@@ -103,7 +103,7 @@ def _items(db: Db, comp: dict[str, Any], url: dict[str, Any]) -> None:
     if comp.get("flip_counts"):
         counts = pd.DataFrame(comp["flip_counts"]).rename(columns={"right_to_wrong": "right → wrong",
                                                                    "wrong_to_right": "wrong → right"})
-        st.dataframe(counts, hide_index=True, key="flip_counts_table")
+        render.table(st, counts.astype("string").fillna("—"))  # HTML: every column visible at 1280 px
     c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
     from_url("items_task", "task", tasks, tasks[0])
     task = c1.selectbox("Task", tasks, key="items_task")
@@ -148,15 +148,9 @@ def _items(db: Db, comp: dict[str, Any], url: dict[str, Any]) -> None:
             st.markdown(f"**item {rec['doc_id']}** · `{str(rec['doc_hash'])[:12]}` · {metric}: baseline "
                         f"**{fmt_num(rec['baseline'])}** → candidate **{fmt_num(rec['candidate'])}** "
                         f"(Δ {fmt_num(rec['change'])})")
-            st.code(rec["prompt"] or "", language=None, wrap_lines=True)
-            if rec["target"]:
-                st.markdown(f"target: `{rec['target']}`")
             old, new = word_diff_html(rec["baseline_prediction"], rec["candidate_prediction"])
-            left, right = st.columns(2)
-            left.markdown("**baseline output**")
-            left.html(text_box(old))
-            right.markdown("**candidate output**")
-            right.html(text_box(new))
+            st.html(item_html(rec["prompt"], rec["target"], old, new))  # one element: st.code per prompt was
+            # most of the browser's time on this page (its syntax highlighter), columns and labels the rest
 
 
 def _many_runs(db: Db, evals: pd.DataFrame, labels: dict[str, str], pair: tuple[str, str],
@@ -186,10 +180,10 @@ def _many_runs(db: Db, evals: pd.DataFrame, labels: dict[str, str], pair: tuple[
     wide = table.pivot_table(index=["task", "metric"], columns="run", values="value", aggfunc="first", sort=False)
     wide = wide[[names[r] for r in chosen if names[r] in wide.columns]]
     shown = wide.apply(lambda col: col.map(fmt_num)).reset_index()
-    st.dataframe(shown, hide_index=True, key="many_runs_table")
+    render.table(st, shown.fillna("—"))
     st.caption("Each run's stored aggregate of every task's primary metric (declared in the task's YAML), "
                "the same number Runs and Regression show; differences between two of them are tested above.")
-    st.altair_chart(charts.many_runs_chart(table, [names[r] for r in chosen]), key="many_runs_chart")
+    render.chart(st, "many_runs_chart", table, [names[r] for r in chosen], key="many_runs_chart")
 
 
 def _show(db: Db, comp: dict[str, Any], secondary: bool) -> None:
@@ -211,22 +205,22 @@ def _show(db: Db, comp: dict[str, Any], secondary: bool) -> None:
 
     st.subheader("Per task")
     rows = [r for r in comp["rows"] if r["primary"] or secondary]
-    st.table(_task_table(rows, conf, secondary).style.hide(axis="index"))  # HTML: every column visible, never cut
+    render.table(st, _task_table(rows, conf, secondary))  # HTML: every column visible, never cut
     with st.expander("Details: each side's CI, test, raw p, unpaired items"):
-        st.table(_details_table(rows, conf).style.hide(axis="index"))
+        render.table(st, _details_table(rows, conf))
     chart_rows = pd.DataFrame([{**r, "verdict": r["verdict"] if r["primary"] else "exploratory"}
                                for r in rows if r["delta"] is not None])
     if not chart_rows.empty:
-        st.altair_chart(charts.delta_chart(chart_rows, conf), key="delta_chart")
+        render.chart(st, "delta_chart", chart_rows, conf, key="delta_chart")
 
     if comp["suites"]:
         st.subheader("Per suite (macro mean of primary, higher-is-better metrics)")
-        st.dataframe(pd.DataFrame([{
+        render.table(st, pd.DataFrame([{
             "suite": s["suite"], "verdict": s["verdict"], "baseline": fmt_num(s["baseline"]),
             "candidate": fmt_num(s["candidate"]), "delta": fmt_num(s["delta"]),
             f"Δ {conf:.0%} CI": fmt_ci(s["ci_low"], s["ci_high"], signed=True), "p adj": fmt_p(s["p_adjusted"]),
             "n": s["n"], "tasks": ", ".join(s["tasks"]), "excluded": ", ".join(s["excluded_tasks"]) or "—"}
-            for s in comp["suites"]]), hide_index=True, key="suite_table")
+            for s in comp["suites"]]))
     _forgetting(comp)
     for note in comp["notes"]:
         st.caption(f"note: {note}")
