@@ -31,7 +31,8 @@ from harness.cleaning.pii_scoring import load_labelled, score  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "pii"
 DEFAULT_FILES = [FIXTURES / "pii_labelled.jsonl", FIXTURES / "holdout.jsonl", FIXTURES / "holdout_v2.jsonl",
-                 FIXTURES / "holdout_v3.jsonl"]
+                 FIXTURES / "holdout_v3.jsonl",
+                 FIXTURES / "numbers.jsonl"]
 ACCOUNT_PATTERNS = [r"ACC-\d{8}", r"MRN[:#]? ?(?P<id>\d{6,10})"]  # the fixture domain's configured patterns
 
 

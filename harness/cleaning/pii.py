@@ -76,8 +76,17 @@ _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){8,34}(?![A-Za-z
 _PHONE = re.compile(r"(?<![\w+@.])(?:\+|\(\+?)?\d(?:[\d().\-/]| (?=[\d(]))*\d")
 _PHONE_CONTEXT = re.compile(
     r"(?i)\b(?:phone|ph|mob|tel|telephone|call|calling|called|mobile|cell|cellphone|fax|sms|text|whatsapp|reach|"
-    r"dial|ring|contact|landline|hotline|helpline|voicemail)\b[^\n\d]{0,24}$"
+    r"dial|ring|contact|landline|hotline|helpline|voicemail|(?:office|home|work|direct|main) (?:number|line))"
+    r"\b[^\n\d]{0,24}$"
 )
+# arithmetic, not a phone (financial/statistical text, e.g. TAT-QA derivations): a decimal fraction
+# ("0.98-12.72"), a bracketed sum or difference ("(397-361)/361"), a bracket beside a division or product,
+# a year range ("2019-2020"); and, around the candidate, a product/division/equals/percent sign
+_DECIMAL = re.compile(r"(?<![\d.])\d+\.\d{1,2}(?![\d.])")
+_EXPRESSION = re.compile(r"\(\s*\d[\d.,]*\s*[-+]\s*\d[\d.,]*\s*\)|\)\s*[/*×÷]|[/*×÷]\s*\(")
+_YEAR_RANGE = re.compile(r"(?:19|20)\d\d\s*[-–/]\s*(?:19|20)\d\d")
+_OPERATOR_AFTER = re.compile(r"\)*\s*(?:[*×÷=%]|/\s*\()")
+_OPERATOR_BEFORE = re.compile(r"(?:[*×÷]|\)\s*/)\s*\(*\s*$")
 # a reference noun right before a number says it is not a phone, even next to "call": "call about order #4412398712"
 _NOT_PHONE_CONTEXT = re.compile(
     r"(?i)(?:#|\b(?:order|invoice|inv|ref|reference|ticket|case|po|sku|serial|batch|lot|acct|account|tracking|"
@@ -180,6 +189,8 @@ def _phone_key(candidate: str, regions: Sequence[str], has_context: bool) -> str
     if not 7 <= len(digits) <= 15:
         return None
     if _DATE_LIKE.search(candidate) or _IPV4_LIKE.search(candidate) or _SSN.fullmatch(candidate):
+        return None
+    if _DECIMAL.search(candidate) or _EXPRESSION.search(candidate) or _YEAR_RANGE.fullmatch(candidate):
         return None
     lenient = has_context or _PHONE_FORMAT.search(candidate) is not None
     ok = phonenumbers.is_possible_number if lenient else phonenumbers.is_valid_number
@@ -343,6 +354,8 @@ class PiiDetector:
                 continue  # every window would have under 7 digits: `_phone_key` rejects it (cheap early exit)
             if _CARD_SHAPE.fullmatch(s):
                 continue  # a card-shaped number that failed Luhn is a typo'd card or a reference, not a phone
+            if _OPERATOR_AFTER.match(text, m.end()) or _OPERATOR_BEFORE.search(text, max(0, m.start() - 8), m.start()):
+                continue  # a term of a formula: "((397-361)/361) * 100"
             toks = _tokens(s, " ")
             # a phone word before this number, or a phone just before it with only a few words between
             # ("my cell is 237-555-0101 and my wife's is 237-555-0102"), says phone
