@@ -154,16 +154,20 @@ def _features(rows: list[Any], job: _Job, out: _Chunk) -> None:
 
 
 def worker_count(n_rows: int, processes: int | None = None) -> int:
-    """Processes to use: `processes` (or env HARNESS_PREP_PROCESSES, else the CPUs this process may run
-    on), at most one per MIN_ROWS_PER_PROCESS rows; 1 where fork is unavailable or inside a daemon worker."""
+    """Processes to use. Asked for (`processes`, else env HARNESS_PREP_PROCESSES): that many, at most one
+    per chunk. Otherwise the CPUs this process may run on, at most one per MIN_ROWS_PER_PROCESS rows. 1
+    where fork is unavailable or inside a daemon worker (which may not start processes)."""
     if processes is None:
         env = os.environ.get(PROCESSES_ENV, "").strip()
-        processes = int(env) if env.isdigit() and int(env) > 0 else len(os.sched_getaffinity(0)) \
-            if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    n = max(1, min(processes, n_rows // MIN_ROWS_PER_PROCESS))
+        processes = int(env) if env.isdigit() and int(env) > 0 else None
+    if processes is None:
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        n = min(cpus, n_rows // MIN_ROWS_PER_PROCESS)
+    else:
+        n = min(processes, -(-n_rows // CHUNK_ROWS))
     if n > 1 and ("fork" not in mp.get_all_start_methods() or mp.current_process().daemon):
         return 1
-    return n
+    return max(1, n)
 
 
 def _map(job: _Job, processes: int) -> list[_Chunk]:
