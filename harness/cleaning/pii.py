@@ -102,6 +102,9 @@ _CARD_SHAPE = re.compile(r"\d{4}([ -])\d{4}\1\d{4}\1\d{1,7}|\d{4}([ -])\d{6}\2\d
 _IMEI_SHAPE = re.compile(r"\d{2}([ -])\d{6}\1\d{6}\1\d{1,2}")
 _NANP_FORMAT = re.compile(r"(?:\+?1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}|(?:1)?\d{10}")
 _HAS_DIGIT = re.compile(r"\d")
+# seven digits with only phone/card/SSN separators between them: every phone candidate worth checking (7+
+# digits), card (12+) and SSN (9) contains such a run, so without one those three scans are skipped
+_DIGIT_RUN_7 = re.compile(r"\d(?:[().\-/ ]*\d){6}")
 
 _UP = "A-ZÀ-ÖØ-Þ"
 _LO = "a-zß-öø-ÿ"
@@ -274,14 +277,15 @@ class PiiDetector:
             if ":" in text:
                 out += self._ipv6(text)
         if has_digit:
-            if "SSN" in t:
+            long_run = _DIGIT_RUN_7.search(text) is not None  # SSNs, cards and phones all need one
+            if long_run and "SSN" in t:
                 out += [PiiSpan(m.start(), m.end(), "SSN", re.sub(r"\D", "", m.group())) for m in _SSN.finditer(text)]
                 out += [PiiSpan(m.start("id"), m.end("id"), "SSN", m.group("id")) for m in _SSN_CONTEXT.finditer(text)]
-            if "CREDIT_CARD" in t:
+            if long_run and "CREDIT_CARD" in t:
                 out += self._cards(text)
             if "IBAN" in t:
                 out += self._ibans(text)
-            if "PHONE" in t:
+            if long_run and "PHONE" in t:
                 out += self._phones(text)
         if "ACCOUNT_ID" in t:
             for pattern in self.account_patterns:
