@@ -45,6 +45,7 @@ class _Job:
     index: EvalIndex | None
     masker: PiiMasker | None
     stages: tuple[str, ...]  # "clean" (quality + PII detection) and/or "features"
+    template: Any = None  # MinHash permutations; built here so workers inherit datasketch (and scipy) loaded
 
 
 @dataclass
@@ -143,7 +144,7 @@ def _features(rows: list[Any], job: _Job, out: _Chunk) -> None:
         if dcfg.near:
             shingle_sets.append(shingles(norm, dcfg.shingle_size, dcfg.shingle_unit, toks=row))
     if want_dedup and dcfg.near:
-        out.sigs = signatures(shingle_sets, dcfg, minhash_template(dcfg))
+        out.sigs = signatures(shingle_sets, dcfg, job.template or minhash_template(dcfg))
     out.seconds["dedup"] += time.perf_counter() - t
     t = time.perf_counter()
     if job.index is not None:
@@ -191,7 +192,8 @@ def run_pipeline(rows: Sequence[Any], kind: str, cfg: CleaningConfig, index: Eva
     masker = PiiMasker(cfg.pii) if cfg.pii.enabled else None  # in the parent: a missing salt fails here
     pseudonyms = masker is not None and masker.pseudonymizer is not None
     stages = ("clean",) if pseudonyms else ("clean", "features")
-    chunks = _map(_Job(rows, kind, cfg, index, masker, stages), processes)
+    template = minhash_template(cfg.dedup) if cfg.dedup.near else None
+    chunks = _map(_Job(rows, kind, cfg, index, masker, stages, template), processes)
 
     seconds: Counter[str] = Counter()
     dropped: Counter[str] = Counter()
@@ -221,7 +223,7 @@ def run_pipeline(rows: Sequence[Any], kind: str, cfg: CleaningConfig, index: Eva
                 it = iter(masker.apply(fields, spans[i])[0])
                 kept[i] = map_content(rec, kind, lambda _old, it=it: next(it))
         seconds["pii"] += time.perf_counter() - t
-        chunks = _map(_Job(kept, kind, cfg, index, None, ("features",)), processes)
+        chunks = _map(_Job(kept, kind, cfg, index, None, ("features",), template), processes)
         for c in chunks:
             seconds.update(c.seconds)
 
