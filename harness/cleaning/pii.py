@@ -399,7 +399,7 @@ class PiiDetector:
         for rule, keys, lower in _PERSON_RULES:
             if keys.search(low if lower else text) is None:
                 continue
-            for m in rule.finditer(text):
+            for m in _near_keys(rule, keys, text, low) if lower else rule.finditer(text):
                 start = m.start("n")
                 toks = [(t.start() + start, t.end() + start) for t in _NAME_TOKEN_RE.finditer(m.group("n"))]
                 while toks and text[toks[0][0]:toks[0][1]] in NOT_NAMES:
@@ -433,6 +433,27 @@ class PiiDetector:
     @staticmethod
     def _person(text: str, a: int, b: int) -> PiiSpan:
         return PiiSpan(a, b, "PERSON", " ".join(text[a:b].split()).casefold())
+
+
+_KEY_LEAD = 8  # more than any phrase has before its pre-check key ("many thanks" -> "thank": 5 characters)
+
+
+def _near_keys(rule: re.Pattern[str], keys: re.Pattern[str], text: str, low: str) -> Iterable[re.Match[str]]:
+    """`rule.finditer(text)` for a `\\b<phrase>` rule, tried only where a match can start: within
+    _KEY_LEAD characters before (or inside) a hit of its key pre-check on the lower-cased text. Same
+    matches, same order (left to right, non-overlapping); a full scan when lower-casing changed the length."""
+    if len(low) != len(text):
+        yield from rule.finditer(text)
+        return
+    starts = sorted({i for k in keys.finditer(low) for i in range(max(0, k.start() - _KEY_LEAD), k.end())})
+    pos = 0
+    for i in starts:
+        if i < pos:
+            continue
+        m = rule.match(text, i)
+        if m is not None:
+            yield m
+            pos = m.end()
 
 
 def resolve_overlaps(spans: Iterable[PiiSpan]) -> list[PiiSpan]:
