@@ -458,8 +458,11 @@ def _near_keys(rule: re.Pattern[str], keys: re.Pattern[str], text: str, low: str
 
 def resolve_overlaps(spans: Iterable[PiiSpan]) -> list[PiiSpan]:
     """Keep the longest span where candidates overlap; equal lengths go to the more specific type."""
+    unique = set(spans)
+    if len(unique) < 2:  # most texts: nothing to resolve
+        return list(unique)
     chosen: list[PiiSpan] = []
-    for span in sorted(set(spans), key=lambda s: (-(s.end - s.start), -PRIORITY.get(s.type, 0), s.start)):
+    for span in sorted(unique, key=lambda s: (-(s.end - s.start), -PRIORITY.get(s.type, 0), s.start)):
         if all(span.end <= c.start or span.start >= c.end for c in chosen):
             chosen.append(span)
     return sorted(chosen, key=lambda s: s.start)
