@@ -4,8 +4,9 @@
 
 Default files: the generated set, the first hand-written hold-out and hold-out v2 (issue 14: phone-shaped
 numbers that libphonenumber calls possible but not valid, in phone context or phone format; IPv6 forms;
-negatives beside phone words). PHONE[valid] / PHONE[possible] split PHONE recall by what libphonenumber
-says of the gold number.
+negatives beside phone words), hold-out v3 and the numbers set (financial/statistical numbers beside real
+phones: derivations, amounts, ranges, table cells must not be masked). PHONE[valid] / PHONE[possible] split
+PHONE recall by what libphonenumber says of the gold number.
 
 Targets: recall >= 0.99 for EMAIL, PHONE, CREDIT_CARD, IBAN, SSN, IP_ADDRESS, MAC_ADDRESS (asserted in
 tests/test_pii.py). PERSON is a heuristic (titles, greetings, sign-offs, introductions, a given-name list):
@@ -31,7 +32,8 @@ from harness.cleaning.pii_scoring import load_labelled, score  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "pii"
 DEFAULT_FILES = [FIXTURES / "pii_labelled.jsonl", FIXTURES / "holdout.jsonl", FIXTURES / "holdout_v2.jsonl",
-                 FIXTURES / "holdout_v3.jsonl"]
+                 FIXTURES / "holdout_v3.jsonl",
+                 FIXTURES / "numbers.jsonl"]
 ACCOUNT_PATTERNS = [r"ACC-\d{8}", r"MRN[:#]? ?(?P<id>\d{6,10})"]  # the fixture domain's configured patterns
 
 

@@ -63,9 +63,12 @@ class EvalIndex:
     def match(self, fields: Sequence[str]) -> tuple[set[int], float]:
         """Eval item ids a row touches, and the fraction of its n-grams found in the eval set
         (1.0 for a whole-item match)."""
+        return self.match_words([words(f) for f in fields])
+
+    def match_words(self, field_toks: Sequence[Sequence[str]]) -> tuple[set[int], float]:
+        """`match` on fields already split by `text_norm.words` (prep's pipeline normalises each row once)."""
         hit: set[int] = set()
         total = found = 0
-        field_toks = [words(f) for f in fields]
         row = [t for toks in field_toks for t in toks]
         if self.ngrams and len(row) >= self.n:
             for h in _ngrams(row, self.n):
@@ -101,14 +104,24 @@ def decontaminate(records: Sequence[dict[str, Any]], kind: str, eval_texts: Eval
         return list(records), report
     index = eval_texts if isinstance(eval_texts, EvalIndex) else \
         EvalIndex(eval_texts, cfg.n, cfg.short_containment_min_words)
+    matches = [index.match(content_fields(rec, kind)) if is_well_formed(rec, kind) else None for rec in records]
+    return apply_matches(records, index, matches, cfg)
+
+
+def apply_matches(records: Sequence[dict[str, Any]], index: EvalIndex,
+                  matches: Sequence[tuple[set[int], float] | None],
+                  cfg: DecontamConfig) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """`decontaminate` on precomputed `index.match` results (None: record not well formed, kept)."""
+    report: dict[str, Any] = {"n": cfg.n, "eval_items": 0, "train_rows_hit": 0, "rows_dropped": 0,
+                              "eval_items_touched": 0, "per_source": {}, "examples": []}
     touched: set[int] = set()
     rows_hit_by_source: dict[int, int] = {}
     kept = []
     for i, rec in enumerate(records):
-        if not is_well_formed(rec, kind):
+        if matches[i] is None:
             kept.append(rec)
             continue
-        hit, frac = index.match(content_fields(rec, kind))
+        hit, frac = matches[i]
         if not hit:
             kept.append(rec)
             continue

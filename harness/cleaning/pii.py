@@ -76,8 +76,17 @@ _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){8,34}(?![A-Za-z
 _PHONE = re.compile(r"(?<![\w+@.])(?:\+|\(\+?)?\d(?:[\d().\-/]| (?=[\d(]))*\d")
 _PHONE_CONTEXT = re.compile(
     r"(?i)\b(?:phone|ph|mob|tel|telephone|call|calling|called|mobile|cell|cellphone|fax|sms|text|whatsapp|reach|"
-    r"dial|ring|contact|landline|hotline|helpline|voicemail)\b[^\n\d]{0,24}$"
+    r"dial|ring|contact|landline|hotline|helpline|voicemail|(?:office|home|work|direct|main) (?:number|line))"
+    r"\b[^\n\d]{0,24}$"
 )
+# arithmetic, not a phone (financial/statistical text, e.g. TAT-QA derivations): a decimal fraction
+# ("0.98-12.72"), a bracketed sum or difference ("(397-361)/361"), a bracket beside a division or product,
+# a year range ("2019-2020"); and, around the candidate, a product/division/equals/percent sign
+_DECIMAL = re.compile(r"(?<![\d.])\d+\.\d{1,2}(?![\d.])")
+_EXPRESSION = re.compile(r"\(\s*\d[\d.,]*\s*[-+]\s*\d[\d.,]*\s*\)|\)\s*[/*×÷]|[/*×÷]\s*\(")
+_YEAR_RANGE = re.compile(r"(?:19|20)\d\d\s*[-–/]\s*(?:19|20)\d\d")
+_OPERATOR_AFTER = re.compile(r"\)*\s*(?:[*×÷=%]|/\s*\()")
+_OPERATOR_BEFORE = re.compile(r"(?:[*×÷]|\)\s*/)\s*\(*\s*$")
 # a reference noun right before a number says it is not a phone, even next to "call": "call about order #4412398712"
 _NOT_PHONE_CONTEXT = re.compile(
     r"(?i)(?:#|\b(?:order|invoice|inv|ref|reference|ticket|case|po|sku|serial|batch|lot|acct|account|tracking|"
@@ -93,6 +102,9 @@ _CARD_SHAPE = re.compile(r"\d{4}([ -])\d{4}\1\d{4}\1\d{1,7}|\d{4}([ -])\d{6}\2\d
 _IMEI_SHAPE = re.compile(r"\d{2}([ -])\d{6}\1\d{6}\1\d{1,2}")
 _NANP_FORMAT = re.compile(r"(?:\+?1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}|(?:1)?\d{10}")
 _HAS_DIGIT = re.compile(r"\d")
+# seven digits with only phone/card/SSN separators between them: every phone candidate worth checking (7+
+# digits), card (12+) and SSN (9) contains such a run, so without one those three scans are skipped
+_DIGIT_RUN_7 = re.compile(r"\d(?:[().\-/ ]*\d){6}")
 
 _UP = "A-ZÀ-ÖØ-Þ"
 _LO = "a-zß-öø-ÿ"
@@ -100,7 +112,7 @@ _NAME_TOKEN = rf"(?:Mc[{_UP}][{_LO}]+|[{_UP}][{_LO}]*['’][{_UP}][{_LO}]+|[{_UP
 _NAME_SEQ = rf"{_NAME_TOKEN}(?:[ \t]+{_NAME_TOKEN}){{0,2}}"
 # (rule, cheap substring pre-check, whether the pre-check runs on the lower-cased text): the pre-check
 # skips a regex scan on the many texts that cannot match it (~3x faster PERSON detection).
-_PERSON_RULES: list[tuple[re.Pattern[str], tuple[str, ...], bool]] = [
+_PERSON_RULE_SPECS: list[tuple[re.Pattern[str], tuple[str, ...], bool]] = [
     # titles: the title stays, the name is masked ("Dr. <PERSON>")
     (re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Nurse|Officer|Agent)\.?[ \t]+(?P<n>{_NAME_SEQ})"),
      ("Mr", "Ms", "Miss", "Mx", "Dr", "Prof", "Sir", "Dame", "Nurse", "Officer", "Agent"), False),
@@ -124,6 +136,9 @@ _PERSON_RULES: list[tuple[re.Pattern[str], tuple[str, ...], bool]] = [
       "referred", "attending", "physician", "escalated", "cc:", "submitted", "reported", "approved", "author:",
       "owner:"), True),
 ]
+# the pre-checks as one substring alternation each (one C-level scan instead of a Python loop over keys)
+_PERSON_RULES: list[tuple[re.Pattern[str], re.Pattern[str], bool]] = [
+    (rule, re.compile("|".join(re.escape(k) for k in keys)), lower) for rule, keys, lower in _PERSON_RULE_SPECS]
 _CAPS_TOKEN = re.compile(r"\b[A-Z]{2,}(?:['’-][A-Z]{2,})?\b")
 _CAPS_PAIR = re.compile(r"\b[A-Z]{2,}[ \t]+[A-Z]{2,}")
 _NAME_TOKEN_RE = re.compile(_NAME_TOKEN)
@@ -177,6 +192,8 @@ def _phone_key(candidate: str, regions: Sequence[str], has_context: bool) -> str
     if not 7 <= len(digits) <= 15:
         return None
     if _DATE_LIKE.search(candidate) or _IPV4_LIKE.search(candidate) or _SSN.fullmatch(candidate):
+        return None
+    if _DECIMAL.search(candidate) or _EXPRESSION.search(candidate) or _YEAR_RANGE.fullmatch(candidate):
         return None
     lenient = has_context or _PHONE_FORMAT.search(candidate) is not None
     ok = phonenumbers.is_possible_number if lenient else phonenumbers.is_valid_number
@@ -260,14 +277,15 @@ class PiiDetector:
             if ":" in text:
                 out += self._ipv6(text)
         if has_digit:
-            if "SSN" in t:
+            long_run = _DIGIT_RUN_7.search(text) is not None  # SSNs, cards and phones all need one
+            if long_run and "SSN" in t:
                 out += [PiiSpan(m.start(), m.end(), "SSN", re.sub(r"\D", "", m.group())) for m in _SSN.finditer(text)]
                 out += [PiiSpan(m.start("id"), m.end("id"), "SSN", m.group("id")) for m in _SSN_CONTEXT.finditer(text)]
-            if "CREDIT_CARD" in t:
+            if long_run and "CREDIT_CARD" in t:
                 out += self._cards(text)
             if "IBAN" in t:
                 out += self._ibans(text)
-            if "PHONE" in t:
+            if long_run and "PHONE" in t:
                 out += self._phones(text)
         if "ACCOUNT_ID" in t:
             for pattern in self.account_patterns:
@@ -336,8 +354,12 @@ class PiiDetector:
         out: list[PiiSpan] = []
         for m in _PHONE.finditer(text):
             s = m.group()
+            if sum(map(str.isdigit, s)) < 7:
+                continue  # every window would have under 7 digits: `_phone_key` rejects it (cheap early exit)
             if _CARD_SHAPE.fullmatch(s):
                 continue  # a card-shaped number that failed Luhn is a typo'd card or a reference, not a phone
+            if _OPERATOR_AFTER.match(text, m.end()) or _OPERATOR_BEFORE.search(text, max(0, m.start() - 8), m.start()):
+                continue  # a term of a formula: "((397-361)/361) * 100"
             toks = _tokens(s, " ")
             # a phone word before this number, or a phone just before it with only a few words between
             # ("my cell is 237-555-0101 and my wife's is 237-555-0102"), says phone
@@ -375,10 +397,9 @@ class PiiDetector:
         out = []
         low = text.lower()
         for rule, keys, lower in _PERSON_RULES:
-            hay = low if lower else text
-            if not any(k in hay for k in keys):
+            if keys.search(low if lower else text) is None:
                 continue
-            for m in rule.finditer(text):
+            for m in _near_keys(rule, keys, text, low) if lower else rule.finditer(text):
                 start = m.start("n")
                 toks = [(t.start() + start, t.end() + start) for t in _NAME_TOKEN_RE.finditer(m.group("n"))]
                 while toks and text[toks[0][0]:toks[0][1]] in NOT_NAMES:
@@ -414,10 +435,34 @@ class PiiDetector:
         return PiiSpan(a, b, "PERSON", " ".join(text[a:b].split()).casefold())
 
 
+_KEY_LEAD = 8  # more than any phrase has before its pre-check key ("many thanks" -> "thank": 5 characters)
+
+
+def _near_keys(rule: re.Pattern[str], keys: re.Pattern[str], text: str, low: str) -> Iterable[re.Match[str]]:
+    """`rule.finditer(text)` for a `\\b<phrase>` rule, tried only where a match can start: within
+    _KEY_LEAD characters before (or inside) a hit of its key pre-check on the lower-cased text. Same
+    matches, same order (left to right, non-overlapping); a full scan when lower-casing changed the length."""
+    if len(low) != len(text):
+        yield from rule.finditer(text)
+        return
+    starts = sorted({i for k in keys.finditer(low) for i in range(max(0, k.start() - _KEY_LEAD), k.end())})
+    pos = 0
+    for i in starts:
+        if i < pos:
+            continue
+        m = rule.match(text, i)
+        if m is not None:
+            yield m
+            pos = m.end()
+
+
 def resolve_overlaps(spans: Iterable[PiiSpan]) -> list[PiiSpan]:
     """Keep the longest span where candidates overlap; equal lengths go to the more specific type."""
+    unique = set(spans)
+    if len(unique) < 2:  # most texts: nothing to resolve
+        return list(unique)
     chosen: list[PiiSpan] = []
-    for span in sorted(set(spans), key=lambda s: (-(s.end - s.start), -PRIORITY.get(s.type, 0), s.start)):
+    for span in sorted(unique, key=lambda s: (-(s.end - s.start), -PRIORITY.get(s.type, 0), s.start)):
         if all(span.end <= c.start or span.start >= c.end for c in chosen):
             chosen.append(span)
     return sorted(chosen, key=lambda s: s.start)
@@ -582,6 +627,12 @@ class PiiMasker:
 
     def mask_fields(self, texts: Sequence[str]) -> tuple[list[str], Counter[str]]:
         """Mask several strings that belong to one record (name propagation works across them)."""
+        spans = self.record_spans(texts)
+        return self.apply(texts, spans)
+
+    def record_spans(self, texts: Sequence[str]) -> list[list[PiiSpan]]:
+        """The spans `mask_fields` replaces, per text. Stateless (no pseudonym cache), so it can run in
+        worker processes while the order-dependent replacement stays in one process."""
         spans = [self.detector.detect(t) for t in texts]
         if "PERSON" in self.detector.types:
             names = {tok for t, ss in zip(texts, spans, strict=True) for s in ss if s.type == "PERSON"
@@ -592,6 +643,10 @@ class PiiMasker:
                 spans = [resolve_overlaps(ss + [PiiSpan(m.start(), m.end(), "PERSON", m.group().casefold())
                                                 for m in pattern.finditer(t)])
                          for t, ss in zip(texts, spans, strict=True)]
+        return spans
+
+    def apply(self, texts: Sequence[str], spans: Sequence[Sequence[PiiSpan]]) -> tuple[list[str], Counter[str]]:
+        """Replace `spans` (from `record_spans`) in order; pseudonymize mode updates the pseudonym cache."""
         counts: Counter[str] = Counter()
         out = []
         for text, ss in zip(texts, spans, strict=True):

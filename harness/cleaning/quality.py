@@ -31,6 +31,7 @@ _STRIP_ALWAYS = re.compile(r"[\x00\ufeff\u200b]")  # NUL, BOM, zero-width space:
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # terminal colour/cursor codes in log lines
 _CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # other C0/C1 controls; keeps \t \n \r
 _SCRIPT_ALIASES = {"CJK": "HAN"}
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
 
 
 class _Drop(Exception):
@@ -48,9 +49,8 @@ def char_script(ch: str) -> str:
 
 def script_fraction(text: str, scripts: Sequence[str]) -> float | None:
     """Fraction of letters written in one of `scripts`; None when the text has no letters."""
-    if text.isascii():
-        letters = sum(c.isalpha() for c in text)
-        return None if not letters else (1.0 if "LATIN" in scripts else 0.0)
+    if text.isascii():  # every ASCII letter is Latin: only whether there is one matters
+        return None if _ASCII_LETTER.search(text) is None else (1.0 if "LATIN" in scripts else 0.0)
     wanted = set(scripts)
     letters = inside = 0
     for c in text:
