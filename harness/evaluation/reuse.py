@@ -167,8 +167,8 @@ class QuickRequest:
 
 def stored_eval(db: Path | None, request: QuickRequest) -> EvalSummary | None:
     """The stored eval `harness eval` would reuse for `request` (store file `db`), found without
-    torch/transformers/lm-eval; None whenever that cannot be decided cheaply (then the full path decides). Opens
-    no store that does not exist yet and writes nothing."""
+    torch/transformers/lm-eval; None whenever that cannot be decided cheaply (then the full path decides). Creates
+    no store that does not exist yet."""
     from harness.evaluation.runner import FEWSHOT_SEED, EvalSummary, find_reusable_run
     from harness.models.refs import resolve_model
     from harness.paths import default_store_path
