@@ -28,13 +28,15 @@ ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_EVAL
        "TOKENIZERS_PARALLELISM": "false"}
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> float:
+def timed(cmd: list[str], env: dict[str, str], expect: str | None = None) -> float:
     t = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, cwd=ROOT)
     seconds = time.perf_counter() - t
     if proc.returncode != 0:
         print(" ".join(cmd), "\n", proc.stdout[-2000:], proc.stderr[-4000:])
         raise SystemExit(f"command failed (exit {proc.returncode})")
+    if expect is not None and expect not in proc.stdout:
+        raise SystemExit(f"expected {expect!r} in the output of {' '.join(cmd)}:\n{proc.stdout[-2000:]}")
     return seconds
 
 
@@ -72,7 +74,8 @@ def main() -> int:
         print(f"  lm_eval cold   {cold_l[-1]:7.1f} s", flush=True)
         cold_h.append(timed([*harness, "--db", str(tmp / f"cold{rnd}.duckdb")], ENV))
         print(f"  harness cold   {cold_h[-1]:7.1f} s", flush=True)
-    warm = [timed([*harness, "--db", str(tmp / f"cold{args.rounds - 1}.duckdb")], ENV) for _ in range(args.reuse)]
+    warm = [timed([*harness, "--db", str(tmp / f"cold{args.rounds - 1}.duckdb")], ENV, expect="(reused)")
+            for _ in range(args.reuse)]
     print(f"  harness reuse  {statistics.median(warm):7.1f} s (median of {args.reuse})", flush=True)
     ml, mh, mw = statistics.median(cold_l), statistics.median(cold_h), statistics.median(warm)
     print(f"\n{'what':28s} {'harness s':>10} {'lm_eval s':>10} {'ratio':>7}  target")

@@ -264,14 +264,23 @@ def evaluate(
     from harness.cli_args import parse_limit
 
     lim = parse_limit(limit)  # before the heavy imports, the model, the store or any run row
+    suites = suite or ["general"]
+    from harness.evaluation.tables import results_table
+
+    if not no_reuse:  # nothing changed: answered from the store, no torch/transformers/lm-eval, no model load
+        from harness.evaluation.reuse import QuickRequest, stored_eval
+
+        quick = stored_eval(db, QuickRequest(model, suites, lim, device, backend, tensor_parallel, launcher,
+                                                     trust_remote_code))
+        if quick is not None:
+            console.print(results_table(quick.rows, title=f"{model} — run {quick.run_id} (reused)"))
+            return
     from harness.device import plan_device
     from harness.distributed.launch import load_launcher
     from harness.evaluation import run_eval
     from harness.evaluation.backends import make_backend
-    from harness.evaluation.tables import results_table
     from harness.models.refs import resolve_model
 
-    suites = suite or ["general"]
     plan = plan_device(device)
     engine = make_backend(backend, tensor_parallel=tensor_parallel, device=plan,
                           launcher=load_launcher(launcher, accelerate_config))

@@ -5,15 +5,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from harness.device import DevicePlan, plan_device
 from harness.errors import HarnessError
 from harness.evaluation.backends import EvalBackend
 from harness.evaluation.prompt_format import batches, chat_template_of, merge_results
 from harness.evaluation.tasks import suite_members, task_identities
-from harness.models.refs import ModelRef
-from harness.store import Store
+
+if TYPE_CHECKING:  # torch (harness.device) is imported only when an evaluation runs: reuse needs none of it
+    from harness.device import DevicePlan
+    from harness.models.refs import ModelRef
+    from harness.store import Store
 
 PROMPT_CHARS = 4000
 FEWSHOT_SEED = 1234
@@ -179,9 +181,22 @@ def find_reusable_eval(store: Store, model_id: str, identities: dict[str, dict[s
     """Latest completed eval of the same model, limit, dtype and backend whose tasks are exactly these, each
     with the same config and suite-code hash: evaluation is deterministic, so it is reused. A changed prompt,
     few-shot count, generation setting, filter or metric changes the hash and forces a fresh run."""
+    want = {t: (i["config_hash"], i["code_hash"]) for t, i in identities.items()}
+    return find_reusable_run(store, model_id, want, limit, dtype, backend, data_hashes(identities))
+
+
+def data_hashes(identities: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """{task: hash of its suite folder's data} (tasks without a folder have none)."""
+    return {t: i["data_hash"] for t, i in sorted(identities.items()) if i.get("data_hash")}
+
+
+def find_reusable_run(store: Store, model_id: str, want: dict[str, tuple[str, str | None]],
+                      limit: int | float | None, dtype: str, backend: dict[str, Any] | None,
+                      data: dict[str, str]) -> str | None:
+    """find_reusable_eval on {task: (config_hash, code_hash)} and {task: data_hash} (harness/evaluation/reuse.py
+    computes these without lm-eval). Runs stored before data hashes were recorded are not reused."""
     import json
 
-    want = {t: (i["config_hash"], i["code_hash"]) for t, i in identities.items()}
     rows = store.query(
         "SELECT run_id, config_json FROM runs WHERE kind = 'eval' AND status = 'completed' AND model_id = ?"
         " ORDER BY started_at DESC", [model_id])
@@ -190,6 +205,8 @@ def find_reusable_eval(store: Store, model_id: str, identities: dict[str, dict[s
         if cfg.get("limit") != limit or cfg.get("dtype") != dtype:
             continue
         if (cfg.get("backend") or {"name": "hf"}) != (backend or {"name": "hf"}):  # runs before backends were hf
+            continue
+        if (cfg.get("data_hashes") or {}) != data:
             continue
         stored = store.query("SELECT task, config_hash, code_hash FROM eval_tasks WHERE run_id = ?", [row["run_id"]])
         if {r["task"]: (r["config_hash"], r["code_hash"]) for r in stored} == want:
@@ -203,11 +220,17 @@ def run_eval(store: Store, model: ModelRef, suites: list[str], *, limit: int | f
              backend: EvalBackend | None = None) -> EvalSummary:
     """Evaluate `model` on lm-eval suites/tasks and store everything under one eval run. `backend`: the engine
     lm-eval scores with (harness/evaluation/backends.py; default hf in this process)."""
+    from harness.device import plan_device
+    from harness.evaluation import reuse
+
     _check_suites(suites)
     device = device or plan_device()
     backend = backend or EvalBackend()
     template = chat_template_of(model.path, model.trust_remote_code)
     identities = task_identities(suites, task_manager(), fewshot_seed=FEWSHOT_SEED, chat_template=template)
+    # what lm-eval and transformers said, for `harness eval`'s quick reuse check next time (reuse.py)
+    reuse.remember_configs(reuse.suites_key(suites, FEWSHOT_SEED), identities)
+    reuse.remember_template(model.path, model.trust_remote_code, template)
     if reuse and (existing := find_reusable_eval(store, model.model_id, identities, limit, device.dtype_name,
                                                  backend.identity())):
         return EvalSummary(existing, model.model_id, store.query(
@@ -215,7 +238,8 @@ def run_eval(store: Store, model: ModelRef, suites: list[str], *, limit: int | f
     batch_size = batch_size or ("auto" if device.device == "cuda" else 16)
     config = {"suites": suites, "limit": limit, "model": model.ref, "model_path": model.path,
               "adapter": model.adapter_path, "dtype": device.dtype_name, "batch_size": batch_size,
-              "backend": backend.identity(), "trust_remote_code": model.trust_remote_code}
+              "backend": backend.identity(), "trust_remote_code": model.trust_remote_code,
+              "data_hashes": data_hashes(identities)}
     with store.tracked_run("eval", domain=domain, stage=stage, config=config, model_id=model.model_id,
                            fingerprint=model.model_id) as run_id:
         formats = {task: ident["config_json"]["prompt_format"] for task, ident in identities.items()}

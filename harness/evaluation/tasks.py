@@ -163,6 +163,19 @@ def code_hash(folder: Path) -> str:
     return fingerprint(parts)
 
 
+def data_hash(folder: Path) -> str:
+    """Hash of what code_hash leaves out of a suite folder: its data files (names and contents). Not part of a
+    task's identity (runs stay comparable when items are added; items pair by content hash), but part of the
+    reuse key: a stored eval of other items is not an eval of these."""
+    parts = []
+    for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+        rel = file.relative_to(folder).parts
+        if "__pycache__" in rel or (file.suffix in CODE_SUFFIXES and not any(part in DATA_DIRS for part in rel)):
+            continue
+        parts.append((str(file.relative_to(folder)), hash_file(file, 64)))
+    return fingerprint(parts)
+
+
 def normalized_config(config: Mapping[str, Any]) -> dict[str, Any]:
     """lm-eval's dumped task config without what varies between processes or clones (function addresses,
     the YAML's absolute path), with lm-eval's run-time default for num_fewshot applied."""
@@ -264,8 +277,7 @@ def task_identities(names: list[str], manager: Any, *, fewshot_seed: int | None 
         config = normalized_config(task.dump_config())
         if fewshot_seed is not None:
             config["fewshot_seed"] = fewshot_seed  # which few-shot examples are drawn is part of the prompt
-        # plain text or which chat template rendered the prompt is part of the prompt too
-        config["prompt_format"] = effective_format(declared_format(name, config), chat_template)
+        config = with_prompt_format(name, config, chat_template)
         known = metas.get(name)
         meta = meta_from_config(name, config, known.suite if known else None)
         folder = folders.get(name) or _config_folder(task)
@@ -276,11 +288,18 @@ def task_identities(names: list[str], manager: Any, *, fewshot_seed: int | None 
         out[name] = {
             "task": name, "suite": meta.suite or suite_of(name) or name, "config_hash": fingerprint(config),
             "code_hash": code_hash(folder) if folder else None, "config_json": config,
+            "folder": str(folder) if folder else None, "data_hash": data_hash(folder) if folder else None,
             "primary_metric": meta.primary_metric, "primary_filter": meta.primary_filter,
             "higher_is_better": meta.higher_is_better, "chance": meta.chance, "n_docs": n_docs,
             "lm_eval_version": lm_eval_version, "harness_version": harness_version,
         }
     return out
+
+
+def with_prompt_format(task: str, config: Mapping[str, Any], chat_template: str | None) -> dict[str, Any]:
+    """The config with its effective `prompt_format`: plain text or which chat template rendered the prompt is
+    part of the prompt too. One function for the full path and the quick reuse check (reuse.py)."""
+    return {**config, "prompt_format": effective_format(declared_format(task, config), chat_template)}
 
 
 def _config_folder(task: Any) -> Path | None:

@@ -22,35 +22,60 @@ def _is_trl_fused(model: Any) -> bool:
     return isinstance(forward, types.MethodType) and "fused_lm_head" in forward.__func__.__code__.co_varnames
 
 
-def score_labelled(logits: Any, labels: Any, num_items_in_batch: Any = None) -> Any:
-    """FusedCausalLMOutput from full logits [B, T, V] and labels [B, T] (shifted here, -100 = ignore)."""
+ALL_OUTPUTS = ("log_probs", "entropy", "log_sum_sq_probs", "mean_logits", "is_top1")
+
+
+def score_labelled(logits: Any, labels: Any, num_items_in_batch: Any = None,
+                   outputs: tuple[str, ...] = ALL_OUTPUTS) -> Any:
+    """FusedCausalLMOutput from full logits [B, T, V] and labels [B, T] (shifted here, -100 = ignore).
+
+    Like TRL's head, only the per-token fields in `outputs` are computed (the others are None): SFTTrainer asks for
+    log_probs, entropy and is_top1, so the vocabulary-wide passes for log_sum_sq_probs and mean_logits are skipped.
+    When every position carries a label (packed CPT blocks) the logits are scored in place; otherwise only the
+    labelled rows are gathered and scored (SFT's prompts and padding cost nothing)."""
     import torch
     from trl.trainer.utils import FusedCausalLMOutput
 
     logits, labels = logits[:, :-1], labels[:, 1:].to(logits.device)
     mask = labels != -100
-    rows = logits[mask].float()  # [N, V]: only the positions that carry a label
-    targets = labels[mask]
+    dense = bool(mask.all())
+    rows = logits.float() if dense else logits[mask].float()  # [B, T-1, V] or [N, V]
+    targets = labels if dense else labels[mask]
     logp = torch.log_softmax(rows, dim=-1)
     token_logp = logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
-    entropy = -(logp.exp() * logp).sum(-1)
+    fields: dict[str, Any] = {"log_probs": token_logp}
+    if "entropy" in outputs:
+        fields["entropy"] = -(logp.exp() * logp).sum(-1)
     with torch.no_grad():
-        log_sum_sq = torch.logsumexp(2 * logp, dim=-1)
-        mean_logits = rows.mean(-1)
-        is_top1 = rows.argmax(-1) == targets
+        if "log_sum_sq_probs" in outputs:
+            fields["log_sum_sq_probs"] = torch.logsumexp(2 * logp, dim=-1)
+        if "mean_logits" in outputs:
+            fields["mean_logits"] = rows.mean(-1)
+        if "is_top1" in outputs:
+            fields["is_top1"] = rows.argmax(-1) == targets
 
     def spread(values: Any) -> Any:  # back to [B, T-1], zero where there is no label (as TRL's head)
-        return values.new_zeros(mask.shape).masked_scatter(mask, values)
+        return values if dense else values.new_zeros(mask.shape).masked_scatter(mask, values)
 
-    log_probs = spread(token_logp)
+    per_token = {name: spread(fields[name]) if name in fields else None for name in ALL_OUTPUTS}
     denom = mask.sum().clamp(min=1) if num_items_in_batch is None else num_items_in_batch
-    return FusedCausalLMOutput(loss=-log_probs.sum() / denom, log_probs=log_probs, entropy=spread(entropy),
-                               log_sum_sq_probs=spread(log_sum_sq), mean_logits=spread(mean_logits),
-                               is_top1=spread(is_top1), label_mask=mask, aux_loss=None)
+    return FusedCausalLMOutput(loss=-per_token["log_probs"].sum() / denom, **per_token, label_mask=mask,
+                               aux_loss=None)
+
+
+def _requested_outputs(forward: Any) -> tuple[str, ...]:
+    """The `outputs` TRL's patched forward was built with (its closure), so we compute no more than TRL would."""
+    func = getattr(forward, "__func__", forward)
+    cells = dict(zip(func.__code__.co_freevars, func.__closure__ or (), strict=False))
+    try:
+        return tuple(cells["outputs"].cell_contents)
+    except (KeyError, ValueError, TypeError):
+        return ALL_OUTPUTS
 
 
 def _plain_head(model: Any) -> None:
     fused = model.forward  # TRL's patched forward; with fused_lm_head=False it is the model's own
+    outputs = _requested_outputs(fused)
 
     def forward(self: Any, *args: Any, fused_lm_head: bool = False, labels: Any = None, shift_labels: Any = None,
                 num_items_in_batch: Any = None, **kwargs: Any) -> Any:
@@ -59,7 +84,7 @@ def _plain_head(model: Any) -> None:
             return fused(*args, fused_lm_head=fused_lm_head, labels=labels, shift_labels=shift_labels,
                          num_items_in_batch=num_items_in_batch, **kwargs)
         kwargs["use_cache"] = False
-        return score_labelled(fused(*args, **kwargs).logits, labels, num_items_in_batch)
+        return score_labelled(fused(*args, **kwargs).logits, labels, num_items_in_batch, outputs)
 
     model.forward = types.MethodType(forward, model)
 
