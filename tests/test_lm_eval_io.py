@@ -128,3 +128,17 @@ def test_backend_is_part_of_the_eval_identity(tmp_path):
     assert find_reusable_eval(store, "m", ident, None, "float32", {"name": "hf"}) == run
     assert find_reusable_eval(store, "m", ident, None, "float32", {"name": "vllm", "tensor_parallel": 1}) is None
     assert find_reusable_eval(store, "m", ident, None, "float32", {"name": "hf", "data_parallel": 2}) is None
+
+
+def test_harness_suites_skip_lm_eval_builtin_index_with_the_same_identities():
+    """A request for the harness's own suites indexes only their YAMLs (lm-eval's ~15k built-in ones cost 10-70 s
+    per process), and every task's identity is the one the full index gives; a built-in name gets the full one."""
+    from harness.evaluation.runner import available_suites, task_manager
+    from harness.evaluation.tasks import task_identities
+
+    suites = available_suites()
+    own, full = task_manager(suites), task_manager(["hellaswag"])
+    assert len(own.all_tasks) < 500 < len(full.all_tasks) and "hellaswag" in full.all_tasks
+    assert task_manager() is full
+    mine = task_identities(suites, own)
+    assert len(mine) >= 20 and mine == task_identities(suites, full)

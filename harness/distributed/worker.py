@@ -39,7 +39,8 @@ def run_eval(spec: dict[str, Any]) -> dict[str, Any] | None:
 
     from harness.evaluation.runner import task_manager
 
-    results = simple_evaluate(task_manager=task_manager(), **spec["simple_evaluate"])
+    args = spec["simple_evaluate"]
+    results = simple_evaluate(task_manager=task_manager(args.get("tasks")), **args)
     if results is None:  # not the main process
         return None
     return json.loads(json.dumps(results, default=handle_non_serializable))

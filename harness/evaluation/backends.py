@@ -60,7 +60,8 @@ class EvalBackend:
 
             from harness.evaluation.runner import task_manager
 
-            results = simple_evaluate(model=model_type, model_args=model_args, task_manager=task_manager(), **kwargs)
+            manager = task_manager(kwargs.get("tasks"))
+            results = simple_evaluate(model=model_type, model_args=model_args, task_manager=manager, **kwargs)
             if results is None:
                 raise RuntimeError("lm-eval returned no results")
             return results

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -36,18 +37,27 @@ class EvalSummary:
     reused: bool = False
 
 
-@lru_cache(maxsize=4)
-def _task_manager(include_paths: tuple[str, ...]):
+@lru_cache(maxsize=8)
+def _task_manager(include_paths: tuple[str, ...], include_defaults: bool):
     from lm_eval.tasks import TaskManager
 
-    return TaskManager(include_path=list(include_paths))
+    return TaskManager(include_path=list(include_paths), include_defaults=include_defaults)
 
 
-def task_manager():
-    """lm-eval tasks of the general suites and of every domain's suite folder (harness.domains)."""
+def task_manager(names: Iterable[str] | None = None):
+    """lm-eval tasks of the general suites and of every domain's suite folder (harness.domains).
+
+    lm-eval's own ~15k task YAMLs are indexed only when `names` asks for something the harness's suites lack (or
+    is not given): that index costs 10-70 s per process on 2 cores, and the tasks' identities are the same from
+    either manager (tests/test_eval_reuse.py)."""
     from harness.domains import suite_include_paths
 
-    return _task_manager(tuple(str(p) for p in suite_include_paths()))
+    paths = tuple(str(p) for p in suite_include_paths())
+    if names is not None:
+        own = _task_manager(paths, False)
+        if set(names) <= set(own.all_tasks):
+            return own
+    return _task_manager(paths, True)
 
 
 def available_suites() -> list[str]:
@@ -62,7 +72,7 @@ def available_suites() -> list[str]:
 
 
 def _check_suites(names: list[str]) -> None:
-    known = set(task_manager().all_tasks)
+    known = set(task_manager(names).all_tasks)
     missing = [n for n in names if n not in known]
     if missing:
         raise HarnessError(f"unknown suite or task {', '.join(missing)} (suites: {', '.join(available_suites())})",
@@ -227,7 +237,7 @@ def run_eval(store: Store, model: ModelRef, suites: list[str], *, limit: int | f
     device = device or plan_device()
     backend = backend or EvalBackend()
     template = chat_template_of(model.path, model.trust_remote_code)
-    identities = task_identities(suites, task_manager(), fewshot_seed=FEWSHOT_SEED, chat_template=template)
+    identities = task_identities(suites, task_manager(suites), fewshot_seed=FEWSHOT_SEED, chat_template=template)
     # what lm-eval and transformers said, for `harness eval`'s quick reuse check next time (reuse.py)
     reuse.remember_configs(reuse.suites_key(suites, FEWSHOT_SEED), identities)
     reuse.remember_template(model.path, model.trust_remote_code, template)

@@ -89,10 +89,11 @@ def task_stats_from_suites(tasks: list[str]) -> dict[str, TaskStats]:
     from harness.evaluation.runner import task_manager
     from harness.evaluation.tasks import task_identities
 
-    known = set(task_manager().all_tasks)
+    manager = task_manager(tasks)
+    known = set(manager.all_tasks)
     wanted = [t for t in tasks if t in known]
     out: dict[str, TaskStats] = {}
-    for task, ident in task_identities(wanted, task_manager()).items() if wanted else []:
+    for task, ident in task_identities(wanted, manager).items() if wanted else []:
         cfg = ident["config_json"]
         binary = cfg.get("output_type") == "multiple_choice"
         hib = True if ident["higher_is_better"] is None else bool(ident["higher_is_better"])

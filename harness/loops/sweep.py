@@ -102,7 +102,7 @@ def direction_of(space: SweepSpace) -> str:
     from harness.evaluation.runner import task_manager
     from harness.evaluation.tasks import task_identities
 
-    ident = task_identities([space.objective.task], task_manager()).get(space.objective.task, {})
+    ident = task_identities([space.objective.task], task_manager([space.objective.task])).get(space.objective.task, {})
     return "maximize" if ident.get("higher_is_better", True) else "minimize"
 
 
