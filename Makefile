@@ -28,7 +28,7 @@ demo-smollm2: $(BIN)/.installed
 test: $(BIN)/.installed
 	bash scripts/ensure_browser.sh
 	$(OFFLINE) $(BIN)/ruff check .
-	$(OFFLINE) $(BIN)/pytest -q
+	$(OFFLINE) $(BIN)/pytest -q --durations=30
 
 .PHONY: test-fast
 # The edit-test loop: everything but training, the micro pipeline and the browser (`-m "not slow"`).

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -69,3 +71,19 @@ def pipeline_run(micro_model: Path, tmp_path_factory: pytest.TempPathFactory):
 def pipeline_store(pipeline_run) -> Path:
     """Path of the store the micro pipeline wrote (used by the dashboard tests)."""
     return pipeline_run[0]
+
+
+@pytest.fixture(scope="session")
+def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The package built as a wheel and installed (no deps: they are this venv's) into a private folder, once per
+    session for every test of an installed (not editable) harness; put it on PYTHONPATH. Tests only read it."""
+    from harness.paths import PROJECT_ROOT
+
+    tmp = tmp_path_factory.mktemp("wheel")
+    pip = [sys.executable, "-m", "pip"]
+    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp / "dist"),
+                    str(PROJECT_ROOT)], check=True, capture_output=True, timeout=300)
+    wheel = next((tmp / "dist").glob("domain_harness-*.whl"))
+    subprocess.run([*pip, "install", "--no-deps", "-q", "--target", str(tmp / "site"), str(wheel)], check=True,
+                   capture_output=True, timeout=300)
+    return tmp / "site"

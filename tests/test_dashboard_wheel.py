@@ -14,8 +14,6 @@ from pathlib import Path
 import pytest
 from dashboard_fixture import build_synthetic_store
 
-from harness.paths import PROJECT_ROOT
-
 pytestmark = pytest.mark.slow  # builds and installs a wheel, starts a server
 
 
@@ -25,14 +23,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_dashboard_runs_from_an_installed_wheel(tmp_path: Path) -> None:
-    pip = [sys.executable, "-m", "pip"]
-    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path / "dist"),
-                    str(PROJECT_ROOT)], check=True, capture_output=True, timeout=300)
-    wheel = next((tmp_path / "dist").glob("domain_harness-*.whl"))
-    site = tmp_path / "site"
-    subprocess.run([*pip, "install", "--no-deps", "-q", "--target", str(site), str(wheel)], check=True,
-                   capture_output=True, timeout=300)
+def test_dashboard_runs_from_an_installed_wheel(installed_wheel: Path, tmp_path: Path) -> None:
+    site = installed_wheel  # conftest: built and installed once per session
     assert (site / "harness" / "_data" / "dashboards" / "app.py").is_file()
     assert (site / "harness" / "_data" / "dashboards" / "views" / "compare.py").is_file()
 

@@ -89,6 +89,15 @@ def test_suite_loads_under_lm_eval_and_gate_policy_is_valid(domain) -> None:
             assert task in known, (rule, sorted(known))
 
 
+def micro_overrides(domain) -> list[str]:
+    """Two steps per stage on a tenth of the generated data (every dataset size `n_*` of 100 or more): the same
+    code path (generate, clean, split, train every stage, evaluate every model) at a fraction of the cost; the
+    full-size generated data is checked above (disjointness) and in each domain's own tests."""
+    sizes = [f"generator.{k}={v // 10}" for k, v in domain.manifest.generator.items()
+             if k.startswith("n_") and isinstance(v, int) and v >= 100]
+    return [*sizes, *(f"{s}.max_steps=2" for s in domain.manifest.stages)]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("domain", DOMAINS, indirect=True)
 def test_micro_pipeline_runs(domain, request: pytest.FixtureRequest, tmp_path: Path) -> None:
@@ -127,7 +136,7 @@ def test_micro_pipeline_runs(domain, request: pytest.FixtureRequest, tmp_path: P
         return
     from harness.pipeline import PipelineOptions, run_pipeline
 
-    overrides = [f"{s}.max_steps=2" for s in domain.manifest.stages]
-    result = run_pipeline(PipelineOptions(domain=domain.name, base_model="default:micro", overrides=overrides,
-                                          eval_limit=8, progress=False), tmp_path / "micro.duckdb")
+    result = run_pipeline(PipelineOptions(domain=domain.name, base_model="default:micro",
+                                          overrides=micro_overrides(domain), eval_limit=4, progress=False),
+                          tmp_path / "micro.duckdb")
     assert set(result.eval_runs) >= {"base"}

@@ -133,23 +133,6 @@ def test_cache_is_reused_without_retraining(micro_model: Path) -> None:
     assert not list(micro_model.parent.glob(".tmp-*"))
 
 
-@pytest.mark.slow  # builds the micro model again (30-40 s each)
-def test_same_seed_gives_identical_weights(micro_model: Path, tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path))
-    rebuilt = build_embedded_model("micro", force=True, progress=False)
-    assert rebuilt != micro_model and rebuilt.name == micro_model.name
-    a, b = load_file(micro_model / "model.safetensors"), load_file(rebuilt / "model.safetensors")
-    assert a.keys() == b.keys()
-    for key in a:
-        assert torch.equal(a[key], b[key]), key
-    assert json.loads((rebuilt / "tokenizer.json").read_text()) == json.loads(
-        (micro_model / "tokenizer.json").read_text())
-
-    other = PRESETS["micro"].model_copy(update={"seed": 1})
-    assert embedded_model_dir(other).name != embedded_model_dir("micro").name
-
-
 @pytest.mark.slow  # trains
 def test_trl_assistant_only_loss_trains_only_on_assistant_turns(micro_model: Path, tmp_path: Path) -> None:
     from datasets import Dataset
@@ -178,8 +161,12 @@ def _build_in_subprocess(cache: str) -> tuple[str, int]:
     return str(folder), (folder / "model.safetensors").stat().st_mtime_ns
 
 
-@pytest.mark.slow  # builds the micro model again (30-40 s each)
-def test_concurrent_builds_train_once(tmp_path: Path) -> None:
+@pytest.mark.slow  # builds the micro model again (30-40 s)
+def test_concurrent_builds_train_once_and_the_same_seed_gives_identical_weights(micro_model: Path,
+                                                                                tmp_path: Path) -> None:
+    """Two processes build into an empty cache: one trains, the other waits and reuses its folder; that build
+    (other processes, same seed) has exactly the session's micro model weights and tokenizer. One rebuild
+    checks both (each costs 30-40 s)."""
     import multiprocessing
 
     with multiprocessing.get_context("spawn").Pool(2) as pool:
@@ -187,3 +174,14 @@ def test_concurrent_builds_train_once(tmp_path: Path) -> None:
     assert results[0] == results[1]  # the second waited on the lock, then reused the first one's folder
     assert [p.name for p in (tmp_path / "models").iterdir() if not p.name.endswith(".lock")] == [
         Path(results[0][0]).name]
+
+    rebuilt = Path(results[0][0])
+    assert rebuilt != micro_model and rebuilt.name == micro_model.name
+    a, b = load_file(micro_model / "model.safetensors"), load_file(rebuilt / "model.safetensors")
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    assert json.loads((rebuilt / "tokenizer.json").read_text()) == json.loads(
+        (micro_model / "tokenizer.json").read_text())
+    other = PRESETS["micro"].model_copy(update={"seed": 1})
+    assert embedded_model_dir(other).name != embedded_model_dir("micro").name

@@ -11,25 +11,12 @@ from pathlib import Path
 import pytest
 from conftest import MICRO_OVERRIDES
 
-from harness.paths import PROJECT_ROOT
-
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The package built as a wheel and installed (no deps: they are this venv's) into a private folder."""
-    tmp = tmp_path_factory.mktemp("wheel")
-    pip = [sys.executable, "-m", "pip"]
-    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp / "dist"),
-                    str(PROJECT_ROOT)], check=True, capture_output=True, timeout=300)
-    wheel = next((tmp / "dist").glob("domain_harness-*.whl"))
-    subprocess.run([*pip, "install", "--no-deps", "-q", "--target", str(tmp / "site"), str(wheel)], check=True,
-                   capture_output=True, timeout=300)
-    return tmp / "site"
-
-
-def test_wheel_finds_builtin_domains_and_runs_the_demo_from_an_empty_folder(installed: Path, tmp_path: Path) -> None:
+def test_wheel_finds_builtin_domains_and_runs_the_demo_from_an_empty_folder(installed_wheel: Path,
+                                                                            tmp_path: Path) -> None:
+    installed = installed_wheel  # conftest: built and installed once per session
     project = tmp_path / "project"
     project.mkdir()
     env = {**{k: v for k, v in os.environ.items() if k not in ("HARNESS_DOMAINS_DIR", "HARNESS_SUITES_DIR")},

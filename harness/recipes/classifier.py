@@ -196,14 +196,13 @@ def evaluate_on_task(store: Store, model: ModelRef, task: str, text_field: str, 
     """The head scored on an lm-eval multiple-choice task's own documents (see the module docstring)."""
     import json
 
-    from lm_eval.tasks import TaskManager
     from lm_eval.utils import handle_non_serializable, hash_string
 
-    from harness.domains import suite_include_paths
     from harness.evaluation.custom import record_eval
+    from harness.evaluation.runner import task_manager
     from harness.evaluation.tasks import load_tasks, task_identities
 
-    manager = TaskManager(include_path=[str(p) for p in suite_include_paths()])
+    manager = task_manager()  # the process's cached one: a new TaskManager re-indexes every lm-eval task YAML
     lm_task = load_tasks([task], manager)[task]
     docs = list(lm_task.eval_docs)[:limit] if limit else list(lm_task.eval_docs)
     missing = [i for i, doc in enumerate(docs) if not isinstance(doc.get(text_field), str)]
