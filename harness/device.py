@@ -7,8 +7,10 @@ so every recipe takes its precision flags from here instead of library defaults.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:  # torch is imported when a device is planned, not by every CLI command that imports this
+    import torch
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,8 @@ class DevicePlan:
 
     @property
     def torch_dtype(self) -> torch.dtype:
+        import torch
+
         if self.bf16:
             return torch.bfloat16
         if self.fp16:
@@ -27,7 +31,7 @@ class DevicePlan:
 
     @property
     def dtype_name(self) -> str:
-        return {torch.bfloat16: "bfloat16", torch.float16: "float16", torch.float32: "float32"}[self.torch_dtype]
+        return "bfloat16" if self.bf16 else "float16" if self.fp16 else "float32"
 
     def trainer_flags(self) -> dict[str, bool]:
         """Arguments for transformers/TRL TrainingArguments; use_cpu keeps CPU runs off accelerators."""
@@ -40,6 +44,8 @@ def plan_device(prefer: str = "auto") -> DevicePlan:
         from harness.errors import HarnessError
 
         raise HarnessError(f"unknown device '{prefer}'", "use --device auto, cpu or cuda")
+    import torch
+
     if prefer in {"auto", "cuda"} and torch.cuda.is_available():
         bf16 = torch.cuda.is_bf16_supported()
         return DevicePlan("cuda", bf16=bf16, fp16=not bf16)

@@ -202,7 +202,7 @@ def evaluate_on_task(store: Store, model: ModelRef, task: str, text_field: str, 
     from harness.evaluation.runner import task_manager
     from harness.evaluation.tasks import load_tasks, task_identities
 
-    manager = task_manager()  # the process's cached one: a new TaskManager re-indexes every lm-eval task YAML
+    manager = task_manager([task])  # cached per process; lm-eval's built-in index only if `task` is not ours
     lm_task = load_tasks([task], manager)[task]
     docs = list(lm_task.eval_docs)[:limit] if limit else list(lm_task.eval_docs)
     missing = [i for i, doc in enumerate(docs) if not isinstance(doc.get(text_field), str)]
