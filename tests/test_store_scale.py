@@ -119,6 +119,19 @@ def test_keep_open_reader_does_not_block_a_writer(tmp_path):
     assert run
 
 
+def test_keep_open_reader_does_not_block_a_writer_in_the_same_process(tmp_path):
+    """DuckDB refuses a read-write connection to a file this process holds read-only (a dashboard page run
+    in-process, then a write): the writer closes the process's keep-open readers of that file and goes on."""
+    db = tmp_path / "s.duckdb"
+    _eval(Store(db), "a", 10, 1)
+    reader = Store(db, read_only=True, keep_open_s=60)
+    assert reader.query("SELECT count(*) AS n FROM runs")[0]["n"] == 1 and reader._kept is not None
+    writer = Store(db)
+    writer.start_run("eval", model_id="b")
+    assert reader._kept is None
+    assert reader.query("SELECT count(*) AS n FROM runs")[0]["n"] == 2
+
+
 def test_multinomial_bootstrap_has_the_index_bootstrap_distribution():
     """Few distinct (baseline, candidate) pairs are resampled as multinomial counts: the same distribution as
     drawing item indices (checked on its quantiles, 20 k resamples each, against the plain definition)."""

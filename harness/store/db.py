@@ -15,6 +15,7 @@ import os
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -145,6 +146,9 @@ class Store:
     # liveness leases of the runs this process started, by (store file, run id): any Store object of the
     # same file may finish a run another one started
     _leases: dict[tuple[str, str], liveness.Lease] = {}
+    # keep-open readers of this process: DuckDB refuses a second connection to a file with another configuration
+    # (read-write while a read-only one is open), so a writer in the same process closes them first
+    _keep_open_readers: weakref.WeakSet[Store] = weakref.WeakSet()
 
     def __init__(self, path: str | Path | None = None, read_only: bool = False, keep_open_s: float = 0.0) -> None:
         """`keep_open_s` (read-only stores only): keep one connection open between queries, closed after that
@@ -209,6 +213,8 @@ class Store:
                 return duckdb.connect(str(self.path), read_only=ro)
             except duckdb.Error as exc:
                 waited = time.monotonic() - start
+                if "different configuration" in str(exc) and self._close_local_readers():
+                    continue
                 if not _is_lock_conflict(exc):
                     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                     denied = "permission denied" in first.lower() or "read-only file system" in first.lower()
@@ -319,6 +325,7 @@ class Store:
         """The kept read-only connection (caller holds _kept_mutex). The store's lock is taken for the check
         only: if another process holds it, close ours first, since a writer cannot open the file while a
         reader has it open."""
+        Store._keep_open_readers.add(self)
         try:
             self._lock.acquire(timeout=0)
         except Timeout:
@@ -333,6 +340,15 @@ class Store:
         if self._kept is None:
             self._kept = self._connect(read_only=True)
         return self._kept
+
+    def _close_local_readers(self) -> bool:
+        """Close this process's other keep-open readers of the same file; True if one was open."""
+        here = self.path.resolve()
+        others = [s for s in list(Store._keep_open_readers)
+                  if s is not self and s._kept is not None and s.path.resolve() == here]
+        for other in others:
+            other.close()
+        return bool(others)
 
     def _schedule_close(self) -> None:
         if self._kept_timer is not None:
