@@ -87,8 +87,8 @@ PRESETS: dict[str, EmbeddedModelConfig] = {
     # 3.7M parameters, 700 steps x 16 x 128 tokens: 340 s on an idle 2-core avx512f CPU (524-533 s beside other
     # jobs), >95% of it training (issue 13 asks <= 150 s on an AVX2-only one; not reached). General suite, all items
     # (lm-eval 0.4.13), idle build: arithmetic 0.681 (n 160), dates 0.897 (145), units 0.875 (160), facts 0.938 (160);
-    # a build of the same fingerprint under load scored 0.631 / 0.869 / 0.906 / 0.944 (its weights differ: the build
-    # is not bit-reproducible across load conditions, see README "What the demo does").
+    # another build of the same fingerprint (under load) scored 0.631 / 0.869 / 0.906 / 0.944: its weights differ,
+    # cause not found yet (README "What the demo does").
     # Optimizer steps are what it needs: 130 steps x 32 (1.6M params) or 300 x 16 (1.0M params) lost 0.23-0.65 on
     # every task (benchmarks/bench_model_build.py compares a changed preset with this one item by item).
     "default": EmbeddedModelConfig(),
