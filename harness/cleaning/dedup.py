@@ -195,6 +195,13 @@ class Deduplicator:
         return None, None, 0.0
 
 
+def _note_duplicate(report: dict[str, Any], index: int, verdict: str, original: int | None, sim: float) -> None:
+    report[verdict] += 1
+    if len(report["examples"]) < MAX_EXAMPLES:
+        report["examples"].append({"index": index, "duplicate_of": original, "kind": verdict,
+                                   "similarity": round(sim, 3)})
+
+
 def dedup_records(records: Sequence[dict[str, Any]], kind: str,
                   cfg: DedupConfig) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Drop exact then near duplicates of earlier rows. Report: {exact, near, examples[...]}."""
@@ -211,11 +218,8 @@ def dedup_records(records: Sequence[dict[str, Any]], kind: str,
         verdict, original, sim = dd.check(record_text(rec, kind), i)
         if verdict is None:
             kept.append(rec)
-            continue
-        report[verdict] += 1
-        if len(report["examples"]) < MAX_EXAMPLES:
-            report["examples"].append({"index": i, "duplicate_of": original, "kind": verdict,
-                                       "similarity": round(sim, 3)})
+        else:
+            _note_duplicate(report, i, verdict, original, sim)
     return kept, report
 
 
@@ -239,9 +243,6 @@ def dedup_features(cfg: DedupConfig, digests: Sequence[bytes | None],
         verdict, original, sim = dd.check_features(digest, sig, i, bool(collide[i]) if collide is not None else True)
         if verdict is None:
             kept.append(i)
-            continue
-        report[verdict] += 1
-        if len(report["examples"]) < MAX_EXAMPLES:
-            report["examples"].append({"index": i, "duplicate_of": original, "kind": verdict,
-                                       "similarity": round(sim, 3)})
+        else:
+            _note_duplicate(report, i, verdict, original, sim)
     return kept, report

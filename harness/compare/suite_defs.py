@@ -14,6 +14,7 @@ import pickle
 from functools import lru_cache
 from pathlib import Path
 
+from harness.evaluation import tasks
 from harness.evaluation.tasks import DATA_DIRS, TaskMeta
 
 _FORMAT = 1
@@ -79,7 +80,4 @@ def task_metas() -> dict[str, TaskMeta]:
 
 def suite_of(task: str) -> str | None:
     """harness.evaluation.tasks.suite_of from the cached definitions."""
-    meta = task_metas().get(task)
-    if meta and meta.suite:
-        return meta.suite
-    return next((g for g, ts in suite_members().items() if task in ts), None)
+    return tasks.suite_of(task, task_metas(), suite_members())

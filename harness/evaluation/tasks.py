@@ -147,11 +147,14 @@ def task_metas() -> dict[str, TaskMeta]:
     return _definitions(_key())[1]
 
 
-def suite_of(task: str) -> str | None:
-    meta = task_metas().get(task)
+def suite_of(task: str, metas: Mapping[str, TaskMeta] | None = None,
+             members: Mapping[str, list[str]] | None = None) -> str | None:
+    """The task's declared suite, else the group listing it. `metas`/`members`: definitions already read (compare's
+    cached ones), else this module's."""
+    meta = (task_metas() if metas is None else metas).get(task)
     if meta and meta.suite:
         return meta.suite
-    return next((g for g, ts in suite_members().items() if task in ts), None)
+    return next((g for g, ts in (suite_members() if members is None else members).items() if task in ts), None)
 
 
 def code_hash(folder: Path) -> str:
