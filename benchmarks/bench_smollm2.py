@@ -61,9 +61,9 @@ def main() -> None:
     print(f"machine: {machine()}")
     print(f"load average before: {load()}")
     print(f"profile {args.profile}: model {profile.model}, eval limit {limit}, overrides "
-          f"{[*profile.overrides, *args.overrides]}", flush=True)
+          f"{[*profile.overrides, *args.overrides]}, stages {profile.stages or 'all'}", flush=True)
     opts = PipelineOptions(domain="support_chat", base_model=profile.model, eval_limit=limit,
-                           overrides=[*profile.overrides, *args.overrides])
+                           overrides=[*profile.overrides, *args.overrides], stages=profile.stages)
     t0 = time.perf_counter()
     result = run_pipeline(opts, db)
     total = time.perf_counter() - t0
@@ -80,7 +80,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|---|")
     notes: list[str] = []
     for stage, run in result.eval_runs.items():
-        if stage == "base":
+        if stage == "base" or stage in result.own_evals:  # a classifier's own eval shares no items with lm-eval's
             continue
         comp = compare_runs(store, base, run, regression_suites=("general",))
         for r in comp.rows:

@@ -356,6 +356,7 @@ def demo(
     from harness.pipeline import PipelineOptions, run_pipeline
 
     overrides = set_ or []
+    stages = None
     if profile is not None:  # the profile's values, unless given on the command line
         from harness.profiles import load_profile
 
@@ -363,8 +364,9 @@ def demo(
         model = prof.model if model == "default" else model
         lim = prof.eval_limit if limit is None else lim
         overrides = [*prof.overrides, *overrides]
+        stages = prof.stages
     opts = PipelineOptions(domain=domain, base_model=model, overrides=overrides, device=device, evaluate=True,
-                           eval_limit=lim, launcher=launcher, accelerate_config=accelerate_config)
+                           stages=stages, eval_limit=lim, launcher=launcher, accelerate_config=accelerate_config)
     result = run_pipeline(opts, db)
     raise typer.Exit(0 if result.ok else 1)
 

@@ -25,6 +25,9 @@ class Profile(BaseModel):
     model: str = Field("default", description="the base model (any `--model` value)")
     eval_limit: int | float | None = Field(None, description="items per eval task (None: every item)")
     overrides: list[str] = Field(default_factory=list, description="`--set` values, applied before the user's own")
+    stages: list[str] | None = Field(
+        None, description="the manifest's stages to run, in order (None: all of them); a sized profile may leave "
+                          "out a stage its budget cannot afford")
 
 
 def available_profiles(domain_root: Path) -> list[str]:
