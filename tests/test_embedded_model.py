@@ -13,12 +13,14 @@ from safetensors.torch import load_file
 
 from harness.errors import HarnessError
 from harness.models import general_corpus as gc
+from harness.models.build_identity import NUMERICS
 from harness.models.embedded import (
     CHAT_TEMPLATE,
     PRESETS,
     EmbeddedModelConfig,
     build_embedded_model,
     embedded_model_dir,
+    model_identity,
     read_model_meta,
     train_tokenizer,
 )
@@ -114,6 +116,9 @@ def test_micro_model_is_a_loadable_hf_folder_that_learned(micro_model: Path) -> 
     assert meta["config"] == PRESETS["micro"].model_dump(mode="json")
     assert meta["params"] == sum(p.numel() for p in model.parameters())
     assert meta["final_train_loss"] < meta["initial_train_loss"] - 1.5, meta["loss_log"]
+    # the folder says what its name covers and which (pinned) thread count trained it
+    assert meta["identity"] == model_identity()
+    assert meta["torch_threads"] == NUMERICS["intra_op_threads"] and meta["device"] == "cpu"
 
     # The model prefers a true fact to a false one it saw far less often (learned, not just unigrams).
     def nll(text: str) -> float:
@@ -163,12 +168,21 @@ def _build_in_subprocess(cache: str) -> tuple[str, int]:
 
 @pytest.mark.slow  # builds the micro model again (30-40 s)
 def test_concurrent_builds_train_once_and_the_same_seed_gives_identical_weights(micro_model: Path,
-                                                                                tmp_path: Path) -> None:
+                                                                                tmp_path: Path,
+                                                                                monkeypatch) -> None:
     """Two processes build into an empty cache: one trains, the other waits and reuses its folder; that build
     (other processes, same seed) has exactly the session's micro model weights and tokenizer. One rebuild
-    checks both (each costs 30-40 s)."""
+    checks both (each costs 30-40 s).
+
+    The rebuilding processes start with another torch thread count than the session's build (OMP_NUM_THREADS):
+    issue 13's two `default` builds of one fingerprint differed (max |dw| 0.097) because one process had 1 thread
+    and the other 2, and an unpinned micro build differs too (1 vs 2 threads: max |dw| 1.5e-4). So this fails
+    whenever a folder's name does not pin or cover the threads its weights depend on."""
     import multiprocessing
 
+    session_threads = read_model_meta(micro_model)["caller_threads"]
+    other_threads = 1 if session_threads != 1 else 2
+    monkeypatch.setenv("OMP_NUM_THREADS", str(other_threads))  # read by torch when the spawned workers import it
     with multiprocessing.get_context("spawn").Pool(2) as pool:
         results = pool.map(_build_in_subprocess, [str(tmp_path)] * 2)
     assert results[0] == results[1]  # the second waited on the lock, then reused the first one's folder
@@ -177,6 +191,7 @@ def test_concurrent_builds_train_once_and_the_same_seed_gives_identical_weights(
 
     rebuilt = Path(results[0][0])
     assert rebuilt != micro_model and rebuilt.name == micro_model.name
+    assert read_model_meta(rebuilt)["caller_threads"] == other_threads != session_threads
     a, b = load_file(micro_model / "model.safetensors"), load_file(rebuilt / "model.safetensors")
     assert a.keys() == b.keys()
     for key in a:

@@ -3,8 +3,11 @@
 Why build one: the harness must run end to end offline with nothing downloaded, and a domain-adaptation
 demo needs a base that knows *something* general, so forgetting after domain tuning is measurable.
 
-The build is deterministic (same config + seed + library versions ⇒ same weights on CPU) and cached
-under `cache_dir()/models/embedded-<preset>-<fingerprint>/` as an ordinary Hugging Face folder.
+The build is deterministic: it always trains on the CPU in fp32 with a pinned torch thread count
+(`build_identity.NUMERICS`), and its folder `cache_dir()/models/embedded-<preset>-<fingerprint>/` (an ordinary
+Hugging Face folder) is named by everything that changes the weights: config, corpus, seed, library versions, those
+numerics, the CPU class and the build code (`model_identity`). So a cache hit holds the weights a fresh build
+would produce (issue 13: two builds of one old fingerprint, 1 vs 2 threads, differed by up to 0.097 per weight).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import math
 import os
 import shutil
 import time
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,14 +26,19 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from harness.errors import HarnessError
 from harness.fingerprint import fingerprint, library_versions
+from harness.models.build_identity import NUMERICS, code_hash, cpu_class
 from harness.paths import cache_dir
 
 if TYPE_CHECKING:
     import torch
     from transformers import PreTrainedTokenizerFast
 
-# Bump when the build procedure changes in a way the config does not capture (invalidates caches).
-BUILD_VERSION = 1
+# Bump when the build procedure changes in a way the config does not capture (invalidates caches). The fingerprint
+# also hashes this module's code (`model_identity`), so a forgotten bump cannot hand out stale weights. 2: the build
+# pins CPU, fp32 and its thread count (issue 13).
+BUILD_VERSION = 2
+# Libraries whose versions name the folder: they compute the weights (accelerate wraps Trainer's data and optimizer).
+_WEIGHT_LIBRARIES = ("torch", "transformers", "tokenizers", "accelerate")
 
 BOS, EOS, PAD, UNK = "<|bos|>", "<|end|>", "<|pad|>", "<|unk|>"
 ROLE_TOKENS = ["<|system|>", "<|user|>", "<|assistant|>"]
@@ -86,9 +95,10 @@ class EmbeddedModelConfig(BaseModel):
 PRESETS: dict[str, EmbeddedModelConfig] = {
     # 3.7M parameters, 700 steps x 16 x 128 tokens: 340 s on an idle 2-core avx512f CPU (524-533 s beside other
     # jobs), >95% of it training (issue 13 asks <= 150 s on an AVX2-only one; not reached). General suite, all items
-    # (lm-eval 0.4.13), idle build: arithmetic 0.681 (n 160), dates 0.897 (145), units 0.875 (160), facts 0.938 (160);
-    # another build of the same fingerprint (under load) scored 0.631 / 0.869 / 0.906 / 0.944: its weights differ,
-    # cause not found yet (README "What the demo does").
+    # (lm-eval 0.4.13), 2-thread build (what the pinned build makes): arithmetic 0.681 (n 160), dates 0.897 (145),
+    # units 0.875 (160), facts 0.938 (160). A 1-thread build of the same recipe (the README demo table's base)
+    # scored 0.631 / 0.869 / 0.906 / 0.944: the thread count changes the weights (max |dw| 0.097), so the build pins
+    # it (build_identity.NUMERICS) and the fingerprint names it (README "What the demo does", issue 13).
     # Optimizer steps are what it needs: 130 steps x 32 (1.6M params) or 300 x 16 (1.0M params) lost 0.23-0.65 on
     # every task (benchmarks/bench_model_build.py compares a changed preset with this one item by item).
     "default": EmbeddedModelConfig(),
@@ -163,9 +173,27 @@ def resolve_config(preset: str | EmbeddedModelConfig) -> tuple[str, EmbeddedMode
     return preset, PRESETS[preset]
 
 
+def model_identity() -> dict[str, Any]:
+    """Everything besides config, corpus and seed that decides the weights; the fingerprint hashes all of it and
+    harness_model.json records it. Computed without importing torch (resolving a cached model stays cheap)."""
+    from importlib import metadata
+
+    from harness import device
+
+    versions = library_versions()
+    libraries = {}
+    for name in _WEIGHT_LIBRARIES:
+        try:
+            libraries[name] = versions.get(name) or metadata.version(name)
+        except metadata.PackageNotFoundError:
+            libraries[name] = "absent"
+    return {"build_version": BUILD_VERSION, "libraries": libraries, "numerics": NUMERICS, "cpu": cpu_class(),
+            "build_code": code_hash(__file__, device.__file__, str(Path(__file__).with_name("build_identity.py")),
+                                    skip_assignments=frozenset({"PRESETS"}))}
+
+
 def model_fingerprint(config: EmbeddedModelConfig, corpus_hash: str) -> str:
-    versions = {k: v for k, v in library_versions().items() if k in {"transformers", "tokenizers", "torch"}}
-    return fingerprint(config, corpus_hash, config.seed, versions, BUILD_VERSION)
+    return fingerprint(config, corpus_hash, config.seed, model_identity())
 
 
 @lru_cache(maxsize=2)
@@ -234,6 +262,22 @@ def _build(name: str, config: EmbeddedModelConfig, docs: list[str], digest: str,
         mark = now
 
     import torch
+    from transformers import Trainer  # noqa: F401  (loaded here so that the 'imports' phase times it)
+
+    phase("imports")  # torch + transformers' Trainer: seconds on an idle machine, minutes on a loaded one
+    caller_threads = torch.get_num_threads()
+    torch.set_num_threads(NUMERICS["intra_op_threads"])  # part of the fingerprint: threads change the weights
+    try:
+        _train(name, config, docs, digest, fp, out, progress, started, phases, phase, caller_threads)
+    finally:
+        torch.set_num_threads(caller_threads)
+
+
+def _train(name: str, config: EmbeddedModelConfig, docs: list[str], digest: str, fp: str, out: Path,
+           progress: bool, started: float, phases: dict[str, float], phase: Callable[[str], None],
+           caller_threads: int) -> None:
+    """The build proper, run with the pinned thread count (`_build`)."""
+    import torch
     from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM, Trainer, TrainingArguments
     from transformers import logging as hf_logging
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
@@ -241,7 +285,6 @@ def _build(name: str, config: EmbeddedModelConfig, docs: list[str], digest: str,
 
     from harness.device import plan_device
 
-    phase("imports")  # torch + transformers' Trainer: seconds on an idle machine, minutes on a loaded one
     if progress:
         print(f"building embedded model '{name}' ({fp}): tokenizer + {config.train_steps} pretraining steps",
               flush=True)
@@ -265,7 +308,7 @@ def _build(name: str, config: EmbeddedModelConfig, docs: list[str], digest: str,
     model = LlamaForCausalLM(llama).to(torch.float32)
     n_params = sum(p.numel() for p in model.parameters())
 
-    plan = plan_device()
+    plan = plan_device(NUMERICS["device"])  # never a GPU: its kernels differ from the CPU's and do not repeat
     args = TrainingArguments(
         output_dir=str(out / "_trainer"), max_steps=config.train_steps,
         per_device_train_batch_size=config.batch_size, learning_rate=config.learning_rate,
@@ -316,6 +359,11 @@ def _build(name: str, config: EmbeddedModelConfig, docs: list[str], digest: str,
         "train_seconds": round(result.metrics.get("train_runtime", float("nan")), 2), "phase_seconds": phases,
         "initial_train_loss": losses[0][1], "final_train_loss": losses[-1][1], "loss_log": losses,
         "device": plan.device, "versions": library_versions(), "build_version": BUILD_VERSION,
+        # what the fingerprint covers besides config, corpus_hash and seed (model_identity); the threads the build
+        # trained with (pinned) and the ones the calling process had (they do not change the weights)
+        "identity": model_identity(), "torch_threads": torch.get_num_threads(), "caller_threads": caller_threads,
+        "fingerprint_covers": "config, corpus_hash, seed and identity: build_version, library versions, numerics "
+                              "(device, dtype, intra-op threads: pinned by the build), CPU class, build code hash",
     }
     (out / "harness_model.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     if progress:
