@@ -5,7 +5,7 @@
 A fresh server's first visit to a page used to pay, on top of the page itself, the first import of scipy, Altair,
 pyarrow and the page's own modules, the store's first read-only connection (identity check, dead-run scan) and
 the page's first queries, comparison and chart specs: 2-4 s on a 2-core machine against 1-2 s for the same page
-warm. Here, as soon as Streamlit's runtime is up, a background thread runs each page's script once, with its
+warm. Here, as soon as the server answers its health check, a background thread runs each page's script once, with its
 default selections, in a headless session of this process (what Streamlit's own `does_script_run_without_error`
 check does for the main script). Imports land in sys.modules and results in the global st.cache_data caches, so
 the first real visit finds both. The warm session's messages go nowhere and its session state is discarded.
