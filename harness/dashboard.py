@@ -1,6 +1,7 @@
 """`harness dashboard`: run the Streamlit app in dashboards/ on a store, read-only.
 
-Streamlit is started as a subprocess (`python -m streamlit run`) rather than in-process, because its
+Streamlit is started as a subprocess (`python -m harness.dashboard_server run`: Streamlit's own CLI plus a
+warm-up of every page, see that module) rather than in-process, because its
 server owns the process (signals, event loop) and the app must find the store through its own argv.
 
 The server binds 127.0.0.1 unless told otherwise (`--address`), hides the developer toolbar (deploy, rerun,
@@ -36,10 +37,11 @@ APP = app_path()
 def streamlit_command(db: Path, port: int | None = None, headless: bool = False,
                       options: Sequence[str] = (), address: str = DEFAULT_ADDRESS) -> list[str]:
     """The command line `launch` runs (separate so tests can start the same server). `options` are extra
-    streamlit flags, e.g. ("--server.fileWatcherType", "none")."""
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app_path()), "--browser.gatherUsageStats", "false",
-           "--server.headless", "true" if headless else "false", "--server.address", address,
-           "--client.toolbarMode", "viewer", *options]
+    streamlit flags, e.g. ("--server.fileWatcherType", "none"). It is `streamlit run` through
+    harness.dashboard_server, which warms every page once in the server process as it starts."""
+    cmd = [sys.executable, "-m", "harness.dashboard_server", "run", str(app_path()),
+           "--browser.gatherUsageStats", "false", "--server.headless", "true" if headless else "false",
+           "--server.address", address, "--client.toolbarMode", "viewer", *options]
     if port is not None:
         cmd += ["--server.port", str(port)]
     return [*cmd, "--", "--db", str(Path(db).expanduser().resolve())]

@@ -483,7 +483,7 @@ def test_launch_command_and_errors(tmp_path: Path) -> None:
 
     db = tmp_path / "s.duckdb"
     cmd = streamlit_command(db, port=8601, headless=True)
-    assert cmd[1:4] == ["-m", "streamlit", "run"] and cmd[4] == str(LAUNCH_APP) == str(APP)
+    assert cmd[1:4] == ["-m", "harness.dashboard_server", "run"] and cmd[4] == str(LAUNCH_APP) == str(APP)
     assert cmd[cmd.index("--server.port") + 1] == "8601" and cmd[cmd.index("--server.headless") + 1] == "true"
     assert cmd[-3:] == ["--", "--db", str(db.resolve())]
     assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"  # this machine only, unless --address
@@ -492,6 +492,39 @@ def test_launch_command_and_errors(tmp_path: Path) -> None:
     assert wide[wide.index("--server.address") + 1] == "0.0.0.0"
     with pytest.raises(HarnessError, match="does not exist"):
         launch(db, None, True)
+
+
+@pytest.mark.slow  # a streamlit server (no browser): ~15 s on 2 busy cores
+def test_server_warms_every_page_before_the_first_visit(synthetic_db: Path, tmp_path: Path) -> None:
+    """`harness dashboard`'s server runs every read-only page once as it starts (harness.dashboard_server), so a
+    first visit finds imports and cached queries warm; each page's script must run there without an error."""
+    import os
+    import socket
+    import subprocess
+    import time
+
+    from harness.dashboard import streamlit_command
+    from harness.dashboard_server import READY_LINE, WARM_PAGES
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log = tmp_path / "server.log"
+    with open(log, "w") as fh:
+        proc = subprocess.Popen(streamlit_command(synthetic_db, port, headless=True,
+                                                  options=["--server.fileWatcherType", "none"]),
+                                stdout=fh, stderr=subprocess.STDOUT,
+                                env={**os.environ, "HARNESS_DB": str(synthetic_db)})
+    try:
+        deadline = time.monotonic() + 240
+        while READY_LINE not in log.read_text() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        line = next((x for x in log.read_text().splitlines() if READY_LINE in x), "")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert "done in" in line and "(error)" not in line, log.read_text()
+    assert all(f"{page or 'runs'} " in line for page in WARM_PAGES), line  # every page visited
 
 
 def test_training_status_states() -> None:

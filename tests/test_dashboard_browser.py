@@ -227,6 +227,13 @@ def test_release_manager_views(server: str, dashboard_db: Path, tmp_path: Path) 
             # the runs list is an HTML table too: its key columns are checked like every other cell
             assert _has_table(page, "run", "kind", "stage", "status"), _table_headers(page)
             assert not _cut_cells(page), _cut_cells(page)
+            # the run's per-item rows: a browse grid (canvas) whose columns fit the page, no sideways scrolling
+            page.get_by_role("tab", name="Samples").click()
+            page.locator("[data-testid='stDataFrame'] .dvn-scroller").first.wait_for(timeout=120_000)
+            _settle(page)
+            grids = page.evaluate("""() => [...document.querySelectorAll("[data-testid='stDataFrame'] .dvn-scroller")]
+                .map(d => [d.scrollWidth, d.clientWidth])""")
+            assert grids and all(w <= c + 1 for w, c in grids), f"samples grid scrolls sideways: {grids}"
 
             page.goto(f"{server}/compare?baseline={baseline}&candidate={candidate}", wait_until="domcontentloaded")
             page.get_by_text("Per task").first.wait_for(timeout=120_000)

@@ -186,7 +186,35 @@ def _many_runs(db: Db, evals: pd.DataFrame, labels: dict[str, str], pair: tuple[
     render.chart(st, "many_runs_chart", table, [names[r] for r in chosen], key="many_runs_chart")
 
 
-def _show(db: Db, comp: dict[str, Any], secondary: bool) -> None:
+@st.fragment
+def _per_task(comp: dict[str, Any], url: dict[str, Any]) -> None:
+    """A fragment: the secondary-metrics toggle reruns only this section (its tables and chart), not the
+    comparison, the items side by side and the rest of the page."""
+    conf = comp["confidence"]
+    st.subheader("Per task")
+    secondary = st.toggle("Show secondary metrics (exploratory: raw p, no verdict)", key="cmp_secondary")
+    url["secondary"] = "1" if secondary else None  # the same dict the page and the items fragment write
+    rows = [r for r in comp["rows"] if r["primary"] or secondary]
+    render.table(st, _task_table(rows, conf, secondary))  # HTML: every column visible, never cut
+    with st.expander("Details: each side's CI, test, raw p, unpaired items"):
+        render.table(st, _details_table(rows, conf))
+    chart_rows = pd.DataFrame([{**r, "verdict": r["verdict"] if r["primary"] else "exploratory"}
+                               for r in rows if r["delta"] is not None])
+    if not chart_rows.empty:
+        render.chart(st, "delta_chart", chart_rows, conf, key="delta_chart")
+    if _in_fragment_rerun():
+        to_url(**url)
+
+
+def _in_fragment_rerun() -> bool:
+    """True while only a fragment reruns (the full run writes the URL once at its end)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return bool(ctx and ctx.fragment_ids_this_run)
+
+
+def _show(db: Db, comp: dict[str, Any], url: dict[str, Any]) -> None:
     conf = comp["confidence"]
     counts = headline(comp["rows"])
     c1, c2, c3, c4 = st.columns(4)
@@ -202,16 +230,7 @@ def _show(db: Db, comp: dict[str, Any], secondary: bool) -> None:
     if comp.get("config_drift"):
         st.error("CONFIG DRIFT ALLOWED: " + "; ".join(f"{d['task']} ({', '.join(d['fields'])})"
                                                     for d in comp["config_drift"]))
-
-    st.subheader("Per task")
-    rows = [r for r in comp["rows"] if r["primary"] or secondary]
-    render.table(st, _task_table(rows, conf, secondary))  # HTML: every column visible, never cut
-    with st.expander("Details: each side's CI, test, raw p, unpaired items"):
-        render.table(st, _details_table(rows, conf))
-    chart_rows = pd.DataFrame([{**r, "verdict": r["verdict"] if r["primary"] else "exploratory"}
-                               for r in rows if r["delta"] is not None])
-    if not chart_rows.empty:
-        render.chart(st, "delta_chart", chart_rows, conf, key="delta_chart")
+    _per_task(comp, url)
 
     if comp["suites"]:
         st.subheader("Per suite (macro mean of primary, higher-is-better metrics)")
@@ -255,9 +274,9 @@ with guard():
         correction = s2.selectbox("Multiple-comparison correction", ["holm", "bh", "none"], key="cmp_correction")
         alpha = s3.selectbox("alpha", [0.05, 0.01, 0.1], key="cmp_alpha")
         n_boot = s4.selectbox("Bootstrap resamples", [2000, 4000, 10000], key="cmp_nboot")
-    secondary = st.toggle("Show secondary metrics (exploratory: raw p, no verdict)", key="cmp_secondary")
     url: dict[str, Any] = dict(baseline=baseline, candidate=candidate, regression=regression, correction=correction,
-                               alpha=alpha, n_boot=n_boot, secondary="1" if secondary else None)
+                               alpha=alpha, n_boot=n_boot, secondary="1" if st.session_state.get("cmp_secondary")
+                               else None)
     try:
         comp = q.comparison(db.path, db.version, baseline, candidate, regression_suites=tuple(regression),
                             correction=correction, alpha=alpha, n_boot=n_boot)
@@ -265,7 +284,7 @@ with guard():
         to_url(**url)
         st.warning(exc.one_line())
         st.stop()
-    _show(db, comp, secondary)
+    _show(db, comp, url)
     e1, e2, _ = st.columns([1, 1, 4])
     stem = f"compare_{baseline}_vs_{candidate}"
     e1.download_button("Export JSON", json.dumps(comp, indent=2), file_name=f"{stem}.json",

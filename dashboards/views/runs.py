@@ -74,6 +74,15 @@ def _eval_tab(db: Db, run_id: str) -> None:
                "between models are judged on the Compare page with paired tests, not by eye.")
 
 
+# Fixed widths (px) that add up to less than the main column at 1280 px with the sidebar open, so the grid never
+# scrolls sideways; long texts are cut in the grid and read in full under "Read one item".
+SAMPLE_COLUMNS = {"doc_id": st.column_config.NumberColumn("item", width=56),
+                  "value": st.column_config.NumberColumn(format="%.4f", width=76),
+                  "prediction": st.column_config.TextColumn(width=190),
+                  "target": st.column_config.TextColumn(width=150),
+                  "prompt": st.column_config.TextColumn(width=280)}
+
+
 def _samples_tab(db: Db, run_id: str) -> None:
     tasks = q.sample_tasks(db.path, db.version, run_id)
     if tasks.empty:
@@ -85,8 +94,7 @@ def _samples_tab(db: Db, run_id: str) -> None:
     task, metric, n = tasks["task"][choice], tasks["metric"][choice], int(tasks["n"][choice])
     items = q.samples(db.path, db.version, run_id, task, metric, 200)
     st.caption(f"{len(items)} of {n} items shown · mean {metric} over all {n} items = {fmt(tasks['mean'][choice], 4)}")
-    st.dataframe(items.drop(columns=["doc_hash"]), hide_index=True, key="samples_table",
-                 column_config={"value": st.column_config.NumberColumn(format="%.4f")})
+    st.dataframe(items.drop(columns=["doc_hash"]), hide_index=True, key="samples_table", column_config=SAMPLE_COLUMNS)
     if not items.empty:
         doc = st.selectbox("Read one item", items["doc_id"].tolist(), key="samples_doc")
         row = items.loc[items["doc_id"] == doc].iloc[0]
