@@ -204,6 +204,7 @@ def main() -> int:
            "run_suites": q.run_suites, "series_choices": q.series_choices, "metric_series": q.metric_series,
            "primary_values": q.primary_values, "item_metrics": q.item_metrics, "item_pairs": q.item_pairs}
     version = q.store_version(str(db))
+    q._store_at(str(db), version)  # opened once, as a page's first query does; that first query is its own line below
     dash = []
     for name, call in calls.items():
         times, cpus = [], []
