@@ -108,3 +108,37 @@ def test_few_distinct_rows_found_per_column_equal_np_unique():
         assert np.array_equal(got[3], counts)
         for k in range(len(cols)):
             assert np.array_equal(got[k], values[:, k])
+
+
+@pytest.mark.parametrize("repeat", [False, True])
+def test_item_pairs_equals_the_windowed_join(tmp_path, repeat):
+    """The dashboard's item pairs skip the occurrence window when neither side repeats a document; with or
+    without a repeat they equal the windowed join (pair on doc_hash and occurrence by doc_id)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `dashboards` is a top-level folder
+    import dashboards.queries as q
+    from harness.store import Store
+
+    db = tmp_path / "s.duckdb"
+    store = Store(db)
+    runs = []
+    for k in range(2):
+        run_id = store.start_run("eval", model_id=f"m{k}", config={"limit": None})
+        rows = [{"run_id": run_id, "task": "t", "doc_id": i, "doc_hash": f"h{i % 27 if repeat and k == 1 else i}",
+                 "metric": "acc", "value": float((i * (k + 2)) % 3 == 0), "filter": "none", "prompt": f"q{i}",
+                 "prediction": f"p{k}{i}"} for i in range(30)]
+        store.add_eval(run_id, [], rows, model_id=f"m{k}")
+        runs.append(run_id)
+    windowed = ("WITH b AS (SELECT *, row_number() OVER (PARTITION BY doc_hash ORDER BY doc_id) AS occ"
+                " FROM eval_samples WHERE run_id = $b), c AS (SELECT *, row_number() OVER (PARTITION BY doc_hash"
+                " ORDER BY doc_id) AS occ FROM eval_samples WHERE run_id = $c) SELECT coalesce(c.doc_id, b.doc_id)"
+                " AS doc_id, b.doc_hash, b.prediction AS baseline_prediction, c.prediction AS candidate_prediction,"
+                " b.value AS baseline, c.value AS candidate FROM b JOIN c ON c.doc_hash = b.doc_hash AND"
+                " c.occ = b.occ ORDER BY doc_id, b.doc_hash")
+    expected = store.query(windowed, {"b": runs[0], "c": runs[1]})
+    got = q.item_pairs(str(db), q.store_version(db), runs[0], runs[1], "t", "acc", "none")
+    assert len(got) == len(expected) == (27 if repeat else 30)
+    cols = ["doc_id", "doc_hash", "baseline_prediction", "candidate_prediction", "baseline", "candidate"]
+    assert got[cols].to_dict("records") == [{c: r[c] for c in cols} for r in expected]
