@@ -142,3 +142,23 @@ def test_item_pairs_equals_the_windowed_join(tmp_path, repeat):
     assert len(got) == len(expected) == (27 if repeat else 30)
     cols = ["doc_id", "doc_hash", "baseline_prediction", "candidate_prediction", "baseline", "candidate"]
     assert got[cols].to_dict("records") == [{c: r[c] for c in cols} for r in expected]
+
+
+def test_threaded_sign_flip_null_matches_scipy_and_ignores_the_thread_count(monkeypatch):
+    """At n = 2,000 the sign-flip null is drawn in several chunks on threads: the p-value agrees with
+    scipy.stats.permutation_test within Monte Carlo error and does not depend on the thread count."""
+    from scipy import stats as sps
+
+    rng = np.random.default_rng(11)
+    n = 2000
+    b = rng.normal(size=n)
+    c = b + 0.05 + rng.normal(size=n)
+    monkeypatch.setattr(stats, "_threads", lambda: 1)
+    one = stats.paired_permutation_test(b, c, n_resamples=9999, rng=6).p_value
+    monkeypatch.setattr(stats, "_threads", lambda: 3)
+    three = stats.paired_permutation_test(b, c, n_resamples=9999, rng=6).p_value
+    assert one == three
+    ref = sps.permutation_test((b, c), lambda x, y, axis: np.mean(y - x, axis=axis), vectorized=True,
+                               permutation_type="samples", n_resamples=9999, alternative="two-sided", rng=5).pvalue
+    sd = np.sqrt(2 * ref * (1 - ref) / 9999)
+    assert abs(three - ref) <= 4 * sd + 1e-4

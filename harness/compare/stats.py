@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import os
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
@@ -81,6 +81,21 @@ def _threads() -> int:
         return max(1, min(4, len(os.sched_getaffinity(0))))
     except AttributeError:  # not on Linux
         return max(1, min(4, os.cpu_count() or 1))
+
+
+def _in_chunks(gen: np.random.Generator, total: int, rows: int, work: Callable[[np.random.Generator, int, int], None]
+               ) -> None:
+    """work(generator, start, stop) over [0, total) in chunks of `rows` resamples. With several chunks each gets its
+    own child generator (fixed by total and rows, not by the thread count, so the figures are the same however
+    many threads run them) and they run on up to _threads() threads: numpy releases the GIL while gathering and
+    summing. One chunk draws from `gen` itself."""
+    spans = [(start, min(start + rows, total)) for start in range(0, total, rows)]
+    if len(spans) <= 1:
+        work(gen, 0, total)
+        return
+    children = gen.spawn(len(spans))
+    with ThreadPoolExecutor(max_workers=min(len(spans), _threads())) as pool:
+        list(pool.map(lambda job: work(job[0], *job[1]), zip(children, spans, strict=True)))
 
 
 @dataclass(frozen=True)
@@ -168,16 +183,7 @@ def _stratum_resamples(gen: np.random.Generator, tb: np.ndarray, tc: np.ndarray,
         base[start:stop] = sums.real / den
         cand[start:stop] = sums.imag / den
 
-    rows = max(1, _CHUNK_ELEMENTS // max(n, 1))
-    spans = [(start, min(start + rows, n_boot)) for start in range(0, n_boot, rows)]
-    if len(spans) == 1:
-        chunk(gen, 0, n_boot)
-        return base, cand
-    # one child generator per chunk (fixed by n and n_boot, not by the thread count), so the figures are the same
-    # however many threads run them; numpy releases the GIL while drawing, gathering and summing
-    children = gen.spawn(len(spans))
-    with ThreadPoolExecutor(max_workers=min(len(spans), _threads())) as pool:
-        list(pool.map(lambda job: chunk(job[0], *job[1]), zip(children, spans, strict=True)))
+    _in_chunks(gen, n_boot, max(1, _CHUNK_ELEMENTS // max(n, 1)), chunk)
     return base, cand
 
 
@@ -272,12 +278,13 @@ def _sign_flip_null(a: np.ndarray, n_resamples: int, gen: np.random.Generator) -
     offsets = (np.arange(groups) * 256).astype(np.intp)
     total = padded.sum()
     out = np.empty(n_resamples)
-    rows = max(1, _CHUNK_ELEMENTS // groups)
-    for start in range(0, n_resamples, rows):
-        size = min(rows, n_resamples - start)
-        drawn = np.frombuffer(gen.bytes(size * groups), dtype=np.uint8).reshape(size, groups)
+
+    def chunk(child: np.random.Generator, start: int, stop: int) -> None:
+        drawn = np.frombuffer(child.bytes((stop - start) * groups), dtype=np.uint8).reshape(stop - start, groups)
         plus = table[drawn + offsets].sum(axis=1)  # items with s_i = +1
-        out[start:start + size] = 2 * plus - total
+        out[start:stop] = 2 * plus - total
+
+    _in_chunks(gen, n_resamples, max(1, _CHUNK_ELEMENTS // groups), chunk)
     return out
 
 
