@@ -18,6 +18,8 @@ Decisions (see also docs in compare/report.py):
   Monte Carlo error of the p-value: sd = sqrt(p (1 - p) / n_resamples), 0.0022 at p = 0.05. The
   permutation test tests the same quantity the bootstrap interval describes (the mean difference) and
   assumes nothing about the shape of the differences, unlike a t-test or Wilcoxon (which tests a median).
+- Large resamplings (index bootstrap, sign-flip null) run in chunks of about 500 k draws, each chunk with its own
+  child generator (Generator.spawn) on up to 4 threads: the same figures for any thread count.
 - Multiple comparisons: Holm (step-down, controls the family-wise error) or Benjamini-Hochberg
   (scipy.stats.false_discovery_control, controls the false discovery rate).
 """
