@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from harness.compare import pairing
 from harness.compare.stats import default_higher_is_better
 from harness.compare.suite_defs import suite_of, task_metas
 from harness.errors import HarnessError
@@ -354,28 +355,15 @@ def _finite(value: Any) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
 
-def _with_occurrence(frame: pd.DataFrame, side: str, notes: list[str]) -> pd.DataFrame:
-    """Number repeated documents within (task, metric, filter) by doc_id order, so they pair by occurrence."""
-    frame = frame.copy()
-    frame["filter"] = frame["filter"].fillna("none")
-    frame = frame.sort_values(["task", "metric", "filter", "doc_id", "doc_hash"], na_position="last",
-                              kind="stable")
-    frame["occurrence"] = frame.groupby(["task", "metric", "filter", "doc_hash"], sort=False).cumcount()
-    repeated = frame.loc[frame["occurrence"] > 0]
-    if len(repeated):
-        counts = repeated.drop_duplicates(["task", "doc_hash", "occurrence"]).groupby("task").size()
-        for task, count in counts.items():
-            notes.append(f"{side}: task {task} repeats {count} document(s) (same doc_hash); paired by occurrence")
-    return frame
-
-
 def align_samples(baseline: pd.DataFrame, candidate: pd.DataFrame,
                   directions: dict[tuple[str, str], bool] | None = None,
                   notes: list[str] | None = None, tasks: dict[str, TaskInfo] | None = None) -> list[AlignedMetric]:
     """Pair two sample frames (columns SAMPLE_COLS) on (task, metric, filter, doc_hash, occurrence).
 
+    A document repeated within (task, metric, filter) is numbered by doc_id order and paired by occurrence.
     Items whose value is missing on a side are not paired. Every (task, metric, filter) either side has
-    yields an AlignedMetric, with n = 0 when nothing paired, so a missing task shows up instead of vanishing."""
+    yields an AlignedMetric, with n = 0 when nothing paired, so a missing task shows up instead of vanishing.
+    Matching runs on integer codes (harness/compare/pairing.py)."""
     notes = notes if notes is not None else []
     directions = directions or {}
     tasks = tasks or {}
@@ -383,54 +371,57 @@ def align_samples(baseline: pd.DataFrame, candidate: pd.DataFrame,
         for col in SAMPLE_COLS:
             if col not in frame:
                 frame[col] = None
-    b = _with_occurrence(baseline, "baseline", notes)
-    c = _with_occurrence(candidate, "candidate", notes)
-    group_cols = ["task", "metric", "filter"]
-    keys = sorted(set(map(tuple, b[group_cols].drop_duplicates().to_numpy().tolist()))
-                  | set(map(tuple, c[group_cols].drop_duplicates().to_numpy().tolist())))
-    b_groups = {k: g for k, g in b.groupby(group_cols, sort=False)}
-    c_groups = {k: g for k, g in c.groupby(group_cols, sort=False)}
-    empty = b.iloc[0:0]
-    cols = ["doc_hash", "occurrence", "doc_id", "value", "prediction", "target", "prompt", "weight"]
+    b, c, groups = pairing.sides(baseline, candidate)
+    for side, label in ((b, "baseline"), (c, "candidate")):
+        for task, count in pairing.repeats(side, groups):
+            notes.append(f"{label}: task {task} repeats {count} document(s) (same doc_hash); paired by occurrence")
+    values_b = pd.to_numeric(b.frame["value"], errors="coerce").to_numpy(dtype=float)
+    values_c = pd.to_numeric(c.frame["value"], errors="coerce").to_numpy(dtype=float)
     out: list[AlignedMetric] = []
-    for task, metric, filt in keys:
-        bg = b_groups.get((task, metric, filt), empty)
-        cg = c_groups.get((task, metric, filt), empty)
-        merged = pd.merge(bg[cols], cg[cols], on=["doc_hash", "occurrence"], how="inner", suffixes=("_b", "_c"))
-        values_b = pd.to_numeric(merged["value_b"], errors="coerce")
-        values_c = pd.to_numeric(merged["value_c"], errors="coerce")
-        weights = pd.to_numeric(merged["weight_c"].combine_first(merged["weight_b"]), errors="coerce")
-        ok = np.isfinite(values_b.to_numpy(dtype=float)) & np.isfinite(values_c.to_numpy(dtype=float))
-        merged = merged.loc[ok]
+    for code, (task, metric, filt) in enumerate(groups):
+        pb, pc, docs = pairing.pair(b, c, code)
+        ok = np.isfinite(values_b[pb]) & np.isfinite(values_c[pc])
+        pb, pc, docs = pb[ok], pc[ok], docs[ok]
+
+        def both(col: str, pb: np.ndarray = pb, pc: np.ndarray = pc) -> pd.Series:
+            """The candidate's value, else the baseline's."""
+            return (c.frame[col].take(pc).reset_index(drop=True)
+                    .combine_first(b.frame[col].take(pb).reset_index(drop=True)))
+
+        doc_id = both("doc_id")
+        missing, rank = pairing._sort_key(doc_id)
+        final = np.lexsort((np.arange(len(pb)), docs, rank, missing))  # by doc_id, then doc_hash (stable)
+        pb, pc = pb[final], pc[final]
         items = pd.DataFrame({
-            "doc_hash": merged["doc_hash"].to_numpy(),
-            "doc_id": merged["doc_id_c"].combine_first(merged["doc_id_b"]).to_numpy(),
-            "baseline": values_b[ok].to_numpy(dtype=float),
-            "candidate": values_c[ok].to_numpy(dtype=float),
-            "weight": weights[ok].to_numpy(dtype=float),
-            "baseline_prediction": merged["prediction_b"].to_numpy(),
-            "candidate_prediction": merged["prediction_c"].to_numpy(),
-            "target": merged["target_c"].combine_first(merged["target_b"]).to_numpy(),
-            "prompt": merged["prompt_c"].combine_first(merged["prompt_b"]).to_numpy(),
-        }).sort_values(["doc_id", "doc_hash"], kind="stable", ignore_index=True)
+            "doc_hash": b.frame["doc_hash"].take(pb).to_numpy(),
+            "doc_id": doc_id.take(final).to_numpy(),
+            "baseline": values_b[pb],
+            "candidate": values_c[pc],
+            "weight": pd.to_numeric(both("weight", pb, pc), errors="coerce").to_numpy(dtype=float),
+            "baseline_prediction": b.frame["prediction"].take(pb).to_numpy(),
+            "candidate_prediction": c.frame["prediction"].take(pc).to_numpy(),
+            "target": both("target", pb, pc).to_numpy(),
+            "prompt": both("prompt", pb, pc).to_numpy(),
+        })
         w = items["weight"].to_numpy(dtype=float)
         has_weights = bool(len(w)) and bool(np.all(np.isfinite(w) & (w > 0)))
-        info = tasks.get(task) or task_info(task, [], _first(cg, bg, "suite"))
+        info = tasks.get(task) or task_info(task, [], _first(c, b, code))
         hib = directions.get((task, metric))
         if hib is None and metric == info.primary_metric:
             hib = info.higher_is_better
         out.append(AlignedMetric(
             suite=info.suite, task=task, metric=metric,
             higher_is_better=default_higher_is_better(metric) if hib is None else hib,
-            items=items, n_baseline=len(bg), n_candidate=len(cg), filter=str(filt),
+            items=items, n_baseline=pairing.size(b, code), n_candidate=pairing.size(c, code), filter=str(filt),
             kind=aggregation_for(metric, has_weights), chance=info.chance if metric == info.primary_metric else None,
         ))
     return out
 
 
-def _first(cg: pd.DataFrame, bg: pd.DataFrame, col: str) -> str | None:
-    for frame in (cg, bg):
-        vals = frame[col].dropna() if col in frame else []
+def _first(c: pairing.Side, b: pairing.Side, group: int) -> str | None:
+    """The first suite named by the group's rows, candidate first."""
+    for side in (c, b):
+        vals = side.frame["suite"].take(side.order[side.rows(group)]).dropna()
         if len(vals):
             return str(vals.iloc[0])
     return None

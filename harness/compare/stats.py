@@ -18,6 +18,8 @@ Decisions (see also docs in compare/report.py):
   Monte Carlo error of the p-value: sd = sqrt(p (1 - p) / n_resamples), 0.0022 at p = 0.05. The
   permutation test tests the same quantity the bootstrap interval describes (the mean difference) and
   assumes nothing about the shape of the differences, unlike a t-test or Wilcoxon (which tests a median).
+- Large resamplings (index bootstrap, sign-flip null) run in chunks of about 500 k draws, each chunk with its own
+  child generator (Generator.spawn) on up to 4 threads: the same figures for any thread count.
 - Multiple comparisons: Holm (step-down, controls the family-wise error) or Benjamini-Hochberg
   (scipy.stats.false_discovery_control, controls the false discovery rate).
 """
@@ -25,8 +27,10 @@ Decisions (see also docs in compare/report.py):
 from __future__ import annotations
 
 import math
+import os
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -42,7 +46,7 @@ Verdict = Literal["improved", "regressed", "no significant change", "no data", "
 
 _LOWER_IS_BETTER_PARTS = ("perplexity", "nll", "bits_per_byte", "loss")
 _LOWER_IS_BETTER_NAMES = frozenset({"wer", "cer", "ter"})
-_CHUNK_ELEMENTS = 2_000_000  # resample indices held in memory at once (16 MB of int64)
+_CHUNK_ELEMENTS = 500_000  # resample indices one chunk holds (2 MB of int32; its gathers stay in cache)
 
 
 def default_higher_is_better(metric: str) -> bool:
@@ -73,14 +77,27 @@ def is_binary(*arrays: np.ndarray | Sequence[float]) -> bool:
 
 
 # -- bootstrap ---------------------------------------------------------------------------------------
-def _resample_chunks(rng: np.random.Generator, n: int, n_boot: int) -> Iterator[np.ndarray]:
-    rows = max(1, _CHUNK_ELEMENTS // max(n, 1))
-    dtype = np.int32 if n < 2**31 else np.int64  # half the random bits and memory traffic of int64
-    done = 0
-    while done < n_boot:
-        size = min(rows, n_boot - done)
-        yield rng.integers(0, n, size=(size, n), dtype=dtype)
-        done += size
+def _threads() -> int:
+    """Threads for the index bootstrap: the CPUs this process may use, at most 4."""
+    try:
+        return max(1, min(4, len(os.sched_getaffinity(0))))
+    except AttributeError:  # not on Linux
+        return max(1, min(4, os.cpu_count() or 1))
+
+
+def _in_chunks(gen: np.random.Generator, total: int, rows: int, work: Callable[[np.random.Generator, int, int], None]
+               ) -> None:
+    """work(generator, start, stop) over [0, total) in chunks of `rows` resamples. With several chunks each gets its
+    own child generator (fixed by total and rows, not by the thread count, so the figures are the same however
+    many threads run them) and they run on up to _threads() threads: numpy releases the GIL while gathering and
+    summing. One chunk draws from `gen` itself."""
+    spans = [(start, min(start + rows, total)) for start in range(0, total, rows)]
+    if len(spans) <= 1:
+        work(gen, 0, total)
+        return
+    children = gen.spawn(len(spans))
+    with ThreadPoolExecutor(max_workers=min(len(spans), _threads())) as pool:
+        list(pool.map(lambda job: work(job[0], *job[1]), zip(children, spans, strict=True)))
 
 
 @dataclass(frozen=True)
@@ -109,15 +126,37 @@ class Stratum:
 def _compressed(tb: np.ndarray, tc: np.ndarray, w: np.ndarray | None
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray] | None:
     """Distinct (baseline, candidate, weight) rows of a stratum and how often each occurs, when there are few
-    enough of them (at most n / 8) for multinomial resampling to beat index resampling; else None."""
+    enough of them (at most n / 8) for multinomial resampling to beat index resampling; else None. Rows come in
+    lexicographic order (as np.unique(axis=0) gives them), found per column first so that a continuous column
+    ends the search after one 1-D sort."""
     cols = [tb, tc] if w is None else [tb, tc, w]
-    stacked = np.column_stack(cols)
-    if not np.isfinite(stacked).all():
+    limit = max(1, tb.size // 8)
+    if not all(np.isfinite(col).all() for col in cols):
         return None
-    values, counts = np.unique(stacked, axis=0, return_counts=True)
-    if len(values) > max(1, tb.size // 8):
+    uniques, codes = [], []
+    for col in cols:
+        values, inverse = np.unique(col, return_inverse=True)
+        if len(values) > limit:
+            return None
+        uniques.append(values)
+        codes.append(inverse.reshape(-1))
+    if math.prod(len(values) for values in uniques) >= 2**62:  # codes would overflow int64
+        values, counts = np.unique(np.column_stack(cols), axis=0, return_counts=True)
+        if len(values) > limit:
+            return None
+        return values[:, 0], values[:, 1], None if w is None else values[:, 2], counts
+    key = np.zeros(tb.size, dtype=np.int64)  # mixed-radix code of the row: sorts as the rows do
+    for values, code in zip(uniques, codes, strict=True):
+        key = key * len(values) + code
+    keys, counts = np.unique(key, return_counts=True)
+    if len(keys) > limit:
         return None
-    return values[:, 0], values[:, 1], None if w is None else values[:, 2], counts
+    picked = []
+    for values in reversed(uniques):
+        picked.append(values[keys % len(values)])
+        keys = keys // len(values)
+    picked.reverse()
+    return picked[0], picked[1], None if w is None else picked[2], counts
 
 
 def _stratum_resamples(gen: np.random.Generator, tb: np.ndarray, tc: np.ndarray, w: np.ndarray | None,
@@ -132,22 +171,21 @@ def _stratum_resamples(gen: np.random.Generator, tb: np.ndarray, tc: np.ndarray,
             return drawn @ vb / n, drawn @ vc / n
         den = drawn @ vw
         return drawn @ (vw * vb) / den, drawn @ (vw * vc) / den
+    # both models' values gathered in one pass: real part baseline, imaginary part candidate (set, not multiplied,
+    # so an infinite value stays in its own part)
+    pair = np.empty(n, dtype=complex)
+    pair.real, pair.imag = (tb, tc) if w is None else (w * tb, w * tc)
     base = np.empty(n_boot)
     cand = np.empty(n_boot)
-    wb = wc = None
-    if w is not None:
-        wb, wc = w * tb, w * tc
-    start = 0
-    for idx in _resample_chunks(gen, n, n_boot):
-        stop = start + idx.shape[0]
-        if w is None:
-            base[start:stop] = tb[idx].mean(axis=1)
-            cand[start:stop] = tc[idx].mean(axis=1)
-        else:
-            den = w[idx].sum(axis=1)
-            base[start:stop] = wb[idx].sum(axis=1) / den
-            cand[start:stop] = wc[idx].sum(axis=1) / den
-        start = stop
+
+    def chunk(child: np.random.Generator, start: int, stop: int) -> None:
+        idx = child.integers(0, n, size=(stop - start, n), dtype=np.int32 if n < 2**31 else np.int64)
+        sums = pair[idx].sum(axis=1)
+        den = n if w is None else w[idx].sum(axis=1)
+        base[start:stop] = sums.real / den
+        cand[start:stop] = sums.imag / den
+
+    _in_chunks(gen, n_boot, max(1, _CHUNK_ELEMENTS // max(n, 1)), chunk)
     return base, cand
 
 
@@ -242,12 +280,13 @@ def _sign_flip_null(a: np.ndarray, n_resamples: int, gen: np.random.Generator) -
     offsets = (np.arange(groups) * 256).astype(np.intp)
     total = padded.sum()
     out = np.empty(n_resamples)
-    rows = max(1, _CHUNK_ELEMENTS // groups)
-    for start in range(0, n_resamples, rows):
-        size = min(rows, n_resamples - start)
-        drawn = np.frombuffer(gen.bytes(size * groups), dtype=np.uint8).reshape(size, groups)
+
+    def chunk(child: np.random.Generator, start: int, stop: int) -> None:
+        drawn = np.frombuffer(child.bytes((stop - start) * groups), dtype=np.uint8).reshape(stop - start, groups)
         plus = table[drawn + offsets].sum(axis=1)  # items with s_i = +1
-        out[start:start + size] = 2 * plus - total
+        out[start:stop] = 2 * plus - total
+
+    _in_chunks(gen, n_resamples, max(1, _CHUNK_ELEMENTS // groups), chunk)
     return out
 
 

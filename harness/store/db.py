@@ -81,7 +81,7 @@ def _sample_schema() -> Any:
     import pyarrow as pa
 
     text = pa.string()
-    types = {"doc_id": pa.int64(), "value": pa.float64(), "weight": pa.float64()}
+    types = {"doc_id": pa.int32(), "value": pa.float64(), "weight": pa.float64()}  # as eval_samples: no cast
     return pa.schema([(c, types.get(c, text)) for c in EVAL_SAMPLE_COLS])
 
 
@@ -100,9 +100,10 @@ def _nan_as_null(table: Any) -> Any:
 
 def samples_table(samples: Any) -> Any:
     """Per-item rows as a pyarrow Table with eval_samples' columns and types, or None when there are none.
-    Dicts are converted by pyarrow in one pass (a key a row lacks is NULL; NaN is NULL); rows with a value Arrow
-    will not take as its column's type (e.g. a list prediction) become a pandas DataFrame instead, which DuckDB
-    casts as before."""
+    Dicts are converted by pyarrow in one pass, in C++, as one struct array whose fields are the columns (a key
+    a row lacks is NULL, other keys are ignored, NaN is NULL); rows with a value Arrow will not take as its
+    column's type (e.g. a list prediction, a doc_id beyond INTEGER) become a pandas DataFrame instead, which
+    DuckDB casts (or refuses) as before."""
     import pyarrow as pa
 
     target = _sample_schema()
@@ -115,7 +116,8 @@ def samples_table(samples: Any) -> Any:
         if not rows:
             return None
         try:
-            table = pa.Table.from_pylist(rows, schema=target)
+            structs = pa.array(rows, type=pa.struct(list(target)))
+            table = pa.Table.from_arrays(structs.flatten(), schema=target)
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
             import pandas as pd  # values Arrow will not take as the column type: DuckDB casts them, as before
 
