@@ -278,7 +278,8 @@ def main() -> int:
             results.append((stage, side, len(sides[side]), tokens / wall, tokens / cpu,
                             med["plain"][0] / wall, med["plain"][1] / cpu))
         print(f"{stage}: {steps} steps x {plan.config.per_device_batch_size} rows x {per_row:.0f} tokens/row "
-              f"(torch threads {torch.get_num_threads()}), load {os.getloadavg()[0]:.2f}", flush=True)
+              f"(torch threads {torch.get_num_threads()}), load {os.getloadavg()[0]:.2f}; x plain cpu: "
+              + ", ".join(f"{side} {med['plain'][1] / cpu:.2f}" for side, (_, cpu) in med.items()), flush=True)
     print(f"\n{'stage':6} {'side':17} {'n':>2} {'tok/s wall':>11} {'tok/cpu-s':>10} {'x plain wall':>13} "
           f"{'x plain cpu':>12}")
     for stage, side, n, tps, tpc, rw, rc in results:
