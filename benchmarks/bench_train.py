@@ -6,18 +6,20 @@ measured in one run (issue 13's first row).
 
 Same work on both sides: the domain's stage config (support_chat by default; `--steps` overrides max_steps), the
 same parent model, the same batches as the recipe's trainer tokenized them (its train dataset and collator, so
-padding is per batch in both), the same LoRA shape or full fine-tuning, AdamW with the same learning rate, warmup
-and schedule, gradient clipping. The harness side is the stage as the pipeline runs it: recipe `setup` + the
-stage callbacks (store logging into a temporary store, the final-step log point) + `trainer.train()` including the
-validation evaluations its config asks for (`eval_on_start`, `eval_steps`); "harness w/o evals" is the same run less
-the evaluations' logged wall time (CPU seconds scaled alike). The plain loop does no evaluation.
+padding is per batch in both), the same LoRA shape or full fine-tuning, fp32 on CPU, AdamW as the same fused kernel
+(the Trainer's `adamw_torch_fused`) with the same learning rate, warmup and schedule, gradient clipping;
+OMP_WAIT_POLICY=PASSIVE as `harness` sets it. The harness side is the stage as the pipeline runs it: recipe
+`setup` + the stage callbacks (store logging into a temporary store, the final-step log point) + `trainer.train()`
+including the validation evaluations its config asks for (`eval_on_start`, `eval_steps`); "harness w/o evals" is
+the same run less the evaluations' logged wall time (CPU seconds scaled alike). The plain loop does no evaluation.
 
 Throughput is non-padding tokens per second: both sides train `steps x batch` rows drawn from the same dataset, so
 tokens = steps x batch x (mean non-pad tokens per row of that dataset). Wall seconds and CPU seconds (process time)
 are both reported; on a shared machine the CPU-second ratio is the steadier one. Rounds alternate harness / plain
-so load changes hit both; the ratio is of the per-side medians. `--trl-defaults` adds TRL's trainer with its own
+so load changes hit both, and the order flips every round (the side run first pays the process's warm-up); the
+ratio is of the per-side medians. `--trl-defaults` adds TRL's trainer with its own
 defaults (only steps, batch, learning rate, length and LoRA shape set). `--profile N` prints the top N cProfile
-entries of one harness run per stage.
+entries (by own CPU time) of one harness run per stage.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 for _var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "HF_EVALUATE_OFFLINE"):
     os.environ.setdefault(_var, "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as harness/cli.py sets it for every harness command
 
 
 def machine_line() -> str:
@@ -87,7 +90,8 @@ def tokens_per_row(dataset, stage_kind: str) -> float:
 
 # -- plain side -----------------------------------------------------------------------------------------------------
 def plain_setup(plan, model_path: str, trainer):
-    """A fresh copy of the model (+ the same LoRA adapter shape), AdamW + the same schedule, the same batches."""
+    """A fresh copy of the model (+ the same LoRA adapter shape), AdamW + the same schedule, the same batches.
+    AdamW is the fused kernel, as the Trainer's `adamw_torch_fused` (same betas/eps defaults)."""
     import torch
     from torch.utils.data import DataLoader
     from transformers import AutoModelForCausalLM, get_scheduler
@@ -105,7 +109,8 @@ def plain_setup(plan, model_path: str, trainer):
     decay = [p for p in params if p.ndim >= 2]
     no_decay = [p for p in params if p.ndim < 2]
     optim = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
-                               {"params": no_decay, "weight_decay": 0.0}], lr=cfg.learning_rate)
+                               {"params": no_decay, "weight_decay": 0.0}], lr=cfg.learning_rate,
+                              fused=True)
     steps = cfg.max_steps
     sched = get_scheduler(cfg.lr_scheduler, optim, num_warmup_steps=math.ceil(cfg.warmup_ratio * steps),
                           num_training_steps=steps)
@@ -160,6 +165,17 @@ def plain_train(kind: str, plan, model, optim, sched, loader) -> int:
         optim.zero_grad(set_to_none=True)
         step += 1
     return step
+
+
+def time_plain(kind: str, plan, model_path: str, data, trainer_or_work) -> tuple[float, float]:
+    """(wall, CPU) seconds of the plain loop on the batches of `trainer_or_work` (a harness trainer, or a work
+    folder to build one in, untimed, when the plain loop runs first)."""
+    trainer = trainer_or_work
+    if isinstance(trainer_or_work, Path):
+        trainer = harness_trainer(plan, model_path, data, trainer_or_work, None, None)
+    model, optim, sched, loader = plain_setup(plan, model_path, trainer)
+    wall, cpu, _ = timed(functools.partial(plain_train, kind, plan, model, optim, sched, loader))
+    return wall, cpu
 
 
 # -- TRL with its own defaults ----------------------------------------------------------------------------------------
@@ -228,16 +244,19 @@ def main() -> int:
                                                         "trl defaults": []}
         per_row = None
         for rnd in range(args.rounds):
+            # odd rounds time the plain loop first, so neither side always runs on a freshly warmed process
+            if rnd % 2 == 1:
+                sides["plain"].append(time_plain(kind, plan, model_path, data, tmp / f"{stage}-{rnd}-order"))
             run_id = store.start_run("train", domain=args.domain, stage=stage, config={"bench": True})
             trainer = harness_trainer(plan, model_path, data, tmp / f"{stage}-{rnd}", store, run_id)
             if per_row is None:
                 per_row = tokens_per_row(trainer.train_dataset, kind)
             if args.profile and rnd == 0:
-                prof = cProfile.Profile()
+                prof = cProfile.Profile(time.process_time)  # CPU time: preemption on a shared machine is not cost
                 wall, cpu, _ = timed(functools.partial(prof.runcall, trainer.train))
                 buf = io.StringIO()
                 pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(args.profile)
-                print(f"--- cProfile of harness {stage} train() (by own time) ---\n"
+                print(f"--- cProfile of harness {stage} train() (by own CPU time) ---\n"
                       + "\n".join(buf.getvalue().splitlines()[6:]), flush=True)
             else:
                 wall, cpu, _ = timed(trainer.train)
@@ -246,9 +265,8 @@ def main() -> int:
             # the same run without its validation evaluations (Trainer logs each one's wall time)
             eval_s = sum(h.get("eval_runtime", 0.0) for h in trainer.state.log_history)
             sides["harness w/o evals"].append((wall - eval_s, cpu * (wall - eval_s) / wall))
-            model, optim, sched, loader = plain_setup(plan, model_path, trainer)
-            wall, cpu, _ = timed(functools.partial(plain_train, kind, plan, model, optim, sched, loader))
-            sides["plain"].append((wall, cpu))
+            if rnd % 2 == 0:
+                sides["plain"].append(time_plain(kind, plan, model_path, data, trainer))
             if args.trl_defaults and rnd == 0:
                 trl = trl_defaults_trainer(kind, plan, model_path, data.paths(plan.dataset)[0], tmp / f"{stage}-trl")
                 wall, cpu, _ = timed(trl.train)
@@ -260,7 +278,8 @@ def main() -> int:
             results.append((stage, side, len(sides[side]), tokens / wall, tokens / cpu,
                             med["plain"][0] / wall, med["plain"][1] / cpu))
         print(f"{stage}: {steps} steps x {plan.config.per_device_batch_size} rows x {per_row:.0f} tokens/row "
-              f"(torch threads {torch.get_num_threads()}), load {os.getloadavg()[0]:.2f}", flush=True)
+              f"(torch threads {torch.get_num_threads()}), load {os.getloadavg()[0]:.2f}; x plain cpu: "
+              + ", ".join(f"{side} {med['plain'][1] / cpu:.2f}" for side, (_, cpu) in med.items()), flush=True)
     print(f"\n{'stage':6} {'side':17} {'n':>2} {'tok/s wall':>11} {'tok/cpu-s':>10} {'x plain wall':>13} "
           f"{'x plain cpu':>12}")
     for stage, side, n, tps, tpc, rw, rc in results:
