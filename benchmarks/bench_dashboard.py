@@ -139,15 +139,6 @@ def _start(cmd: list[str], cwd: Path, log: Path, env: dict[str, str], url: str, 
     return proc, time.perf_counter() - t0
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 def _serve(cmd: list[str], log: Path, env: dict[str, str], cwd: Path = ROOT) -> subprocess.Popen:
     with open(log, "w") as fh:
         return subprocess.Popen(cmd, cwd=cwd, stdout=fh, stderr=subprocess.STDOUT, env=env)
@@ -190,7 +181,7 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    from harness.dashboard import streamlit_command
+    from harness.dashboard import stop_process, streamlit_command
     from harness.dashboard_server import READY_LINE
 
     tmp = Path(tempfile.mkdtemp())
@@ -227,7 +218,7 @@ def main() -> None:
             _wait_healthy(url)
             ref = measure_reference(page, url, args.rounds)
         finally:
-            _stop(proc)
+            stop_process(proc, timeout=15)
         for what, seconds in ref.items():
             results.append(_records("reference", what, seconds, WIDGET_TARGET_S if what.startswith("widget")
                                     else LOAD_TARGET_S))
@@ -243,7 +234,7 @@ def main() -> None:
                     for (pname, what), s in measure_server(page, url).items():
                         per.setdefault((name, pname, what), []).append(s)
                 finally:
-                    _stop(proc)
+                    stop_process(proc, timeout=15)
         browser.close()
     for (name, pname, what), seconds in per.items():
         target = WIDGET_TARGET_S if what.startswith("widget") else LOAD_TARGET_S

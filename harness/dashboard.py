@@ -67,7 +67,7 @@ def launch(db: Path, port: int | None = None, headless: bool = False, address: s
     try:
         code = proc.wait()
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (e.g. a supervisor): never leave the server orphaned
-        _stop(proc)
+        stop_process(proc)
         return
     finally:
         if previous is not None:
@@ -90,10 +90,12 @@ def _on_sigterm_interrupt() -> signal.Handlers | Callable[..., Any] | int | None
         return None
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
+def stop_process(proc: subprocess.Popen, timeout: float = 10) -> None:
+    """Terminate a server process, killing it if it does not exit within `timeout` seconds (the CLI, the page
+    benchmark and the browser test stop their Streamlit servers this way)."""
     proc.terminate()
     try:
-        proc.wait(timeout=10)
+        proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from dashboard_fixture import resolve_dashboard_db
 
-from harness.dashboard import streamlit_command
+from harness.dashboard import stop_process, streamlit_command
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -67,12 +67,7 @@ def server(dashboard_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
             time.sleep(0.5)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, timeout=15)
 
 
 def _check_png(path: Path, width: int, height: int) -> None:
