@@ -20,7 +20,11 @@ from pathlib import Path
 
 from harness.paths import cache_dir
 
-_VOLATILE = re.compile(r"\[Task: [^\]]+\]|^[\w.-]+: |metric \w+|'[^']*'|\d+(\.\d+)?")
+_VOLATILE = re.compile(r"\[Task: [^\]]+\]|^[\w.-]+: |metric \w+|'[^']*'|\S*/\S+|\d+(\.\d+)?")
+# Library advice that does not apply under the harness: the harness picks chat-templated or plain prompts per task
+# (`metadata.prompt_format`, harness/evaluation/prompt_format.py) and stores the choice in the task's identity, so
+# lm-eval's "appears to be an instruct or chat variant but chat template is not applied" is kept in the log only.
+_LOG_ONLY = ("chat template is not applied",)
 
 
 def new_log_file(prefix: str) -> Path:
@@ -37,7 +41,10 @@ class _Once(logging.Filter):
         self.seen: set[str] = set()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        key = _VOLATILE.sub("#", record.getMessage().splitlines()[0] if record.getMessage() else "")
+        message = record.getMessage()
+        if any(text in " ".join(message.split()) for text in _LOG_ONLY):
+            return False
+        key = _VOLATILE.sub("#", message.splitlines()[0] if message else "")
         if key in self.seen:
             return False
         self.seen.add(key)

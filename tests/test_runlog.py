@@ -1,0 +1,26 @@
+"""The terminal shows each distinct library warning once; lm-eval's chat-template advice stays in the log."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from harness.runlog import quiet_run
+
+
+def test_warnings_once_and_chat_template_advice_log_only(tmp_path: Path, capfd) -> None:
+    log_file = tmp_path / "run.log"
+    logger = logging.getLogger("lm_eval.evaluator")
+    with quiet_run(log_file):
+        for stage in ("cpt-29ab", "sft-b4c1"):
+            logger.warning(f"pretrained=/cache/stages/support_chat-{stage}/model appears to be an instruct or chat "
+                           "variant but chat\n        template is not applied. Recommend setting `apply_chat_template`")
+            logger.warning(f"cannot read /cache/stages/support_chat-{stage}/trainer_state.json; using defaults")
+        logger.warning("a different warning")
+    terminal = capfd.readouterr().err
+    log = log_file.read_text()
+    assert "chat template" not in terminal.replace("\n", " ")
+    assert log.count("appears to be an instruct or chat variant") == 2
+    assert terminal.count("cannot read") == 1  # the same warning for another stage's folder: once
+    assert log.count("cannot read") == 2
+    assert terminal.count("a different warning") == 1
