@@ -11,7 +11,10 @@ padding is per batch in both), the same LoRA shape or full fine-tuning, fp32 on 
 OMP_WAIT_POLICY=PASSIVE as `harness` sets it. The harness side is the stage as the pipeline runs it: recipe
 `setup` + the stage callbacks (store logging into a temporary store, the final-step log point) + `trainer.train()`
 including the validation evaluations its config asks for (`eval_on_start`, `eval_steps`); "harness w/o evals" is
-the same run less the evaluations' logged wall time (CPU seconds scaled alike). The plain loop does no evaluation.
+the same run less the evaluations' logged wall time (CPU seconds scaled alike). The plain loop trains only;
+"plain + same evals" adds, to the same loop, as many validation passes as the harness run made (forward only,
+no gradients, over the trainer's own validation set, collator and eval batch size), so `harness` against it is
+the ratio on identical work.
 
 Throughput is non-padding tokens per second: both sides train `steps x batch` rows drawn from the same dataset, so
 tokens = steps x batch x (mean non-pad tokens per row of that dataset). Wall seconds and CPU seconds (process time)
@@ -167,15 +170,38 @@ def plain_train(kind: str, plan, model, optim, sched, loader) -> int:
     return step
 
 
-def time_plain(kind: str, plan, model_path: str, data, trainer_or_work) -> tuple[float, float]:
+def plain_evals(kind: str, plan, model, trainer, passes: int) -> None:
+    """`passes` validation passes as the Trainer makes them: no gradients, its validation rows, its collator and
+    eval batch size (the loss only; the harness also logs a few extra fields, part of its cost)."""
+    import torch
+    from torch.utils.data import DataLoader
+
+    if not passes or trainer.eval_dataset is None:
+        return
+    dataset = trainer.eval_dataset.remove_columns(
+        [c for c in trainer.eval_dataset.column_names
+         if c in ("messages", "text", "prompt", "completion", "chosen", "rejected")])
+    loader = DataLoader(dataset, batch_size=trainer.args.per_device_eval_batch_size, collate_fn=trainer.data_collator)
+    model.eval()
+    with torch.no_grad():
+        for _ in range(passes):
+            for batch in loader:
+                plain_step(kind, model, batch, getattr(plan.config, "beta", 0.1))
+    model.train()
+
+
+def time_plain(kind: str, plan, model_path: str, data, trainer_or_work,
+               eval_passes: int = 0) -> tuple[tuple[float, float], tuple[float, float]]:
     """(wall, CPU) seconds of the plain loop on the batches of `trainer_or_work` (a harness trainer, or a work
-    folder to build one in, untimed, when the plain loop runs first)."""
+    folder to build one in, untimed, when the plain loop runs first), and of the same loop plus `eval_passes`
+    validation passes."""
     trainer = trainer_or_work
     if isinstance(trainer_or_work, Path):
         trainer = harness_trainer(plan, model_path, data, trainer_or_work, None, None)
     model, optim, sched, loader = plain_setup(plan, model_path, trainer)
     wall, cpu, _ = timed(functools.partial(plain_train, kind, plan, model, optim, sched, loader))
-    return wall, cpu
+    eval_wall, eval_cpu, _ = timed(functools.partial(plain_evals, kind, plan, model, trainer, eval_passes))
+    return (wall, cpu), (wall + eval_wall, cpu + eval_cpu)
 
 
 # -- TRL with its own defaults ----------------------------------------------------------------------------------------
@@ -241,12 +267,15 @@ def main() -> int:
         steps = plan.config.max_steps
         kind = plan.method.name
         sides: dict[str, list[tuple[float, float]]] = {"harness": [], "harness w/o evals": [], "plain": [],
-                                                        "trl defaults": []}
-        per_row = None
+                                                        "plain + same evals": [], "trl defaults": []}
+        per_row, eval_passes = None, 0
         for rnd in range(args.rounds):
             # odd rounds time the plain loop first, so neither side always runs on a freshly warmed process
             if rnd % 2 == 1:
-                sides["plain"].append(time_plain(kind, plan, model_path, data, tmp / f"{stage}-{rnd}-order"))
+                plain, plain_evals_ = time_plain(kind, plan, model_path, data, tmp / f"{stage}-{rnd}-order",
+                                                 eval_passes)
+                sides["plain"].append(plain)
+                sides["plain + same evals"].append(plain_evals_)
             run_id = store.start_run("train", domain=args.domain, stage=stage, config={"bench": True})
             trainer = harness_trainer(plan, model_path, data, tmp / f"{stage}-{rnd}", store, run_id)
             if per_row is None:
@@ -263,10 +292,13 @@ def main() -> int:
             store.finish_run(run_id)
             sides["harness"].append((wall, cpu))
             # the same run without its validation evaluations (Trainer logs each one's wall time)
-            eval_s = sum(h.get("eval_runtime", 0.0) for h in trainer.state.log_history)
+            evals = [h["eval_runtime"] for h in trainer.state.log_history if "eval_runtime" in h]
+            eval_passes, eval_s = len(evals), sum(evals)
             sides["harness w/o evals"].append((wall - eval_s, cpu * (wall - eval_s) / wall))
             if rnd % 2 == 0:
-                sides["plain"].append(time_plain(kind, plan, model_path, data, trainer))
+                plain, plain_evals_ = time_plain(kind, plan, model_path, data, trainer, eval_passes)
+                sides["plain"].append(plain)
+                sides["plain + same evals"].append(plain_evals_)
             if args.trl_defaults and rnd == 0:
                 trl = trl_defaults_trainer(kind, plan, model_path, data.paths(plan.dataset)[0], tmp / f"{stage}-trl")
                 wall, cpu, _ = timed(trl.train)
@@ -279,11 +311,13 @@ def main() -> int:
                             med["plain"][0] / wall, med["plain"][1] / cpu))
         print(f"{stage}: {steps} steps x {plan.config.per_device_batch_size} rows x {per_row:.0f} tokens/row "
               f"(torch threads {torch.get_num_threads()}), load {os.getloadavg()[0]:.2f}; x plain cpu: "
-              + ", ".join(f"{side} {med['plain'][1] / cpu:.2f}" for side, (_, cpu) in med.items()), flush=True)
-    print(f"\n{'stage':6} {'side':17} {'n':>2} {'tok/s wall':>11} {'tok/cpu-s':>10} {'x plain wall':>13} "
+              + ", ".join(f"{side} {med['plain'][1] / cpu:.2f}" for side, (_, cpu) in med.items())
+              + f"; harness x (plain + same {eval_passes} evals) cpu: "
+              f"{med['plain + same evals'][1] / med['harness'][1]:.2f}", flush=True)
+    print(f"\n{'stage':6} {'side':18} {'n':>2} {'tok/s wall':>11} {'tok/cpu-s':>10} {'x plain wall':>13} "
           f"{'x plain cpu':>12}")
     for stage, side, n, tps, tpc, rw, rc in results:
-        print(f"{stage:6} {side:17} {n:>2} {tps:>11,.0f} {tpc:>10,.0f} {rw:>13.2f} {rc:>12.2f}")
+        print(f"{stage:6} {side:18} {n:>2} {tps:>11,.0f} {tpc:>10,.0f} {rw:>13.2f} {rc:>12.2f}")
     print(f"\n{machine_line()}  (target: harness >= 0.80x plain, every stage)")
     return 0
 
