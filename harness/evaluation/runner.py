@@ -296,7 +296,12 @@ def run_eval(store: Store, model: ModelRef, suites: list[str], *, limit: int | f
              stage: str | None = None, reuse: bool = True, bootstrap_iters: int = 1000,
              backend: EvalBackend | None = None) -> EvalSummary:
     """Evaluate `model` on lm-eval suites/tasks and store everything under one eval run. `backend`: the engine
-    lm-eval scores with (harness/evaluation/backends.py; default hf in this process)."""
+    lm-eval scores with (harness/evaluation/backends.py; default hf in this process).
+
+    With `reuse` (the default) nothing is evaluated twice: a stored run holding exactly these tasks is returned
+    as is; otherwise each task a stored run holds under the same key (find_task_sources) is copied into the new
+    run and lm-eval evaluates only the others, so a suite met again beside other suites (the base model's
+    general suite in every domain of `demo --all`) or a request adding one task costs only what is new."""
     from harness.device import plan_device
     from harness.evaluation import reuse as quick_reuse  # not `reuse`: that name is the parameter
 
