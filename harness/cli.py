@@ -337,21 +337,27 @@ def demo(
     profile: Annotated[str | None, typer.Option(
         help="A profile of the domain (domains/<domain>/profiles/NAME.yaml): base model, eval limit, --set values.")
     ] = None,
+    eval_stages: Annotated[str | None, typer.Option(
+        "--eval-stages", help="Stages evaluated besides the base: all | final (the last stage lm-eval scores). "
+        "Default: all for one domain, final for --all.")] = None,
 ) -> None:
-    """The whole path on the embedded default: build base, prep, run the domain's stages, evaluate all, compare.
+    """The whole path on the embedded default: build base, prep, run the domain's stages, evaluate, compare.
 
     Example: harness demo            (embedded default, support_chat)
     Example: harness demo --model default:micro --limit 20   (smoke run)
     Example: harness demo --all   (every domain; closing table: verdicts, forgetting, gate per domain)
+    Example: harness demo --all --eval-stages all   (also evaluate the intermediate stages)
     Example: harness demo --profile smollm2   (SmolLM2-135M-Instruct, CPU-sized)
     """
-    from harness.cli_args import parse_limit
+    from harness.cli_args import parse_eval_stages, parse_limit
 
     lim = parse_limit(limit)
+    stages_evaluated = parse_eval_stages(eval_stages or ("final" if all_ else "all"))
     if all_:
         from harness.demo_all import run_all
 
-        rows = run_all(model=model, overrides=set_ or [], device=device, limit=lim, db=db)
+        rows = run_all(model=model, overrides=set_ or [], device=device, limit=lim, db=db,
+                       eval_stages=stages_evaluated)
         raise typer.Exit(0 if all(not r.error and r.improved and not r.regressed for r in rows) else 1)
     from harness.pipeline import PipelineOptions, run_pipeline
 
@@ -366,7 +372,8 @@ def demo(
         overrides = [*prof.overrides, *overrides]
         stages = prof.stages
     opts = PipelineOptions(domain=domain, base_model=model, overrides=overrides, device=device, evaluate=True,
-                           stages=stages, eval_limit=lim, launcher=launcher, accelerate_config=accelerate_config)
+                           stages=stages, eval_limit=lim, launcher=launcher, accelerate_config=accelerate_config,
+                           eval_stages=stages_evaluated)
     result = run_pipeline(opts, db)
     raise typer.Exit(0 if result.ok else 1)
 

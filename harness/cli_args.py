@@ -28,3 +28,15 @@ def parse_limit(raw: str | None) -> int | float | None:
     if value != int(value):
         raise HarnessError(f"--limit {raw!r} is neither a whole number of items nor a fraction below 1", LIMIT_FIX)
     return int(value)
+
+
+EVAL_STAGES = ("all", "final")
+
+
+def parse_eval_stages(value: str) -> str:
+    """`--eval-stages`: which stages a demo evaluates besides the base (harness.pipeline.stages_to_evaluate)."""
+    if value not in EVAL_STAGES:
+        raise HarnessError(f"--eval-stages {value!r} is not one of {', '.join(EVAL_STAGES)}",
+                           "pass --eval-stages all (base and every stage) or final (base and the last stage "
+                           "lm-eval can score)")
+    return value

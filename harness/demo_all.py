@@ -6,6 +6,10 @@ stage lm-eval scored) improved / regressed against the base (Holm-corrected pair
 how much general skill it kept (chance-corrected, with its CI and n) and the general bits-per-byte ratio, the
 domain gate's outcome (PASS / FAIL / INCONCLUSIVE with its rule counts) and the wall time. A domain that fails
 to run is a row with its error, and the others still run.
+
+Only the base and each domain's final lm-eval-scorable stage are evaluated unless `--eval-stages all` asks for
+every stage: nothing in the closing table or the gate reads the intermediate ones. Task-level eval reuse
+(harness/evaluation/runner.py) evaluates the base on the general suite once per store, not once per domain.
 """
 
 from __future__ import annotations
@@ -115,8 +119,10 @@ def render(rows: list[DomainSummary]) -> Any:
 
 def run_all(*, model: str = "default", overrides: list[str] | None = None, device: str = "auto",
             limit: int | float | None = None, db: Path | None = None,
-            domains: list[str] | None = None) -> list[DomainSummary]:
-    """Run every domain's demo (or `domains`) in turn on one store; print and return the summary rows."""
+            domains: list[str] | None = None, eval_stages: str = "final") -> list[DomainSummary]:
+    """Run every domain's demo (or `domains`) in turn on one store; print and return the summary rows.
+    `eval_stages`: `final` (default) evaluates the base and each domain's last lm-eval-scorable stage only, all the
+    closing table and the gate read; `all` evaluates every stage as `harness demo --domain` does."""
     from harness.domains import list_domains, load_domain
     from harness.pipeline import PipelineOptions, run_pipeline
     from harness.store import Store
@@ -130,7 +136,7 @@ def run_all(*, model: str = "default", overrides: list[str] | None = None, devic
         try:
             domain = load_domain(name)
             result = run_pipeline(PipelineOptions(domain=name, base_model=model, overrides=overrides or [],
-                                                  device=device, eval_limit=limit), db)
+                                                  device=device, eval_limit=limit, eval_stages=eval_stages), db)
             rows.append(summarise(Store(db), domain, result, time.perf_counter() - t, limited=limit is not None))
         except HarnessError as exc:  # one domain's bad input does not stop the others
             rows.append(DomainSummary(name, error=f"{exc.problem}", seconds=time.perf_counter() - t))

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from harness.cli_args import parse_eval_stages
 from harness.config_io import deep_merge, parse_overrides, validate
 from harness.console import console
 from harness.data.loaders import GLOB_CHARS
@@ -40,6 +41,7 @@ class PipelineOptions(BaseModel):
     overrides: list[str] = Field(default_factory=list)  # --set key=value
     device: str = "auto"
     evaluate: bool = True
+    eval_stages: str = "all"  # all | final: which stages are evaluated besides the base (stages_to_evaluate)
     eval_limit: int | float | None = None
     trust_remote_code: bool = False
     progress: bool = True
@@ -127,6 +129,15 @@ def plan_pipeline(opts: PipelineOptions) -> tuple[Domain, list[StagePlan]]:
         domain = Domain(domain.root, validate(Manifest, data, f"{domain.root / 'manifest.yaml'} + --set/--source"))
     plans = [plan_stage(domain, stage, overrides.get(stage)) for stage in stage_names]
     return domain, plans
+
+
+def stages_to_evaluate(plans: list[StagePlan], mode: str) -> list[str]:
+    """The stages evaluated besides the base, in plan order. `all`: every stage (the single-domain demo's table
+    shows base vs each). `final`: only the last stage lm-eval can score, the one the verdicts and the gate compare
+    with the base (`demo --all`): each intermediate eval costs as much as the final one and feeds no decision."""
+    if parse_eval_stages(mode) == "all":
+        return [p.stage for p in plans]
+    return [p.stage for p in plans if p.method.lm_eval][-1:]
 
 
 def _stage_dir(domain: str, stage: str, fp: str) -> Path:
@@ -276,6 +287,7 @@ def run_pipeline(opts: PipelineOptions, db: Path | None) -> PipelineResult:
     from harness.runlog import new_log_file, quiet_run
 
     t0 = time.perf_counter()
+    parse_eval_stages(opts.eval_stages)
     device = plan_device(opts.device)
     domain, plans = plan_pipeline(opts)
     launcher = load_launcher(opts.launcher, opts.accelerate_config)  # a bad launch config fails before any run
@@ -330,7 +342,12 @@ def _run_planned(opts: PipelineOptions, db: Path | None, domain: Domain, plans: 
 
         suites = domain.manifest.suites + domain.manifest.regression_suites
         methods = {p.stage: p.method for p in plans}
-        for name, ref in [(BASE, base), *result.models.items()]:
+        chosen = stages_to_evaluate(plans, opts.eval_stages)
+        skipped = [p.stage for p in plans if p.stage not in chosen]
+        if skipped:
+            console.print(f"eval: base and {', '.join(chosen) or 'no stage'} (--eval-stages {opts.eval_stages}); "
+                          f"not evaluated: {', '.join(skipped)}", highlight=False)
+        for name, ref in [(BASE, base), *((s, result.models[s]) for s in chosen)]:
             t = time.perf_counter()
             method = methods.get(name)
             if method is not None and not method.lm_eval:

@@ -38,3 +38,76 @@ def test_summary_row_matches_the_comparison_and_the_stored_gate(pipeline_run) ->
     assert row.regressed == [r.task for r in primaries if r.verdict == "regressed"]
     counts = f"{len(row.improved)} / {row.unchanged} / {len(row.regressed)} of {row.tasks} (dpo)"
     assert "support_chat" in text and counts in text
+
+
+@pytest.mark.parametrize(("name", "stages", "final"), [
+    ("support_chat", None, ["dpo"]),  # its classifier head (own evaluation, not lm-eval) comes after dpo
+    ("finance", None, ["dpo"]),  # likewise its sentiment head
+    ("legal", None, ["dpo"]),
+    ("support_chat", ["cpt", "intent_head"], ["cpt"]),  # the last stage lm-eval can score, whatever its name
+    ("support_chat", ["intent_head"], []),  # none: the base alone is evaluated
+])
+def test_which_stages_are_evaluated(name, stages, final) -> None:
+    """`all` evaluates every stage in plan order; `final` only the last one lm-eval scores (what the closing
+    table's verdicts and the gate compare with the base)."""
+    from harness.pipeline import PipelineOptions, plan_pipeline, stages_to_evaluate
+
+    _, plans = plan_pipeline(PipelineOptions(domain=name, stages=stages))
+    assert stages_to_evaluate(plans, "all") == [p.stage for p in plans] == (stages or [p.stage for p in plans])
+    assert stages_to_evaluate(plans, "final") == final
+
+
+def test_eval_stages_default_per_form_and_flag(monkeypatch) -> None:
+    """`demo --all` evaluates final stages unless told otherwise, `demo --domain` every stage; the flag changes
+    either (the pipeline and run_all are replaced by recorders: this is the CLI's wiring only)."""
+    from types import SimpleNamespace
+
+    from typer.testing import CliRunner
+
+    import harness.demo_all
+    import harness.pipeline
+    from harness.cli import app
+
+    seen: list[tuple[str, str]] = []
+    monkeypatch.setattr(harness.demo_all, "run_all", lambda **kw: seen.append(("all", kw["eval_stages"])) or [])
+    monkeypatch.setattr(harness.pipeline, "run_pipeline",
+                        lambda opts, db: seen.append(("one", opts.eval_stages)) or SimpleNamespace(ok=True))
+    for args in (["--all"], ["--all", "--eval-stages", "all"], [], ["--eval-stages", "final"]):
+        result = CliRunner().invoke(app, ["demo", *args])
+        assert result.exit_code == 0, result.output
+    assert seen == [("all", "final"), ("all", "all"), ("one", "all"), ("one", "final")]
+
+
+def test_bad_eval_stages_is_one_line() -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "harness.cli", "demo", "--all", "--eval-stages", "last"],
+                          capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert proc.returncode == 2 and len(lines) == 1 and "Traceback" not in proc.stderr
+    assert lines[0].startswith("error: --eval-stages 'last'") and "fix:" in lines[0]
+
+
+@pytest.mark.slow
+def test_final_only_pipeline_evaluates_base_and_last_stage(pipeline_run) -> None:
+    """The micro pipeline again on its store with `final`: the same trained stages (fingerprint cache), only base
+    and dpo evaluated (both answered by the fixture's stored runs), and the same closing-table row."""
+    from conftest import MICRO_EVAL_LIMIT, MICRO_OVERRIDES
+
+    from harness.demo_all import summarise
+    from harness.pipeline import PipelineOptions, run_pipeline
+    from harness.store import Store
+
+    db, first, _ = pipeline_run
+    result = run_pipeline(PipelineOptions(domain="support_chat", base_model="default:micro",
+                                          overrides=MICRO_OVERRIDES, eval_limit=MICRO_EVAL_LIMIT, progress=False,
+                                          eval_stages="final"), db)
+    assert list(result.eval_runs) == ["base", "dpo"] and result.own_evals == set()
+    assert result.eval_runs == {s: first.eval_runs[s] for s in ("base", "dpo")}
+    assert result.train_runs == first.train_runs  # every stage still trained (here: reused), only evals skipped
+    assert {k for k in result.seconds if k.startswith("eval_")} == {"eval_base", "eval_dpo"}
+    store, domain = Store(db, read_only=True), load_domain("support_chat")
+    again, before = summarise(store, domain, result, limited=True), summarise(store, domain, first, limited=True)
+    assert (again.final, again.improved, again.regressed, again.forgetting) == (
+        before.final, before.improved, before.regressed, before.forgetting)

@@ -2,7 +2,9 @@
 without loading the model.
 
 An eval is reused when a completed run of the same model id, limit, dtype and backend holds exactly the
-requested tasks, each with the same config hash and suite-code hash (`runner.find_reusable_eval`). Two parts of
+requested tasks, each with the same config hash and suite-code hash (`runner.find_reusable_eval`); this module
+answers only that whole-run case (a request that some stored tasks answer in part goes to the full path, which
+copies those tasks and evaluates the rest: `runner.find_task_sources`). Two parts of
 that key normally need the heavy libraries: the task config hashes (lm-eval resolves every task config) and the
 prompt format (the model's chat template, read through transformers). Both are remembered in small JSON files
 under `cache_dir()/eval_reuse/`, each keyed by everything its value is computed from:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from harness.console import console
 from harness.errors import HarnessError
 from harness.evaluation.backends import EvalBackend
 from harness.evaluation.prompt_format import batches, chat_template_of, merge_results
@@ -33,8 +34,9 @@ class EvalSummary:
     run_id: str
     model_id: str
     rows: list[dict[str, Any]] = field(default_factory=list)
-    n_samples: int = 0
-    reused: bool = False
+    n_samples: int = 0  # per-item rows lm-eval produced in this run (copied rows of reused tasks not counted)
+    reused: bool = False  # the whole run is an earlier one
+    reused_tasks: dict[str, str] = field(default_factory=dict)  # task -> run that evaluated it (task-level reuse)
 
 
 @lru_cache(maxsize=8)
@@ -200,28 +202,93 @@ def data_hashes(identities: dict[str, dict[str, Any]]) -> dict[str, str]:
     return {t: i["data_hash"] for t, i in sorted(identities.items()) if i.get("data_hash")}
 
 
-def find_reusable_run(store: Store, model_id: str, want: dict[str, tuple[str, str | None]],
-                      limit: int | float | None, dtype: str, backend: dict[str, Any] | None,
-                      data: dict[str, str]) -> str | None:
-    """find_reusable_eval on {task: (config_hash, code_hash)} and {task: data_hash} (harness/evaluation/reuse.py
-    computes these without lm-eval). Runs stored before data hashes were recorded are not reused."""
+def _same_setting_runs(store: Store, model_id: str, limit: int | float | None, dtype: str,
+                       backend: dict[str, Any] | None) -> list[tuple[str, dict[str, Any]]]:
+    """(run id, config) of the completed evals of `model_id` with this limit, dtype and backend, newest first:
+    the part of the reuse key that is the run's, not its tasks'."""
     import json
 
     rows = store.query(
         "SELECT run_id, config_json FROM runs WHERE kind = 'eval' AND status = 'completed' AND model_id = ?"
         " ORDER BY started_at DESC", [model_id])
+    out = []
     for row in rows:
         cfg = json.loads(row["config_json"] or "{}")
         if cfg.get("limit") != limit or cfg.get("dtype") != dtype:
             continue
         if (cfg.get("backend") or {"name": "hf"}) != (backend or {"name": "hf"}):  # runs before backends were hf
             continue
+        out.append((row["run_id"], cfg))
+    return out
+
+
+def find_reusable_run(store: Store, model_id: str, want: dict[str, tuple[str, str | None]],
+                      limit: int | float | None, dtype: str, backend: dict[str, Any] | None,
+                      data: dict[str, str]) -> str | None:
+    """find_reusable_eval on {task: (config_hash, code_hash)} and {task: data_hash} (harness/evaluation/reuse.py
+    computes these without lm-eval). Runs stored before data hashes were recorded are not reused."""
+    for run_id, cfg in _same_setting_runs(store, model_id, limit, dtype, backend):
         if (cfg.get("data_hashes") or {}) != data:
             continue
-        stored = store.query("SELECT task, config_hash, code_hash FROM eval_tasks WHERE run_id = ?", [row["run_id"]])
+        stored = store.query("SELECT task, config_hash, code_hash FROM eval_tasks WHERE run_id = ?", [run_id])
         if {r["task"]: (r["config_hash"], r["code_hash"]) for r in stored} == want:
-            return row["run_id"]
+            return run_id
     return None
+
+
+@dataclass(frozen=True)
+class TaskSource:
+    """Where a reused task's stored rows come from: `run_id` holds them (the newest such run), `origin` is the run
+    whose lm-eval call evaluated the task (the same run unless that one had reused it too)."""
+
+    run_id: str
+    origin: str
+
+
+def find_task_sources(store: Store, model_id: str, identities: dict[str, dict[str, Any]],
+                      limit: int | float | None, dtype: str, backend: dict[str, Any] | None = None
+                      ) -> dict[str, TaskSource]:
+    """Per requested task, the newest completed eval of the same model, limit, dtype and backend that holds that
+    task with the same config hash, suite-code hash and suite-data hash: the whole-run key of find_reusable_eval,
+    applied task by task, so adding a task to a suite (or the general suite met again with other tasks) costs
+    only what changed. Tasks without such a run are absent."""
+    want = {t: (i["config_hash"], i["code_hash"]) for t, i in identities.items()}
+    data = data_hashes(identities)
+    runs = _same_setting_runs(store, model_id, limit, dtype, backend)
+    if not runs:
+        return {}
+    stored: dict[str, dict[str, tuple[str, str | None]]] = {}
+    for r in store.query("SELECT run_id, task, config_hash, code_hash FROM eval_tasks"
+                         " WHERE list_contains(?, run_id) AND list_contains(?, task)",
+                         [[run_id for run_id, _ in runs], sorted(want)]):
+        stored.setdefault(r["run_id"], {})[r["task"]] = (r["config_hash"], r["code_hash"])
+    found: dict[str, TaskSource] = {}
+    for run_id, cfg in runs:  # newest first
+        held, run_data = stored.get(run_id, {}), cfg.get("data_hashes") or {}
+        for task, key in want.items():
+            if task not in found and held.get(task) == key and run_data.get(task) == data.get(task):
+                found[task] = TaskSource(run_id, (cfg.get("reused_tasks") or {}).get(task, run_id))
+    return found
+
+
+def split_requests(requested: list[str], tasks: Iterable[str], reused: Iterable[str],
+                   members: dict[str, list[str]]) -> list[str] | None:
+    """The names to hand lm-eval when the `reused` tasks are not evaluated: a requested suite none of whose tasks
+    is reused stays whole (lm-eval still reports its group), one partly reused becomes its remaining tasks, one
+    wholly reused is dropped. None when the suite definitions do not list every task the request resolved to
+    (a group defined by lm-eval itself): then nothing is reused task by task, since it could not be left out."""
+    tasks, reused = set(tasks), set(reused)
+    listed = {name: [t for t in members.get(name, [name]) if t in tasks] for name in requested}
+    if not all(listed.values()) or set().union(*listed.values()) != tasks:
+        return None
+    out: list[str] = []
+    for name in requested:
+        left = [t for t in listed[name] if t not in reused]
+        if left == listed[name]:
+            out.append(name)
+        else:
+            out.extend(t for t in left if t not in out)
+    return out
 
 
 def run_eval(store: Store, model: ModelRef, suites: list[str], *, limit: int | float | None = None,
@@ -229,9 +296,14 @@ def run_eval(store: Store, model: ModelRef, suites: list[str], *, limit: int | f
              stage: str | None = None, reuse: bool = True, bootstrap_iters: int = 1000,
              backend: EvalBackend | None = None) -> EvalSummary:
     """Evaluate `model` on lm-eval suites/tasks and store everything under one eval run. `backend`: the engine
-    lm-eval scores with (harness/evaluation/backends.py; default hf in this process)."""
+    lm-eval scores with (harness/evaluation/backends.py; default hf in this process).
+
+    With `reuse` (the default) nothing is evaluated twice: a stored run holding exactly these tasks is returned
+    as is; otherwise each task a stored run holds under the same key (find_task_sources) is copied into the new
+    run and lm-eval evaluates only the others, so a suite met again beside other suites (the base model's
+    general suite in every domain of `demo --all`) or a request adding one task costs only what is new."""
     from harness.device import plan_device
-    from harness.evaluation import reuse
+    from harness.evaluation import reuse as quick_reuse  # not `reuse`: that name is the parameter
 
     _check_suites(suites)
     device = device or plan_device()
@@ -239,32 +311,49 @@ def run_eval(store: Store, model: ModelRef, suites: list[str], *, limit: int | f
     template = chat_template_of(model.path, model.trust_remote_code)
     identities = task_identities(suites, task_manager(suites), fewshot_seed=FEWSHOT_SEED, chat_template=template)
     # what lm-eval and transformers said, for `harness eval`'s quick reuse check next time (reuse.py)
-    reuse.remember_configs(reuse.suites_key(suites, FEWSHOT_SEED), identities)
-    reuse.remember_template(model.path, model.trust_remote_code, template)
+    quick_reuse.remember_configs(quick_reuse.suites_key(suites, FEWSHOT_SEED), identities)
+    quick_reuse.remember_template(model.path, model.trust_remote_code, template)
     if reuse and (existing := find_reusable_eval(store, model.model_id, identities, limit, device.dtype_name,
                                                  backend.identity())):
+        console.print(f"eval reuse: all {len(identities)} tasks from run {existing}", highlight=False)
         return EvalSummary(existing, model.model_id, store.query(
             "SELECT * FROM eval_results WHERE run_id = ? ORDER BY task, metric", [existing]), reused=True)
+    sources = find_task_sources(store, model.model_id, identities, limit, device.dtype_name,
+                                backend.identity()) if reuse else {}
+    members = suite_members()
+    names = split_requests(suites, identities, sources, members) if sources else suites
+    if names is None:  # a group the suite definitions do not list: evaluated whole, nothing reused
+        sources, names = {}, suites
+    if sources:
+        console.print(f"eval reuse: {len(sources)} of {len(identities)} tasks from earlier runs of this model "
+                      f"({', '.join(sorted(sources))}; from {', '.join(sorted({s.origin for s in sources.values()}))})"
+                      f"; lm-eval runs the other {len(identities) - len(sources)}", highlight=False)
     batch_size = batch_size or ("auto" if device.device == "cuda" else 16)
     config = {"suites": suites, "limit": limit, "model": model.ref, "model_path": model.path,
               "adapter": model.adapter_path, "dtype": device.dtype_name, "batch_size": batch_size,
               "backend": backend.identity(), "trust_remote_code": model.trust_remote_code,
-              "data_hashes": data_hashes(identities)}
+              "data_hashes": data_hashes(identities),
+              **({"reused_tasks": {t: s.origin for t, s in sorted(sources.items())}} if sources else {})}
     with store.tracked_run("eval", domain=domain, stage=stage, config=config, model_id=model.model_id,
                            fingerprint=model.model_id) as run_id:
         formats = {task: ident["config_json"]["prompt_format"] for task, ident in identities.items()}
         parts = [backend.evaluate(
-            model, device, tasks=names, log_samples=True, limit=limit, batch_size=batch_size,
+            model, device, tasks=batch, log_samples=True, limit=limit, batch_size=batch_size,
             bootstrap_iters=bootstrap_iters, random_seed=0, numpy_random_seed=1234, torch_random_seed=1234,
             fewshot_random_seed=FEWSHOT_SEED, apply_chat_template=chat,
-        ) for chat, names in batches(suites, formats, suite_members())]  # one lm-eval call per prompt format
-        results = merge_results(parts)
+        ) for chat, batch in batches(names, formats, members)]  # one lm-eval call per prompt format
+        results = merge_results(parts) if parts else {"results": {}}
         suite_of = _task_to_suite(results, identities)
         aggregates = _aggregate_rows(results, run_id, model.model_id, suite_of)
         samples = _sample_rows(results, run_id, model.model_id, suite_of)
         _fill_missing_stderr(aggregates, samples)
-        evaluated = {s["task"] for s in samples} | {a["task"] for a in aggregates}
+        evaluated = ({s["task"] for s in samples} | {a["task"] for a in aggregates}) - set(sources)
         tasks = [{**ident, "n_docs": _n_docs(results, task, ident)} for task, ident in identities.items()
                  if task in evaluated]
-        store.add_eval(run_id, aggregates, samples, model_id=model.model_id, tasks=tasks)
-    return EvalSummary(run_id, model.model_id, aggregates, n_samples=len(samples))
+        store.add_eval(run_id, [a for a in aggregates if a["task"] in evaluated],
+                       [s for s in samples if s["task"] in evaluated], model_id=model.model_id, tasks=tasks,
+                       copy_tasks={t: s.run_id for t, s in sources.items()})
+    if sources:  # the stored run holds the copied tasks too
+        aggregates = store.query("SELECT * FROM eval_results WHERE run_id = ? ORDER BY task, metric", [run_id])
+    return EvalSummary(run_id, model.model_id, aggregates, n_samples=len(samples),
+                       reused_tasks={t: s.origin for t, s in sources.items()})

@@ -502,10 +502,13 @@ class Store:
             return self._insert(con, "train_logs", TRAIN_LOG_COLS, rows)
 
     def add_eval(self, run_id: str, results: Iterable[Mapping[str, Any]], samples: Any,
-                 *, model_id: str | None = None, tasks: Iterable[Mapping[str, Any]] = ()) -> None:
+                 *, model_id: str | None = None, tasks: Iterable[Mapping[str, Any]] = (),
+                 copy_tasks: Mapping[str, str] | None = None) -> None:
         """Aggregates, per-sample rows, per-task identities and the 'completed' flip in one transaction.
         `samples`: dicts with EVAL_SAMPLE_COLS keys (missing keys are NULL), or a pyarrow Table / pandas
-        DataFrame with those columns; either way one bulk Arrow insert."""
+        DataFrame with those columns; either way one bulk Arrow insert. `copy_tasks` ({task: run id}): tasks
+        reused from stored runs, whose eval_results, eval_tasks and eval_samples rows are copied into this run in
+        the same transaction, so the run holds every task it was asked for and readers need not know."""
         written = [0]
 
         def note_range(con: duckdb.DuckDBPyConnection) -> None:  # same connection and lock hold as the commit
@@ -516,7 +519,26 @@ class Store:
             self._insert(con, "eval_results", EVAL_RESULT_COLS, results)
             self._insert(con, "eval_tasks", EVAL_TASK_COLS, [{**t, "run_id": run_id} for t in tasks])
             written[0] = self._insert_samples(con, samples)
+            written[0] += self._copy_tasks(con, run_id, copy_tasks or {})
             self.finish_run(run_id, model_id=model_id, con=con)
+
+    def _copy_tasks(self, con: duckdb.DuckDBPyConnection, run_id: str, sources: Mapping[str, str]) -> int:
+        """Copy each task's rows from its source run into `run_id` (on the caller's transaction); the per-item
+        rows keep their order and get their eval_sample_stats as any ingest does. Returns per-item rows copied."""
+        by_source: dict[str, list[str]] = {}
+        for task, source in sorted(sources.items()):
+            by_source.setdefault(source, []).append(task)
+        copied = 0
+        for source, names in by_source.items():
+            for table, cols in (("eval_results", EVAL_RESULT_COLS), ("eval_tasks", EVAL_TASK_COLS)):
+                rest = ", ".join(c for c in cols if c != "run_id")
+                con.execute(f"INSERT INTO {table} (run_id, {rest}) SELECT ?, {rest} FROM {table}"
+                            " WHERE run_id = ? AND list_contains(?, task)", [run_id, source, names])
+            rest = ", ".join(c for c in EVAL_SAMPLE_COLS if c != "run_id")
+            rows = con.sql(f"SELECT ?::VARCHAR AS run_id, {rest} FROM eval_samples WHERE run_id = ?"
+                           " AND list_contains(?, task) ORDER BY rowid", params=[run_id, source, names])
+            copied += self._insert_samples(con, rows.to_arrow_table())
+        return copied
 
     def record_row_range(self, run_id: str, n: int) -> None:
         """Note where a run's n just-committed per-item rows lie (see _note_row_range). Caller holds the store
