@@ -50,7 +50,8 @@ PAGES = [
     ("compare", "compare", "Per task", "Show secondary metrics"),
     ("training", "training", "Stages overlaid", "Learning rate (2nd axis)"),
     ("regression", "regression", "completed eval runs", "Task"),
-    ("gates", "gates", "Rules of one gate", "Gate"),
+    ("gates", "gates", "Rules of one gate", "Domain"),  # a filter: the Gate picker has nothing to change on a
+    # store with one gate (the demo's)
 ]
 REFERENCE_APP = '''import streamlit as st
 st.title("Reference page")
@@ -156,6 +157,9 @@ def _change(page: Any, label: str) -> float | None:
     if label in ("Task", "Gate"):  # a selectbox: open it, move to the next option, pick it
         page.locator("[data-testid='stSelectbox']").filter(has_text=label).first.click()
         page.keyboard.press("ArrowDown")
+        page.keyboard.press("Enter")
+    elif label == "Domain":  # a multiselect: open it, pick the first option
+        page.locator("[data-testid='stMultiSelect']").filter(has_text=label).first.click()
         page.keyboard.press("Enter")
     elif label == "Model or run id contains":
         box = page.get_by_label(label)
