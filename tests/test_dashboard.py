@@ -127,7 +127,11 @@ def test_runs_drilldown_shows_eval_results_with_stderr_and_n(dashboard_db: Path,
         assert got["value"] == fmt_num(want["value"]) and got["stderr"] == fmt_num(want["stderr"])
         assert close(got["n (items)"], want["n"])
         assert got["≈95% CI"] == fmt_ci(*normal_ci(want["value"], want["stderr"]), 4)
-    # per-item rows of the run are one tab further
+    # per-item rows of the run are one tab further; tabs are lazy: the grid is sent only once its tab is open
+    assert not at.dataframe
+    at.session_state["runs_tab_eval"] = "Samples"  # what a click on the tab does
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
     task, metric, n = store(dashboard_db).query(
         "SELECT task, metric, count(*) AS n FROM eval_samples WHERE run_id = ? GROUP BY ALL ORDER BY task, metric"
         " LIMIT 1", [run_id])[0].values()

@@ -196,8 +196,11 @@ def _per_task(comp: dict[str, Any], url: dict[str, Any]) -> None:
     url["secondary"] = "1" if secondary else None  # the same dict the page and the items fragment write
     rows = [r for r in comp["rows"] if r["primary"] or secondary]
     render.table(st, _task_table(rows, conf, secondary))  # HTML: every column visible, never cut
-    with st.expander("Details: each side's CI, test, raw p, unpaired items"):
-        render.table(st, _details_table(rows, conf))
+    details = st.expander("Details: each side's CI, test, raw p, unpaired items", key="cmp_details",
+                          on_change="rerun")  # lazy: its table is built and sent only while it is open
+    if details.open is not False:
+        with details:
+            render.table(st, _details_table(rows, conf))
     chart_rows = pd.DataFrame([{**r, "verdict": r["verdict"] if r["primary"] else "exploratory"}
                                for r in rows if r["delta"] is not None])
     if not chart_rows.empty:

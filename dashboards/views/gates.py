@@ -94,5 +94,7 @@ with guard():
                 st.error(text)
             elif outcome == "INCONCLUSIVE":
                 st.warning(text)
-        with st.expander("Raw rule details (JSON)"):
-            st.json({r["rule"]: r["detail_json"] for r in rules.to_dict("records")}, expanded=1)
+        raw = st.expander("Raw rule details (JSON)", key="gates_raw", on_change="rerun")  # lazy: sent when open
+        if raw.open is not False:
+            with raw:
+                st.json({r["rule"]: r["detail_json"] for r in rules.to_dict("records")}, expanded=1)

@@ -183,7 +183,11 @@ def _data_tab(db: Db, run_id: str) -> None:
             st.json(rep, expanded=False)
 
 
+@st.fragment
 def _detail(db: Db, run_id: str) -> None:
+    """A fragment with lazy tabs: only the open tab runs and is sent to the browser (the others cost nothing
+    until clicked, and a click reruns only this section). Sending every tab of an eval run (its 200-item grid,
+    the item picker, the config and versions JSON trees) was most of a Runs visit and of every filter change."""
     run = q.run(db.path, db.version, run_id)
     if run is None:
         st.info(f"Run {run_id} is no longer in the store.")
@@ -206,7 +210,9 @@ def _detail(db: Db, run_id: str) -> None:
     tabs = {"eval": ["Eval results", "Samples"], "train": ["Train curve", "Model"], "prep": ["Data"]}.get(
         run["kind"], [])
     tabs += ["Config", "Versions"]
-    for name, tab in zip(tabs, st.tabs(tabs), strict=True):
+    for name, tab in zip(tabs, st.tabs(tabs, key=f"runs_tab_{run['kind']}", on_change="rerun"), strict=True):
+        if tab.open is False:  # a hidden tab (None, without state tracking, would run them all)
+            continue
         with tab:
             if name == "Eval results":
                 _eval_tab(db, run_id)

@@ -88,15 +88,20 @@ with guard():
                "the store keeps no per-item losses, so no interval is drawn around it.")
 
     st.subheader("Stages overlaid")
+    alone = []  # a loss kind with one run: its overlay would repeat that run's own chart below
     for kind in dict.fromkeys(kinds.values()):
         of_kind = [r for r in chosen if kinds[r] == kind and not reports[r][0].empty]
-        if not of_kind:
+        if len(of_kind) == 1:
+            alone.append(f"{LOSS_SHORT[kind]} ({meta.at[of_kind[0], 'stage'] or '?'})")
+        if len(of_kind) < 2:
             continue
         frames = [reports[r][0].loc[lambda f: f["split"].isin(["train", "validation"])]
                   .assign(label=f"{meta.at[r, 'stage'] or '?'} · {r[-6:]}") for r in of_kind]
         render.chart(st, "overlay_chart", pd.concat(frames), smooth=int(smooth), y_title=LOSS_KINDS[kind][0],
                      key=f"overlay_{kind}")
         st.caption(LOSS_KINDS[kind][1] + " Solid = train (smoothed as set above), dashed with points = validation.")
+    if alone:  # each chart costs the browser ~0.1 s to draw; a one-run overlay only repeated the run's chart
+        st.caption(f"One run only, so no overlay (its chart is below): {'; '.join(alone)}.")
 
     for run_id, (logs, rep) in reports.items():
         stage = meta.at[run_id, "stage"] or "?"
