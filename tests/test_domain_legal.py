@@ -144,7 +144,8 @@ def test_cuad_squad_v2_json_with_unanswerable_questions(domain) -> None:
     assert answers == ["the laws of the State of New York", "not stated", "ninety (90) days", "$2,000,000",
                        "not stated"]
     user = rows[0]["messages"][1]["content"]
-    assert user.startswith("Answer with the exact words of the contract") and "Governing Law" in user
+    assert user.startswith("Contract: ") and "Governing Law" in user  # the suite's extraction prompt
+    assert user.endswith("\nQuote the contract, or say 'not stated'.")
     raw = list(domain.hooks.read_file(FIX / "cuad_mini.json"))
     long = raw[3]  # a whole contract cut to a window that still holds the answer at its new offset
     assert long["context_cut"] and len(long["context"]) <= 1500
