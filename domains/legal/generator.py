@@ -1,5 +1,5 @@
-"""Seeded legal generator: documents (CPT text), chats (SFT), redline preference pairs (DPO), labelled clauses
-(classification) and the suite's eval items.
+"""Seeded legal generator: documents (CPT text), chats (SFT), preference pairs (DPO: redlines, and right vs wrong
+answers to clause typing, NLI and extraction items), labelled clauses (classification) and the suite's eval items.
 
 Material: contracts in several drafting styles (US, UK, numbered, all-caps headings) with signature blocks,
 statutes, court-opinion excerpts with docket numbers, client questions with answers, clause-type labelling,
