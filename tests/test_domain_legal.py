@@ -89,7 +89,7 @@ def test_suite_data_matches_the_generator_and_is_disjoint_from_train(domain, gen
 
 def test_pairs_teach_redlines_and_review_answers(generated) -> None:
     pairs = generated["pairs"]
-    assert set(Counter(r["meta"]["task"] for r in pairs)) == {"redline", "clause", "nli", "extract"}
+    assert set(Counter(r["meta"]["task"] for r in pairs)) == {"redline", "clause", "nli", "extract", "plain"}
     assert all(r["chosen"] != r["rejected"] for r in pairs)
     nli = [r for r in pairs if r["meta"]["task"] == "nli"]
     assert all({r["chosen"], r["rejected"]} <= {"entailed", "contradicted", "not mentioned"} for r in nli)

@@ -35,18 +35,20 @@ C = _sibling("content")
 TYPES: tuple[str, ...] = C.CLAUSE_TYPES
 NLI_LABELS = ("entailed", "contradicted", "not mentioned")
 NOT_STATED = "not stated"
-PAIR_TASKS = ("redline", "clause", "nli", "extract")
+PAIR_TASKS = ("redline", "clause", "nli", "extract", "plain")
 EVAL_EVERY = 4
 SLOT_EVAL_EVERY = 5
 
 # Prompts are short on purpose (issue 12): the embedded tokenizer spends ~2.3 characters per token on legal text and
 # the default model was pretrained on 128-token blocks, so every boilerplate token pushes the answer further past
-# the positions it knows (and costs SFT and eval time). The question comes last, next to the answer.
+# the positions it knows (and costs SFT and eval time). Each task's instruction comes last, next to the answer:
+# with it first, the SFT model answered every task's prompt with the same words (it did not see which task it was
+# asked, README legal).
 SYSTEM = "You are a legal assistant."
 CLAUSE_INSTRUCTION = "Classify the type of this contract clause.\nClause: {text}\nOptions: {options}"
 NLI_INSTRUCTION = "Excerpt: {premise}\nHypothesis: {hypothesis}\nEntailed, contradicted or not mentioned?"
 EXTRACT_INSTRUCTION = "Contract: {context}\nQuestion: {question}\nQuote the contract, or say 'not stated'."
-PLAIN_INSTRUCTION = "Explain this clause in plain language.\nClause: {clause}"
+PLAIN_INSTRUCTION = "Clause: {clause}\nExplain this clause in plain language."
 CLIENT_INSTRUCTION = "{question}\nClause: {clause}"
 REDLINE_INSTRUCTION = "Redline this clause so that it is fair to {a}.\nClause: {clause}"
 
@@ -56,9 +58,11 @@ DEFAULTS: dict[str, Any] = {
     "n_dpo": 800,       # redline preference pairs
     "n_clauses": 800,   # labelled clauses (classification)
     "n_options": 4,     # clause-type options per labelling prompt; chance = 1 / n_options
-    # preference pairs per task (PAIR_TASKS order): redlines, and right-vs-wrong answers to clause typing, NLI and
-    # extraction items (answer_pair says why)
-    "pair_weights": (1, 1, 1, 1),
+    # preference pairs per task (PAIR_TASKS order): redlines, and right-vs-wrong answers to clause typing, NLI,
+    # extraction and plain-language items (answer_pair says why)
+    "pair_weights": (1, 1, 1, 1, 1),
+    # SFT chats per task: clause type, NLI, extraction, plain language, client Q&A
+    "sft_weights": (3, 3, 3, 3, 1),
     "typo_rate": 0.12,
     "lowercase_rate": 0.06,
 }
@@ -289,8 +293,10 @@ def extract_item(rng: random.Random, split: str, answerable: bool) -> dict[str, 
 def plain_item(rng: random.Random, split: str, ctype: str) -> dict[str, Any]:
     deal = Deal(rng, split)
     text = clause(rng, split, ctype, deal)
+    other = TYPES[(TYPES.index(ctype) + 1 + len(text) % (len(TYPES) - 1)) % len(TYPES)]  # never ctype
     return {"clause": text, "reference": plain(ctype, deal), "topic": ctype,
-            "user": PLAIN_INSTRUCTION.format(clause=text)}
+            "user": PLAIN_INSTRUCTION.format(clause=text),
+            "wrong": plain(other, deal)}  # another type's reading of the same deal (a DPO rejection)
 
 
 def redline_pair(rng: random.Random, split: str) -> dict[str, Any]:
@@ -305,7 +311,8 @@ def redline_pair(rng: random.Random, split: str) -> dict[str, Any]:
 
 def answer_pair(rng: random.Random, split: str, task: str, n_options: int) -> dict[str, Any] | None:
     """A review answer over a fresh train item: the right clause type / NLI label / extracted span (or "not
-    stated") chosen, a wrong one rejected: a listed distractor type, another NLI label, the other clause's fact.
+    stated") / plain-language reading chosen, a wrong one rejected: a listed distractor type, another NLI label,
+    the other clause's fact, another clause type's reading.
 
     Why: lm-eval scores the multiple-choice tasks by the log-likelihood of each option after the prompt, and a
     DPO pair raises exactly the right option's log-likelihood over a wrong one's; SFT alone only raises the right
@@ -319,6 +326,9 @@ def answer_pair(rng: random.Random, split: str, task: str, n_options: int) -> di
         item = nli_item(rng, split, rng.choice(NLI_LABELS))
         chosen = item["label"]
         rejected = rng.choice([label for label in NLI_LABELS if label != chosen])
+    elif task == "plain":
+        item = plain_item(rng, split, rng.choice(TYPES))
+        chosen, rejected = item["reference"], item["wrong"]
     else:
         item = extract_item(rng, split, rng.random() < 0.67)
         chosen, rejected = (item["answers"]["text"] or [NOT_STATED])[0], item["wrong"]
@@ -353,7 +363,7 @@ def generate(seed: int, **params: Any) -> dict[str, list[dict[str, Any]]]:
         docs.append({"id": f"doc-{i:05d}", "text": text, "meta": {"genre": genre}})
     chats = []
     for i in range(p["n_sft"]):
-        task = rng.choices(["clause", "nli", "extract", "plain", "client"], weights=[3, 3, 3, 2, 1])[0]
+        task = rng.choices(["clause", "nli", "extract", "plain", "client"], weights=p["sft_weights"])[0]
         if task == "clause":
             item = clause_item(rng, "train", rng.choice(TYPES), p["n_options"])
             messages = chat(item["user"], item["label"])
@@ -428,6 +438,7 @@ def eval_items(seed: int = 0, *, n_clause: int = 400, n_nli: int = 400, n_extrac
                                "decontam": [body]})
     while len(out["plain"]) < n_plain:
         item = plain_item(rng, "eval", TYPES[len(out["plain"]) % len(TYPES)])
+        item.pop("wrong")
         if fresh(item["clause"]):
             out["plain"].append({"id": f"plain-{len(out['plain']):04d}", "system": SYSTEM,
                                  "decontam": [item["clause"]], **item})
