@@ -80,6 +80,23 @@ def test_suite_data_matches_the_generator_and_is_disjoint_from_train(domain, gen
     train = {normalize_text(r["text"]) for r in generated["docs"]}
     train |= {normalize_text(m["content"]) for r in generated["chats"] for m in r["messages"]}
     assert eval_texts and not eval_texts & train
+    # no eval clause, premise, hypothesis or contract inside a training prompt either (chats and DPO pairs wrap
+    # items in instructions, so equality alone would not catch one)
+    prompts = [normalize_text(m["content"]) for r in generated["chats"] for m in r["messages"] if m["role"] == "user"]
+    prompts += [normalize_text(r["prompt"]) for r in generated["pairs"]]
+    assert not [t for t in eval_texts if len(t) > 40 and any(t in p for p in prompts)]
+
+
+def test_pairs_teach_redlines_and_review_answers(generated) -> None:
+    pairs = generated["pairs"]
+    assert set(Counter(r["meta"]["task"] for r in pairs)) == {"redline", "clause", "nli", "extract", "plain"}
+    assert all(r["chosen"] != r["rejected"] for r in pairs)
+    nli = [r for r in pairs if r["meta"]["task"] == "nli"]
+    assert all({r["chosen"], r["rejected"]} <= {"entailed", "contradicted", "not mentioned"} for r in nli)
+    clause = [r for r in pairs if r["meta"]["task"] == "clause"]  # both answers are listed options
+    assert all("Options: " in r["prompt"] and r["rejected"] in r["prompt"].split("Options: ")[1] for r in clause)
+    extract = [r for r in pairs if r["meta"]["task"] == "extract"]  # a wrong answer is a span of the contract
+    assert all(r["rejected"] == "not stated" or r["rejected"] in r["prompt"] for r in extract)
 
 
 def test_legalbench_task_folder_is_an_sft_dataset(domain) -> None:
@@ -144,7 +161,8 @@ def test_cuad_squad_v2_json_with_unanswerable_questions(domain) -> None:
     assert answers == ["the laws of the State of New York", "not stated", "ninety (90) days", "$2,000,000",
                        "not stated"]
     user = rows[0]["messages"][1]["content"]
-    assert user.startswith("Answer with the exact words of the contract") and "Governing Law" in user
+    assert user.startswith("Contract: ") and "Governing Law" in user  # the suite's extraction prompt
+    assert user.endswith("\nQuote the contract, or say 'not stated'.")
     raw = list(domain.hooks.read_file(FIX / "cuad_mini.json"))
     long = raw[3]  # a whole contract cut to a window that still holds the answer at its new offset
     assert long["context_cut"] and len(long["context"]) <= 1500

@@ -1,5 +1,5 @@
-"""Seeded legal generator: documents (CPT text), chats (SFT), redline preference pairs (DPO), labelled clauses
-(classification) and the suite's eval items.
+"""Seeded legal generator: documents (CPT text), chats (SFT), preference pairs (DPO: redlines, and right vs wrong
+answers to clause typing, NLI and extraction items), labelled clauses (classification) and the suite's eval items.
 
 Material: contracts in several drafting styles (US, UK, numbered, all-caps headings) with signature blocks,
 statutes, court-opinion excerpts with docket numbers, client questions with answers, clause-type labelling,
@@ -35,17 +35,20 @@ C = _sibling("content")
 TYPES: tuple[str, ...] = C.CLAUSE_TYPES
 NLI_LABELS = ("entailed", "contradicted", "not mentioned")
 NOT_STATED = "not stated"
+PAIR_TASKS = ("redline", "clause", "nli", "extract", "plain")
 EVAL_EVERY = 4
 SLOT_EVAL_EVERY = 5
 
-SYSTEM = "You are a careful legal assistant. Quote the contract accurately and explain it plainly."
-CLAUSE_INSTRUCTION = ("Classify the type of this contract clause.\nClause: {text}\nOptions: {options}\n"
-                      "Answer with one option.")
-NLI_INSTRUCTION = ("Does the contract excerpt entail, contradict or not mention the hypothesis?\nExcerpt: {premise}\n"
-                   "Hypothesis: {hypothesis}\nAnswer with entailed, contradicted or not mentioned.")
-EXTRACT_INSTRUCTION = ("Answer with the exact words of the contract, or 'not stated' if it does not say.\n"
-                       "Contract: {context}\nQuestion: {question}")
-PLAIN_INSTRUCTION = "Explain this clause in plain language for a client.\nClause: {clause}"
+# Prompts are short on purpose (issue 12): the embedded tokenizer spends ~2.3 characters per token on legal text and
+# the default model was pretrained on 128-token blocks, so every boilerplate token pushes the answer further past
+# the positions it knows (and costs SFT and eval time). Each task's instruction comes last, next to the answer:
+# with it first, the SFT model answered every task's prompt with the same words (it did not see which task it was
+# asked, README legal).
+SYSTEM = "You are a legal assistant."
+CLAUSE_INSTRUCTION = "Classify the type of this contract clause.\nClause: {text}\nOptions: {options}"
+NLI_INSTRUCTION = "Excerpt: {premise}\nHypothesis: {hypothesis}\nEntailed, contradicted or not mentioned?"
+EXTRACT_INSTRUCTION = "Contract: {context}\nQuestion: {question}\nQuote the contract, or say 'not stated'."
+PLAIN_INSTRUCTION = "Clause: {clause}\nExplain this clause in plain language."
 CLIENT_INSTRUCTION = "{question}\nClause: {clause}"
 REDLINE_INSTRUCTION = "Redline this clause so that it is fair to {a}.\nClause: {clause}"
 
@@ -55,6 +58,11 @@ DEFAULTS: dict[str, Any] = {
     "n_dpo": 800,       # redline preference pairs
     "n_clauses": 800,   # labelled clauses (classification)
     "n_options": 4,     # clause-type options per labelling prompt; chance = 1 / n_options
+    # preference pairs per task (PAIR_TASKS order): redlines, and right-vs-wrong answers to clause typing, NLI,
+    # extraction and plain-language items (answer_pair says why)
+    "pair_weights": (1, 1, 1, 1, 1),
+    # SFT chats per task: clause type, NLI, extraction, plain language, client Q&A
+    "sft_weights": (3, 3, 3, 3, 1),
     "typo_rate": 0.12,
     "lowercase_rate": 0.06,
 }
@@ -274,16 +282,21 @@ def extract_item(rng: random.Random, split: str, answerable: bool) -> dict[str, 
     start = context.find(answer) if answer else -1
     if answer and start < 0:  # a clause wording that does not state the slot verbatim: treat as unanswerable
         answer = ""
+    # a wrong answer a reader could give: the other clause's fact (answerable), the first clause's (unanswerable)
+    wrong = deal.fact(present[1] if answer else present[0])
     return {"context": context, "question": question, "topic": topic,
             "answers": {"text": [answer] if answer else [], "answer_start": [start] if answer else []},
-            "user": EXTRACT_INSTRUCTION.format(context=context, question=question)}
+            "user": EXTRACT_INSTRUCTION.format(context=context, question=question),
+            "wrong": wrong if wrong in context and wrong != answer else NOT_STATED if answer else ""}
 
 
 def plain_item(rng: random.Random, split: str, ctype: str) -> dict[str, Any]:
     deal = Deal(rng, split)
     text = clause(rng, split, ctype, deal)
+    other = TYPES[(TYPES.index(ctype) + 1 + len(text) % (len(TYPES) - 1)) % len(TYPES)]  # never ctype
     return {"clause": text, "reference": plain(ctype, deal), "topic": ctype,
-            "user": PLAIN_INSTRUCTION.format(clause=text)}
+            "user": PLAIN_INSTRUCTION.format(clause=text),
+            "wrong": plain(other, deal)}  # another type's reading of the same deal (a DPO rejection)
 
 
 def redline_pair(rng: random.Random, split: str) -> dict[str, Any]:
@@ -293,7 +306,35 @@ def redline_pair(rng: random.Random, split: str) -> dict[str, Any]:
     rejected = rng.choice([other, risky, clause(rng, split, ctype, deal)])  # riskier / unchanged / not a redline
     return {"prompt": tidy(REDLINE_INSTRUCTION.format(a=deal.a, clause=fill(risky, deal))),
             "chosen": fill(good, deal), "rejected": fill(rejected, deal),
-            "meta": {"clause_type": ctype, "system": SYSTEM}}
+            "meta": {"task": "redline", "clause_type": ctype, "system": SYSTEM}}
+
+
+def answer_pair(rng: random.Random, split: str, task: str, n_options: int) -> dict[str, Any] | None:
+    """A review answer over a fresh train item: the right clause type / NLI label / extracted span (or "not
+    stated") / plain-language reading chosen, a wrong one rejected: a listed distractor type, another NLI label,
+    the other clause's fact, another clause type's reading.
+
+    Why: lm-eval scores the multiple-choice tasks by the log-likelihood of each option after the prompt, and a
+    DPO pair raises exactly the right option's log-likelihood over a wrong one's; SFT alone only raises the right
+    one's, and on the default model that left clause typing and NLI at chance (README, legal). None when an
+    extraction item has no wrong span to offer."""
+    if task == "clause":
+        item = clause_item(rng, split, rng.choice(TYPES), n_options)
+        chosen = item["label"]
+        rejected = rng.choice([o for o in item["options"] if o != chosen])
+    elif task == "nli":
+        item = nli_item(rng, split, rng.choice(NLI_LABELS))
+        chosen = item["label"]
+        rejected = rng.choice([label for label in NLI_LABELS if label != chosen])
+    elif task == "plain":
+        item = plain_item(rng, split, rng.choice(TYPES))
+        chosen, rejected = item["reference"], item["wrong"]
+    else:
+        item = extract_item(rng, split, rng.random() < 0.67)
+        chosen, rejected = (item["answers"]["text"] or [NOT_STATED])[0], item["wrong"]
+        if not rejected:
+            return None
+    return {"prompt": item["user"], "chosen": chosen, "rejected": rejected, "meta": {"task": task, "system": SYSTEM}}
 
 
 # ---------------------------------------------------------------- train and eval
@@ -322,7 +363,7 @@ def generate(seed: int, **params: Any) -> dict[str, list[dict[str, Any]]]:
         docs.append({"id": f"doc-{i:05d}", "text": text, "meta": {"genre": genre}})
     chats = []
     for i in range(p["n_sft"]):
-        task = rng.choices(["clause", "nli", "extract", "plain", "client"], weights=[3, 3, 3, 2, 1])[0]
+        task = rng.choices(["clause", "nli", "extract", "plain", "client"], weights=p["sft_weights"])[0]
         if task == "clause":
             item = clause_item(rng, "train", rng.choice(TYPES), p["n_options"])
             messages = chat(item["user"], item["label"])
@@ -339,7 +380,12 @@ def generate(seed: int, **params: Any) -> dict[str, list[dict[str, Any]]]:
             ctype = rng.choice(TYPES)
             messages = chat(*client_question(rng, "train", ctype, Deal(rng, "train"), p))
         chats.append({"id": f"sft-{i:05d}", "messages": messages, "meta": {"task": task}})
-    pairs = [{"id": f"dpo-{i:05d}", **redline_pair(rng, "train")} for i in range(p["n_dpo"])]
+    pairs: list[dict[str, Any]] = []
+    while len(pairs) < p["n_dpo"]:
+        task = rng.choices(PAIR_TASKS, weights=p["pair_weights"])[0]
+        pair = redline_pair(rng, "train") if task == "redline" else answer_pair(rng, "train", task, p["n_options"])
+        if pair is not None:
+            pairs.append({"id": f"dpo-{len(pairs):05d}", **pair})
     clauses = []
     for i in range(p["n_clauses"]):
         ctype = TYPES[i % len(TYPES)]
@@ -378,6 +424,7 @@ def eval_items(seed: int = 0, *, n_clause: int = 400, n_nli: int = 400, n_extrac
     while len(out["extract"]) < n_extract:
         item = extract_item(rng, "eval", len(out["extract"]) % 3 != 2)  # a third unanswerable
         if fresh(item["context"] + "|" + item["question"]):
+            item.pop("wrong")
             out["extract"].append({"id": f"extract-{len(out['extract']):04d}", "system": SYSTEM,
                                    "decontam": [item["context"]], **item})
     while len(out["ppl"]) < n_ppl:
@@ -391,6 +438,7 @@ def eval_items(seed: int = 0, *, n_clause: int = 400, n_nli: int = 400, n_extrac
                                "decontam": [body]})
     while len(out["plain"]) < n_plain:
         item = plain_item(rng, "eval", TYPES[len(out["plain"]) % len(TYPES)])
+        item.pop("wrong")
         if fresh(item["clause"]):
             out["plain"].append({"id": f"plain-{len(out['plain']):04d}", "system": SYSTEM,
                                  "decontam": [item["clause"]], **item})
