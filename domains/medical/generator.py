@@ -314,11 +314,11 @@ def chat(user: str, answer: str) -> list[dict[str, str]]:
 # ---------------------------------------------------------------- train and eval
 
 # SFT mix: mostly notes -> patient replies and message replies. Measured on the embedded default model (README,
-# medical), LoRA SFT does not teach it to read a prompt before answering within this budget: after 120 steps its
-# first-token distribution at the answer is the same for triage, context-QA and multiple-choice prompts, even on
-# training items, so every label task stays at chance, and a label-heavy mix (run 3) or label-heavy DPO made the
-# model answer the reply prompt with a label ("no", "routine"). What the mix decides is the answer style it
-# falls back to: a reply, which the reply task scores. The label formats stay in the mix (few).
+# medical): LoRA SFT within this budget does not teach it to read a prompt before answering (after 120 steps its
+# first-token distribution at the answer was the same for triage, context-QA and multiple-choice prompts, even on
+# training items), so the label tasks stay at chance whatever the mix, and a label-heavy mix (half triage) made it
+# answer a note with a label ("no", "routine"). What the mix decides is the answer it falls back to: a patient
+# reply, which the reply task scores. The label formats stay in the mix, few.
 SFT_TASKS = ("reply", "qa", "mcq", "triage", "message")
 SFT_WEIGHTS = (5, 1, 1, 2, 3)
 
