@@ -179,6 +179,19 @@ MESSAGES = [
     "hi its {pt.first}, having {c[complaint]} again. do i need to come in?",
     "To the clinic: {pt.name}, born {pt.dob}. I have {c[complaint]} and my pharmacy asked about {c[drug]}.",
 ]
+# Extra phrasings for the train split only (SFT triage / message chats and DPO pairs; notes keep MESSAGES): the
+# suite's triage messages use MESSAGES' eval templates, so more train phrasings teach the model to read the
+# complaint whatever words surround it. None of these is an eval template.
+TRAIN_MESSAGES = [
+    "{c[complaint]} since this morning. {pt.name}",
+    "Hi team, {pt.first} {pt.last} again ({pt.phone}). Today I noticed {c[complaint]}. Advice please.",
+    "URGENT?? {c[complaint]}!! pls call {pt.phone}",
+    "My husband {pt.name} has {c[complaint]}. How worried should we be?",
+    "Question about my symptoms: {c[complaint]}. I am {pt.age}. Thanks, {pt.first}",
+    "Patient {pt.name} (MRN {pt.mrn}) writes: {c[complaint]}, started a few hours ago.",
+    "{pt.first} here - I've got {c[complaint]}. Should I wait for my appointment next month?",
+    "Sorry to bother you. Since last night: {c[complaint]}. What should I do? {pt.name}, DOB {pt.dob}",
+]
 URGENCY_ADVICE = {
     "emergency": "This could be an emergency: please call 911 or go to the nearest emergency department now.",
     "urgent": "Please book an urgent appointment today or visit urgent care.",
@@ -232,13 +245,15 @@ def note(rng: random.Random, split: str, p: dict[str, Any], kind: str | None = N
 
 # ---------------------------------------------------------------- context QA (PubMedQA-style)
 
-def qa_item(rng: random.Random, split: str, answer: str | None = None) -> dict[str, Any]:
+def qa_item(rng: random.Random, split: str, answer: str | None = None, short: bool = False) -> dict[str, Any]:
+    """One abstract + question; `short` (train chats) drops the background sentence so that the prompt and its
+    answer fit the SFT window (a long one is truncated before its answer and teaches nothing)."""
     exposure, outcome = _pick(C.EXPOSURES, split, rng), _pick(C.OUTCOMES, split, rng)
     answer = answer or rng.choice(ANSWERS)
     finding = rng.choice({"yes": C.FINDINGS_YES, "no": C.FINDINGS_NO, "maybe": C.FINDINGS_MAYBE}[answer])
     n = rng.randrange(1001, 4999, 2) if split == "eval" else rng.randrange(40, 1000, 2)
     k = rng.randint(2, 30)
-    sentences = [rng.choice(C.BACKGROUND), rng.choice(C.METHODS), finding]
+    sentences = [rng.choice(C.BACKGROUND), rng.choice(C.METHODS), finding][1 if short else 0:]
     context = " ".join(s.format(exposure=exposure, outcome=outcome, n=n, k=k) for s in sentences)
     context = context[0].upper() + context[1:]
     question = rng.choice(_split(C.QUESTIONS, split, EVAL_EVERY)).format(exposure=exposure, outcome=outcome)
@@ -298,6 +313,29 @@ def chat(user: str, answer: str) -> list[dict[str, str]]:
 
 # ---------------------------------------------------------------- train and eval
 
+# SFT mix: mostly notes -> patient replies and message replies. Measured on the embedded default model (README,
+# medical): LoRA SFT within this budget does not teach it to read a prompt before answering (after 120 steps its
+# first-token distribution at the answer was the same for triage, context-QA and multiple-choice prompts, even on
+# training items), so the label tasks stay at chance whatever the mix, and a label-heavy mix (half triage) made it
+# answer a note with a label ("no", "routine"). What the mix decides is the answer it falls back to: a patient
+# reply, which the reply task scores. The label formats stay in the mix, few.
+SFT_TASKS = ("reply", "qa", "mcq", "triage", "message")
+SFT_WEIGHTS = (5, 1, 1, 2, 3)
+
+
+def _train_message(rng: random.Random, p: dict[str, Any], balanced: bool = False) -> tuple[str, Patient, dict]:
+    """A train patient message (MESSAGES' train templates or TRAIN_MESSAGES); `balanced` draws the urgency level
+    first (1/3 each, as in the suite) so no level is favoured by how many conditions it has."""
+    if balanced:
+        level = rng.choice(LEVELS)
+        c = rng.choice([x for x in CONDITIONS if x["triage"] == level])
+    else:
+        c = rng.choice(CONDITIONS)
+    pt = Patient(rng, "train")
+    template = rng.choice(_split(MESSAGES, "train", EVAL_EVERY) + TRAIN_MESSAGES)
+    return _noise(_fmt(template, pt, c), rng, p), pt, c
+
+
 def generate(seed: int, **params: Any) -> dict[str, list[dict[str, Any]]]:
     """Train-split records keyed by dataset: notes (text), chats (chat), pairs (preference), triage
     (classification)."""
@@ -317,31 +355,28 @@ def generate(seed: int, **params: Any) -> dict[str, list[dict[str, Any]]]:
         notes.append({"id": f"note-{i:05d}", "text": text, "meta": {"genre": kind, "condition": c["key"]}})
     chats = []
     for i in range(p["n_sft"]):
-        task = rng.choices(["reply", "qa", "mcq", "triage", "message"], weights=[3, 3, 3, 2, 2])[0]
+        task = rng.choices(SFT_TASKS, weights=SFT_WEIGHTS)[0]
         if task == "reply":
             text, _, pt, c = note(rng, "train", p, kind=rng.choice(["discharge", "soap"]))
             messages = chat(f"{REPLY_INSTRUCTION}\nNote: {text}", patient_reply(pt, c))
         elif task == "qa":
-            qa = qa_item(rng, "train")
+            qa = qa_item(rng, "train", short=rng.random() < 0.5)
             messages = chat(qa_prompt(qa["question"], qa["context"]), qa["answer"])
         elif task == "mcq":
             m = mcq_item(rng, "train")
             messages = chat(mcq_prompt(m["question"], m["options"]), m["options"][m["answer_idx"]])
         else:
-            c, pt = rng.choice(CONDITIONS), Patient(rng, "train")
-            msg = _noise(_fmt(rng.choice(_split(MESSAGES, "train", EVAL_EVERY)), pt, c), rng, p)
+            msg, pt, c = _train_message(rng, p, balanced=task == "triage")
             messages = chat(triage_prompt(msg), c["triage"]) if task == "triage" else chat(msg, message_reply(pt, c))
         chats.append({"id": f"sft-{i:05d}", "messages": messages, "meta": {"task": task}})
     pairs = []
     for i in range(p["n_dpo"]):
-        c, pt = rng.choice(CONDITIONS), Patient(rng, "train")
-        msg = _noise(_fmt(rng.choice(_split(MESSAGES, "train", EVAL_EVERY)), pt, c), rng, p)
+        msg, pt, c = _train_message(rng, p)
         pairs.append({"id": f"dpo-{i:05d}", "prompt": msg, "chosen": message_reply(pt, c),
                       "rejected": bad_message_reply(pt, c, rng), "meta": {"condition": c["key"], "system": SYSTEM}})
     triage = []
     for i in range(p["n_triage"]):
-        c, pt = rng.choice(CONDITIONS), Patient(rng, "train")
-        msg = _noise(_fmt(rng.choice(_split(MESSAGES, "train", EVAL_EVERY)), pt, c), rng, p)
+        msg, _, c = _train_message(rng, p, balanced=True)
         triage.append({"id": f"triage-{i:05d}", "text": msg, "label": c["triage"]})
     return {"notes": notes, "chats": chats, "pairs": pairs, "triage": triage}
 
