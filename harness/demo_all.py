@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from harness.console import console
 from harness.errors import HarnessError
@@ -119,7 +119,7 @@ def render(rows: list[DomainSummary]) -> Any:
 
 def run_all(*, model: str = "default", overrides: list[str] | None = None, device: str = "auto",
             limit: int | float | None = None, db: Path | None = None,
-            domains: list[str] | None = None, eval_stages: str = "final") -> list[DomainSummary]:
+            domains: list[str] | None = None, eval_stages: Literal["all", "final"] = "final") -> list[DomainSummary]:
     """Run every domain's demo (or `domains`) in turn on one store; print and return the summary rows.
     `eval_stages`: `final` (default) evaluates the base and each domain's last lm-eval-scorable stage only, all the
     closing table and the gate read; `all` evaluates every stage as `harness demo --domain` does."""

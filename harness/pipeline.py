@@ -13,11 +13,10 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from harness.cli_args import parse_eval_stages
 from harness.config_io import deep_merge, parse_overrides, validate
 from harness.console import console
 from harness.data.loaders import GLOB_CHARS
@@ -41,7 +40,7 @@ class PipelineOptions(BaseModel):
     overrides: list[str] = Field(default_factory=list)  # --set key=value
     device: str = "auto"
     evaluate: bool = True
-    eval_stages: str = "all"  # all | final: which stages are evaluated besides the base (stages_to_evaluate)
+    eval_stages: Literal["all", "final"] = "all"  # stages evaluated besides the base (stages_to_evaluate)
     eval_limit: int | float | None = None
     trust_remote_code: bool = False
     progress: bool = True
@@ -131,11 +130,11 @@ def plan_pipeline(opts: PipelineOptions) -> tuple[Domain, list[StagePlan]]:
     return domain, plans
 
 
-def stages_to_evaluate(plans: list[StagePlan], mode: str) -> list[str]:
+def stages_to_evaluate(plans: list[StagePlan], mode: Literal["all", "final"]) -> list[str]:
     """The stages evaluated besides the base, in plan order. `all`: every stage (the single-domain demo's table
     shows base vs each). `final`: only the last stage lm-eval can score, the one the verdicts and the gate compare
     with the base (`demo --all`): each intermediate eval costs as much as the final one and feeds no decision."""
-    if parse_eval_stages(mode) == "all":
+    if mode == "all":
         return [p.stage for p in plans]
     return [p.stage for p in plans if p.method.lm_eval][-1:]
 
@@ -287,7 +286,6 @@ def run_pipeline(opts: PipelineOptions, db: Path | None) -> PipelineResult:
     from harness.runlog import new_log_file, quiet_run
 
     t0 = time.perf_counter()
-    parse_eval_stages(opts.eval_stages)
     device = plan_device(opts.device)
     domain, plans = plan_pipeline(opts)
     launcher = load_launcher(opts.launcher, opts.accelerate_config)  # a bad launch config fails before any run
