@@ -111,6 +111,21 @@ def test_bad_shared_folders_are_one_line_errors(tmp_path):
         push(Store(local, read_only=True), foreign)
     with pytest.raises(HarnessError, match="not a harness shared store"):
         pull(Store(tmp_path / "b.duckdb"), tmp_path / "empty")
+    (foreign / "runs").mkdir()
+    (foreign / "runs" / "x").mkdir()
+    (foreign / "notes.txt").unlink()
+    with pytest.raises(HarnessError, match="non-empty folder"):  # a runs/ with content is not a half-made store
+        push(Store(local, read_only=True), foreign)
+
+
+def test_push_into_a_store_another_pusher_is_creating(tmp_path):
+    """What a second first pusher sees mid-race: an empty runs/ and a FORMAT temp file, no FORMAT yet."""
+    local, shared = tmp_path / "a.duckdb", tmp_path / "shared"
+    ids = add_runs(local, "a", n_eval=1, running=False)
+    (shared / "runs").mkdir(parents=True)
+    (shared / ".FORMAT-0123").write_text("{}")
+    out = push(Store(local, read_only=True), shared)
+    assert sorted(out.moved) == sorted(ids)
     with pytest.raises(HarnessError, match="only folders"):
         push(Store(local, read_only=True), "s3://bucket/results")
 

@@ -107,7 +107,11 @@ def open_root(root: str | Path, *, create: bool) -> Path:
     if not create:
         raise HarnessError(f"{path} is not a harness shared store (no FORMAT file)",
                            "push to it first (`harness push --shared PATH`), or check the path")
-    if path.exists() and any(p.name != ".incoming" for p in path.iterdir()):
+    # another first pusher may be half-way through creating the store: its runs/, .incoming/ and FORMAT temp are ours
+    def ours(p: Path) -> bool:
+        return p.name == ".incoming" or p.name.startswith(".FORMAT-") or (p.name == "runs" and not any(p.iterdir()))
+
+    if path.exists() and not all(ours(p) for p in path.iterdir()):
         raise HarnessError(f"{path} is a non-empty folder that is not a harness shared store",
                            "pass an empty or new folder, or an existing shared store")
     (path / "runs").mkdir(parents=True, exist_ok=True)
