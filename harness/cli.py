@@ -337,22 +337,22 @@ def demo(
     profile: Annotated[str | None, typer.Option(
         help="A profile of the domain (domains/<domain>/profiles/NAME.yaml): base model, eval limit, --set values.")
     ] = None,
-    eval_stages: Annotated[str | None, typer.Option(
-        "--eval-stages", help="Stages evaluated besides the base: all | final (the last stage lm-eval scores). "
-        "Default: all for one domain, final for --all.")] = None,
+    eval_stages: Annotated[str, typer.Option(
+        "--eval-stages", help="Stages evaluated besides the base: final (the last stage lm-eval scores, and "
+        "classifier heads) | all (every stage, a table column each).")] = "final",
 ) -> None:
     """The whole path on the embedded default: build base, prep, run the domain's stages, evaluate, compare.
 
     Example: harness demo            (embedded default, support_chat)
     Example: harness demo --model default:micro --limit 20   (smoke run)
     Example: harness demo --all   (every domain; closing table: verdicts, forgetting, gate per domain)
-    Example: harness demo --all --eval-stages all   (also evaluate the intermediate stages)
+    Example: harness demo --eval-stages all   (also evaluate the intermediate stages: a column each)
     Example: harness demo --profile smollm2   (SmolLM2-135M-Instruct, CPU-sized)
     """
     from harness.cli_args import parse_eval_stages, parse_limit
 
     lim = parse_limit(limit)
-    stages_evaluated = parse_eval_stages(eval_stages or ("final" if all_ else "all"))
+    stages_evaluated = parse_eval_stages(eval_stages)
     if all_:
         from harness.demo_all import run_all
 

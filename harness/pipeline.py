@@ -40,7 +40,7 @@ class PipelineOptions(BaseModel):
     overrides: list[str] = Field(default_factory=list)  # --set key=value
     device: str = "auto"
     evaluate: bool = True
-    eval_stages: Literal["all", "final"] = "all"  # stages evaluated besides the base (stages_to_evaluate)
+    eval_stages: Literal["all", "final"] = "final"  # stages evaluated besides the base (stages_to_evaluate)
     eval_limit: int | float | None = None
     trust_remote_code: bool = False
     progress: bool = True
@@ -131,12 +131,14 @@ def plan_pipeline(opts: PipelineOptions) -> tuple[Domain, list[StagePlan]]:
 
 
 def stages_to_evaluate(plans: list[StagePlan], mode: Literal["all", "final"]) -> list[str]:
-    """The stages evaluated besides the base, in plan order. `all`: every stage (the single-domain demo's table
-    shows base vs each). `final`: only the last stage lm-eval can score, the one the verdicts and the gate compare
-    with the base (`demo --all`): each intermediate eval costs as much as the final one and feeds no decision."""
+    """The stages evaluated besides the base, in plan order. `all`: every stage (the table shows base vs each).
+    `final` (the demos' default): the last stage lm-eval can score, the one the verdicts and the gate compare with
+    the base, plus stages with their own evaluation (a classifier head is a product of its own, and its evaluation
+    takes seconds); each intermediate lm-eval pass costs as much as the final one and feeds no decision."""
     if mode == "all":
         return [p.stage for p in plans]
-    return [p.stage for p in plans if p.method.lm_eval][-1:]
+    last = [p.stage for p in plans if p.method.lm_eval][-1:]
+    return [p.stage for p in plans if p.stage in last or (not p.method.lm_eval and p.method.evaluate is not None)]
 
 
 def _stage_dir(domain: str, stage: str, fp: str) -> Path:

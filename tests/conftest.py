@@ -56,7 +56,7 @@ def pipeline_run(micro_model: Path, tmp_path_factory: pytest.TempPathFactory):
 
     db = tmp_path_factory.mktemp("pipeline") / "pipeline.duckdb"
     opts = PipelineOptions(domain="support_chat", base_model="default:micro", overrides=MICRO_OVERRIDES,
-                           eval_limit=MICRO_EVAL_LIMIT, progress=False)
+                           eval_limit=MICRO_EVAL_LIMIT, progress=False, eval_stages="all")
     result = run_pipeline(opts, db)
     gates = {}
     for name, cand, base in [("tuned_vs_base", "dpo", "base"), ("base_vs_tuned", "base", "dpo")]:

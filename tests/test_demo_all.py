@@ -41,15 +41,15 @@ def test_summary_row_matches_the_comparison_and_the_stored_gate(pipeline_run) ->
 
 
 @pytest.mark.parametrize(("name", "stages", "final"), [
-    ("support_chat", None, ["dpo"]),  # its classifier head (own evaluation, not lm-eval) comes after dpo
-    ("finance", None, ["dpo"]),  # likewise its sentiment head
+    ("support_chat", None, ["dpo", "intent_head"]),  # its classifier head: own evaluation, a product of its own
+    ("finance", None, ["dpo", "sentiment_head"]),  # likewise its sentiment head
     ("legal", None, ["dpo"]),
-    ("support_chat", ["cpt", "intent_head"], ["cpt"]),  # the last stage lm-eval can score, whatever its name
-    ("support_chat", ["intent_head"], []),  # none: the base alone is evaluated
+    ("support_chat", ["cpt", "intent_head"], ["cpt", "intent_head"]),  # the last lm-eval stage, whatever its name
+    ("support_chat", ["sft"], ["sft"]),
 ])
 def test_which_stages_are_evaluated(name, stages, final) -> None:
-    """`all` evaluates every stage in plan order; `final` only the last one lm-eval scores (what the closing
-    table's verdicts and the gate compare with the base)."""
+    """`all` evaluates every stage in plan order; `final` the last one lm-eval scores (what the tables' verdicts
+    and the gate compare with the base) and the stages that evaluate themselves (heads)."""
     from harness.pipeline import PipelineOptions, plan_pipeline, stages_to_evaluate
 
     _, plans = plan_pipeline(PipelineOptions(domain=name, stages=stages))
@@ -58,8 +58,7 @@ def test_which_stages_are_evaluated(name, stages, final) -> None:
 
 
 def test_eval_stages_default_per_form_and_flag(monkeypatch) -> None:
-    """`demo --all` evaluates final stages unless told otherwise, `demo --domain` every stage; the flag changes
-    either (the pipeline and run_all are replaced by recorders: this is the CLI's wiring only)."""
+    """Both demo forms evaluate the final stages unless told otherwise; the flag changes either (the pipeline and run_all are replaced by recorders: this is the CLI's wiring only)."""
     from types import SimpleNamespace
 
     from typer.testing import CliRunner
@@ -75,7 +74,9 @@ def test_eval_stages_default_per_form_and_flag(monkeypatch) -> None:
     for args in (["--all"], ["--all", "--eval-stages", "all"], [], ["--eval-stages", "final"]):
         result = CliRunner().invoke(app, ["demo", *args])
         assert result.exit_code == 0, result.output
-    assert seen == [("all", "final"), ("all", "all"), ("one", "all"), ("one", "final")]
+    assert seen == [("all", "final"), ("all", "all"), ("one", "final"), ("one", "final")]
+    CliRunner().invoke(app, ["demo", "--eval-stages", "all"])
+    assert seen[-1] == ("one", "all")
 
 
 def test_bad_eval_stages_is_one_line() -> None:
@@ -91,8 +92,9 @@ def test_bad_eval_stages_is_one_line() -> None:
 
 @pytest.mark.slow
 def test_final_only_pipeline_evaluates_base_and_last_stage(pipeline_run) -> None:
-    """The micro pipeline again on its store with `final`: the same trained stages (fingerprint cache), only base
-    and dpo evaluated (both answered by the fixture's stored runs), and the same closing-table row."""
+    """The micro pipeline again on its store with `final`: the same trained stages (fingerprint cache), only base,
+    dpo (both answered by the fixture's stored runs) and the head (its own evaluation) evaluated, and the same
+    closing-table row."""
     from conftest import MICRO_EVAL_LIMIT, MICRO_OVERRIDES
 
     from harness.demo_all import summarise
@@ -103,10 +105,10 @@ def test_final_only_pipeline_evaluates_base_and_last_stage(pipeline_run) -> None
     result = run_pipeline(PipelineOptions(domain="support_chat", base_model="default:micro",
                                           overrides=MICRO_OVERRIDES, eval_limit=MICRO_EVAL_LIMIT, progress=False,
                                           eval_stages="final"), db)
-    assert list(result.eval_runs) == ["base", "dpo"] and result.own_evals == set()
-    assert result.eval_runs == {s: first.eval_runs[s] for s in ("base", "dpo")}
+    assert list(result.eval_runs) == ["base", "dpo", "intent_head"] and result.own_evals == {"intent_head"}
+    assert result.eval_runs["base"] == first.eval_runs["base"] and result.eval_runs["dpo"] == first.eval_runs["dpo"]
     assert result.train_runs == first.train_runs  # every stage still trained (here: reused), only evals skipped
-    assert {k for k in result.seconds if k.startswith("eval_")} == {"eval_base", "eval_dpo"}
+    assert {k for k in result.seconds if k.startswith("eval_")} == {"eval_base", "eval_dpo", "eval_intent_head"}
     store, domain = Store(db, read_only=True), load_domain("support_chat")
     again, before = summarise(store, domain, result, limited=True), summarise(store, domain, first, limited=True)
     assert (again.final, again.improved, again.regressed, again.forgetting) == (
