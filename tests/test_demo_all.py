@@ -58,7 +58,8 @@ def test_which_stages_are_evaluated(name, stages, final) -> None:
 
 
 def test_eval_stages_default_per_form_and_flag(monkeypatch) -> None:
-    """Both demo forms evaluate the final stages unless told otherwise; the flag changes either (the pipeline and run_all are replaced by recorders: this is the CLI's wiring only)."""
+    """Both demo forms evaluate the final stages unless told otherwise; the flag changes either (the pipeline and
+    run_all are replaced by recorders: this is the CLI's wiring only)."""
     from types import SimpleNamespace
 
     from typer.testing import CliRunner
