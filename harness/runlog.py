@@ -24,7 +24,10 @@ _VOLATILE = re.compile(r"\[Task: [^\]]+\]|^[\w.-]+: |metric \w+|'[^']*'|\S*/\S+|
 # Library advice that does not apply under the harness: the harness picks chat-templated or plain prompts per task
 # (`metadata.prompt_format`, harness/evaluation/prompt_format.py) and stores the choice in the task's identity, so
 # lm-eval's "appears to be an instruct or chat variant but chat template is not applied" is kept in the log only.
-_LOG_ONLY = ("chat template is not applied",)
+# So is lm-eval chatter about what it does right by default: a group's accuracy not averaging a perplexity task,
+# loglikelihood_rolling metrics taking their standard aggregation and direction, the `--metadata` hint.
+_LOG_ONLY = ("chat template is not applied", "tasks. Missing in:", "but aggregation is not", "but higher_is_better is not",
+             "Custom kwargs can be passed to `--metadata`")
 
 
 def new_log_file(prefix: str) -> Path:

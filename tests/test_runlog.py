@@ -17,6 +17,10 @@ def test_warnings_once_and_chat_template_advice_log_only(tmp_path: Path, capfd) 
                            "variant but chat\n        template is not applied. Recommend setting `apply_chat_template`")
             logger.warning(f"cannot read /cache/stages/support_chat-{stage}/trainer_state.json; using defaults")
         logger.warning("a different warning")
+        logging.getLogger("lm_eval.api.group").warning(
+            "Group 'general': metric 'acc,none' is missing in 1/5 tasks. Missing in: general_ppl")
+        logging.getLogger("lm_eval.api.task").warning(
+            "[Task: general_ppl] metric bits_per_byte is defined, but aggregation is not. using default aggregation")
     terminal = capfd.readouterr().err
     log = log_file.read_text()
     assert "chat template" not in terminal.replace("\n", " ")
@@ -24,3 +28,5 @@ def test_warnings_once_and_chat_template_advice_log_only(tmp_path: Path, capfd) 
     assert terminal.count("cannot read") == 1  # the same warning for another stage's folder: once
     assert log.count("cannot read") == 2
     assert terminal.count("a different warning") == 1
+    assert "is missing in" not in terminal and "aggregation is not" not in terminal  # lm-eval doing the right thing
+    assert "is missing in" in log and "aggregation is not" in log
