@@ -49,6 +49,7 @@ class TaskStats:
     chance: float | None
     higher_is_better: bool
     source: str  # "stored baseline" | "suite definition"
+    sd: float | None = None  # per-item sd of the stored values (a floor's CI is one side's mean, not a difference)
 
 
 @dataclass
@@ -89,7 +90,8 @@ def task_stats_from_store(store: Store, baseline: str) -> dict[str, TaskStats]:
             hib = info.higher_is_better if metric == primary else None
             hib = default_higher_is_better(str(metric)) if hib is None else bool(hib)
             stats_ = TaskStats(str(task), int(values.size), is_binary(values), float(values.mean()),
-                               info.chance if metric == primary else None, hib, "stored baseline")
+                               info.chance if metric == primary else None, hib, "stored baseline",
+                               float(np.std(values, ddof=1)) if values.size > 1 else None)
             out[f"{task}/{metric}"] = stats_
             if metric == primary:
                 out[str(task)] = stats_
@@ -209,10 +211,15 @@ def plan_policy(policy: GatePolicy, known: dict[str, TaskStats]) -> list[PlanRow
                 continue
             if isinstance(rule, FloorRule):
                 p = t.baseline if t.baseline is not None else 0.5
-                se = math.sqrt(p * (1 - p) / t.n) if t.binary else _task_se(t, policy)
+                note = f"judged on the {'CI bound' if rule.on == 'ci' else 'point estimate'}"
+                if t.sd is not None and t.n >= 2:  # the stored baseline's item spread; the candidate's sets the CI
+                    se: float | None = t.sd / math.sqrt(t.n)
+                    note += " (half-width at the baseline's per-item spread)"
+                else:
+                    se = math.sqrt(p * (1 - p) / t.n) if t.binary else _task_se(t, policy)
                 half = None if se is None else _z(alpha) * se
                 rows.append(PlanRow(rule.name, rule.kind, rule.target(), t.n, rule.threshold, half, None, None,
-                                    None, f"judged on the {'CI bound' if rule.on == 'ci' else 'point estimate'}"))
+                                    None, note))
                 continue
             se = _task_se(t, policy)
             mde = None
