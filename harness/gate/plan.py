@@ -87,8 +87,10 @@ def task_stats_from_store(store: Store, baseline: str) -> dict[str, TaskStats]:
             values = values[np.isfinite(values)]
             if values.size == 0:
                 continue
-            hib = info.higher_is_better if metric == primary else None
-            hib = default_higher_is_better(str(metric)) if hib is None else bool(hib)
+            if metric == primary:
+                hib = True if info.higher_is_better is None else bool(info.higher_is_better)
+            else:
+                hib = default_higher_is_better(str(metric))
             stats_ = TaskStats(str(task), int(values.size), is_binary(values), float(values.mean()),
                                info.chance if metric == primary else None, hib, "stored baseline",
                                float(np.std(values, ddof=1)) if values.size > 1 else None)
@@ -139,8 +141,11 @@ def metric_items(pairs: Iterable[tuple[str, str]], manager: Any) -> dict[tuple[s
         task = tasks.get(task_name)
         if task is None or task.OUTPUT_TYPE != "generate_until":
             continue
-        out[(task_name, metric)] = sum(metric in task.process_results(doc, [str(task.doc_to_target(doc))])
-                                       for doc in task.eval_docs)
+        try:
+            out[(task_name, metric)] = sum(metric in task.process_results(doc, [str(task.doc_to_target(doc))])
+                                           for doc in task.eval_docs)
+        except Exception:  # noqa: BLE001 - a scorer that cannot take its own target: plan on the task's n
+            continue
     return out
 
 
