@@ -164,7 +164,8 @@ def eval_results(db: str, version: Version, run_id: str) -> pd.DataFrame:
 
 @st.cache_data(**_CACHE)
 def sample_tasks(db: str, version: Version, run_id: str) -> pd.DataFrame:
-    return _frame(db, "SELECT task, metric, sum(n)::BIGINT AS n, CASE WHEN sum(n_values) > 0 THEN sum(total) /"
+    # n: items with a value (a metric not defined on some items, e.g. f1_has_answer, has NULL or no rows there)
+    return _frame(db, "SELECT task, metric, sum(n_values)::BIGINT AS n, CASE WHEN sum(n_values) > 0 THEN sum(total) /"
                   " sum(n_values) END AS mean FROM eval_sample_stats WHERE run_id = ? GROUP BY task, metric"
                   " ORDER BY task, metric", [run_id], ("task", "metric", "n", "mean"))
 

@@ -213,7 +213,135 @@ def test_squad_v2_metric_follows_the_official_rules(domain) -> None:
     suite_utils = importlib.util.module_from_spec(spec)  # the suite's own helper, loaded by path as lm-eval does
     spec.loader.exec_module(suite_utils)
     assert suite_utils.answer_text(" Not stated.") == "" and suite_utils.answer_text("$5,000") == "$5,000"
+    # an unanswerable question has no has-answer score at all (not 0, not NaN): the official HasAns_ split
     assert suite_utils.process_extract({"answers": {"text": []}}, ["not stated"]) == {"f1": 1.0, "exact": 1.0}
+    assert suite_utils.process_extract({"answers": {"text": ["30 days"]}}, ["not stated"]) == {
+        "f1": 0.0, "exact": 0.0, "f1_has_answer": 0.0, "exact_has_answer": 0.0}
+    within = suite_utils.process_extract({"answers": {"text": ["30 days"]}}, ["within 30 days written"])
+    assert within["f1_has_answer"] == within["f1"] == out["f1_scores"][1] and within["exact_has_answer"] == 0.0
+
+
+# -- the answerable-items metric through eval, compare, gate and dashboard ---------------------------------------
+def _suite_utils(domain):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("legal_suite_utils", domain.suite_root / "utils.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _extract_docs(domain) -> list[dict]:
+    lines = (domain.suite_root / "data" / "extract.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def _write_extract_eval(store, domain, run_id: str, answer, undefined: str = "absent") -> None:
+    """An eval of legal_extract as the runner stores one: each item scored by the suite's own process_extract on
+    `answer(doc)`. `undefined`: how the has-answer metrics of unanswerable items arrive: absent (what lm-eval
+    logs when process_results leaves the key out), or a None / NaN value (another writer's way to say it)."""
+    utils = _suite_utils(domain)
+    samples, values = [], {}
+    for i, doc in enumerate(_extract_docs(domain)):
+        prediction = answer(doc)
+        scores: dict = utils.process_extract(doc, [prediction])
+        if undefined != "absent":
+            for metric in ("f1_has_answer", "exact_has_answer"):
+                scores.setdefault(metric, None if undefined == "none" else float("nan"))
+        for metric, value in scores.items():
+            samples.append({"run_id": run_id, "model_id": run_id, "suite": "legal", "task": "legal_extract",
+                            "doc_id": i, "doc_hash": doc["id"], "metric": metric, "value": value, "filter": "none",
+                            "prediction": prediction, "prompt_hash": f"p{i}"})
+            if value is not None and value == value:
+                values.setdefault(metric, []).append(value)
+    results = [{"run_id": run_id, "model_id": run_id, "suite": "legal", "task": "legal_extract", "metric": m,
+                "filter": "none", "value": sum(v) / len(v), "n": len(v), "higher_is_better": True}
+               for m, v in values.items()]
+    store.add_model(run_id, f"/models/{run_id}")
+    store.start_run("eval", run_id=run_id, model_id=run_id, config={"limit": None})
+    store.add_eval(run_id, results, samples, model_id=run_id, tasks=[{
+        "task": "legal_extract", "suite": "legal", "config_hash": "c", "config_json": {"task": "legal_extract"},
+        "primary_metric": "f1", "primary_filter": "none", "higher_is_better": True, "n_docs": 90}])
+
+
+def _not_stated(doc: dict) -> str:
+    return "not stated"
+
+
+def _extractor(doc: dict) -> str:
+    return doc["answers"]["text"][0] if doc["answers"]["text"] else "not stated"
+
+
+def _first_word(doc: dict) -> str:  # a baseline that extracts nothing useful (the base model's stray tokens)
+    return doc["context"].split()[0]
+
+
+@pytest.mark.parametrize("undefined", ["absent", "none", "nan"])
+def test_not_stated_everywhere_cannot_pass_the_answerable_floor(domain, tmp_path: Path, undefined: str) -> None:
+    """The demo's tuned model answers "not stated" to every question: the F1 rule passes on the unanswerable
+    third, the f1_has_answer floor fails, on n = the answerable items (never the unanswerable ones as 0)."""
+    from harness.gate.evaluate import run_gate
+    from harness.gate.policy import FloorRule, load_policy
+    from harness.store import Store
+
+    answerable = sum(bool(d["answers"]["text"]) for d in _extract_docs(domain))
+    assert 0 < answerable < len(_extract_docs(domain))
+    store = Store(tmp_path / "s.duckdb")
+    _write_extract_eval(store, domain, "eval-base", _first_word, undefined)
+    _write_extract_eval(store, domain, "eval-abstain", _not_stated, undefined)
+    _write_extract_eval(store, domain, "eval-extract", _extractor, undefined)
+    policy = load_policy(domain.path(domain.manifest.gate_policy))
+    floor = next(r for r in policy.rules if isinstance(r, FloorRule) and r.metric == "f1_has_answer")
+    assert floor.task == "legal_extract" and floor.on == "ci"
+
+    comparison, outcome = run_gate(store, policy, baseline="eval-base", candidate="eval-abstain", n_boot=400)
+    by = {r.name: r for r in outcome.results}
+    row = comparison.row("legal_extract", "f1_has_answer")
+    assert row is not None and row.n == answerable and row.dropped_baseline == row.dropped_candidate == 0
+    assert row.candidate == 0.0 and row.baseline is not None and row.baseline < 0.1
+    assert comparison.row("legal_extract", "f1").n == len(_extract_docs(domain))
+    assert by["min_improvement:legal_extract/f1"].outcome == "pass"  # the hole: 1/3 from the unanswerable items
+    assert by[floor.name].outcome == "fail" and by[floor.name].data["n"] == answerable
+    assert f"n={answerable}" in by[floor.name].detail
+
+    comparison, outcome = run_gate(store, policy, baseline="eval-base", candidate="eval-extract", n_boot=400)
+    assert comparison.row("legal_extract", "f1_has_answer").candidate == 1.0
+    assert {r.name: r for r in outcome.results}[floor.name].outcome == "pass"
+
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    if str(root) not in sys.path:  # `dashboards` is a top-level folder, not an installed package
+        sys.path.insert(0, str(root))
+    from dashboards import queries as q
+
+    db = str(tmp_path / "s.duckdb")
+    tasks = q.sample_tasks(db, q.store_version(tmp_path / "s.duckdb"), "eval-abstain").set_index("metric")
+    assert tasks.loc["f1_has_answer", "n"] == answerable and tasks.loc["f1_has_answer", "mean"] == 0.0
+    assert tasks.loc["f1", "n"] == len(_extract_docs(domain))
+
+
+def test_micro_eval_scores_has_answer_on_answerable_items_only(domain, micro_model: Path, tmp_path: Path) -> None:
+    """A real lm-eval run of legal_extract (micro model, first 12 items): f1_has_answer's stored n and per-item
+    rows are the answerable items among them, f1's are all 12; `gate --plan` counts the same from the suite."""
+    from harness.evaluation.runner import run_eval, task_manager
+    from harness.gate.plan import metric_items
+    from harness.models.refs import resolve_model
+    from harness.store import Store
+
+    limit = 12
+    docs = _extract_docs(domain)
+    answerable = {i for i, d in enumerate(docs[:limit]) if d["answers"]["text"]}
+    assert 0 < len(answerable) < limit
+    store = Store(tmp_path / "s.duckdb")
+    run = run_eval(store, resolve_model(str(micro_model)), ["legal_extract"], limit=limit).run_id
+    n = {r["metric"]: r["n"] for r in store.query("SELECT metric, n FROM eval_results WHERE run_id = ?", [run])}
+    assert n == {"f1": limit, "exact": limit, "f1_has_answer": len(answerable), "exact_has_answer": len(answerable)}
+    rows = store.query("SELECT doc_id, value FROM eval_samples WHERE run_id = ? AND metric = 'f1_has_answer'", [run])
+    assert sorted(r["doc_id"] for r in rows) == sorted(answerable) and all(r["value"] is not None for r in rows)
+    counted = metric_items([("legal_extract", "f1_has_answer")], task_manager(["legal_extract"]))
+    assert counted == {("legal_extract", "f1_has_answer"): sum(bool(d["answers"]["text"]) for d in docs)}
 
 
 def test_prep_masks_dockets_and_bar_numbers_keeping_their_shape(domain) -> None:

@@ -56,3 +56,26 @@ def test_plan_cli_on_the_shipped_policy_exits_0() -> None:
     intent = rows["max_drop:support_chat_intent/acc"]
     assert intent["n"] >= 380 and intent["resolvable"] is True  # the intent suite was sized for its margin
     assert all(r["resolvable"] is not False for r in data["rules"])
+
+
+def test_plan_of_a_metric_defined_on_some_items_uses_those_items(tmp_path: Path) -> None:
+    """A floor on a metric scored on answerable items only (legal_extract's f1_has_answer): the plan's n is the
+    items with a value (rows absent or NULL elsewhere), and its CI half-width is that mean's, from their spread."""
+    store = Store(tmp_path / "p.duckdb")
+    store.add_model("mb", "/models/mb")
+    store.start_run("eval", run_id="b", model_id="mb", config={"limit": None})
+    rng = np.random.default_rng(0)
+    f1 = rng.random(90)
+    samples = [{"run_id": "b", "model_id": "mb", "suite": "s", "task": "t", "doc_id": i, "doc_hash": f"h{i}",
+                "metric": "f1", "value": float(v)} for i, v in enumerate(f1)]
+    has = [i for i in range(90) if i % 3]  # 60 answerable; of the other 30, 15 have no row and 15 a NULL value
+    samples += [{"run_id": "b", "model_id": "mb", "suite": "s", "task": "t", "doc_id": i, "doc_hash": f"h{i}",
+                 "metric": "f1_has_answer", "value": float(f1[i]) if i in has else None}
+                for i in range(90) if i in has or i % 2]
+    store.add_eval("b", [], samples, model_id="mb", tasks=[{"task": "t", "suite": "s", "primary_metric": "f1"}])
+    policy = GatePolicy.model_validate({"rules": [
+        {"kind": "floor", "task": "t", "metric": "f1_has_answer", "threshold": 0.5, "on": "ci", "name": "floor"},
+        {"kind": "floor", "task": "t", "threshold": 0.5, "name": "primary"}]})
+    rows = {r.rule: r for r in plan_policy(policy, task_stats_from_store(store, "b"))}
+    assert rows["floor"].n == 60 and rows["primary"].n == 90
+    assert rows["floor"].half_width == pytest.approx(1.96 * np.std(f1[has], ddof=1) / 60 ** 0.5, rel=1e-3)

@@ -83,7 +83,7 @@ class AlignedMetric:
     metric: str
     higher_is_better: bool
     items: pd.DataFrame
-    n_baseline: int  # items the baseline scored for this task/metric/filter
+    n_baseline: int  # items the baseline scored for this task/metric/filter (with a value: see align_samples)
     n_candidate: int
     filter: str = "none"
     kind: Aggregation = "mean"
@@ -361,9 +361,11 @@ def align_samples(baseline: pd.DataFrame, candidate: pd.DataFrame,
     """Pair two sample frames (columns SAMPLE_COLS) on (task, metric, filter, doc_hash, occurrence).
 
     A document repeated within (task, metric, filter) is numbered by doc_id order and paired by occurrence.
-    Items whose value is missing on a side are not paired. Every (task, metric, filter) either side has
-    yields an AlignedMetric, with n = 0 when nothing paired, so a missing task shows up instead of vanishing.
-    Matching runs on integer codes (harness/compare/pairing.py)."""
+    Items whose value is missing (NULL or NaN) on a side are not paired, and not counted as that side's unpaired
+    items either: the metric is not defined there (SQuAD v2's f1_has_answer on an unanswerable question), the
+    same as an item without a row for it, so n and the unpaired counts are over the items it scores. Every
+    (task, metric, filter) either side has yields an AlignedMetric, with n = 0 when nothing paired, so a missing
+    task shows up instead of vanishing. Matching runs on integer codes (harness/compare/pairing.py)."""
     notes = notes if notes is not None else []
     directions = directions or {}
     tasks = tasks or {}
@@ -412,10 +414,16 @@ def align_samples(baseline: pd.DataFrame, candidate: pd.DataFrame,
         out.append(AlignedMetric(
             suite=info.suite, task=task, metric=metric,
             higher_is_better=default_higher_is_better(metric) if hib is None else hib,
-            items=items, n_baseline=pairing.size(b, code), n_candidate=pairing.size(c, code), filter=str(filt),
+            items=items, n_baseline=_scored(b, values_b, code), n_candidate=_scored(c, values_c, code),
+            filter=str(filt),
             kind=aggregation_for(metric, has_weights), chance=info.chance if metric == info.primary_metric else None,
         ))
     return out
+
+
+def _scored(side: pairing.Side, values: np.ndarray, group: int) -> int:
+    """Rows of a group with a value (values are per frame position)."""
+    return int(np.isfinite(values[side.order[side.rows(group)]]).sum())
 
 
 def _first(c: pairing.Side, b: pairing.Side, group: int) -> str | None:

@@ -87,7 +87,3 @@ def pair(b: Side, c: Side, group: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
     _, ib, ic = np.intersect1d(kb, kc, assume_unique=True, return_indices=True)
     return b.order[rb][ib], c.order[rc][ic], b.doc[rb][ib]
 
-
-def size(side: Side, group: int) -> int:
-    rows = side.rows(group)
-    return rows.stop - rows.start

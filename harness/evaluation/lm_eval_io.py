@@ -119,7 +119,13 @@ def imported_identities(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def import_folder(store: Store, folder: Path, *, model_id: str | None = None, domain: str | None = None) -> str:
     """Store an lm-eval output folder (results + logged samples) as a completed eval run; returns its run id."""
-    from harness.evaluation.runner import _aggregate_rows, _fill_missing_stderr, _sample_rows, _task_to_suite
+    from harness.evaluation.runner import (
+        _aggregate_rows,
+        _count_items,
+        _fill_missing_stderr,
+        _sample_rows,
+        _task_to_suite,
+    )
 
     results_file = find_results(Path(folder))
     try:
@@ -151,6 +157,7 @@ def import_folder(store: Store, folder: Path, *, model_id: str | None = None, do
         aggregates = _aggregate_rows(results, run_id, model_id, suite_of)
         rows = _sample_rows(results, run_id, model_id, suite_of)
         _fill_missing_stderr(aggregates, rows)
+        _count_items(aggregates, rows)
         store.add_eval(run_id, aggregates, rows, model_id=model_id, tasks=list(identities.values()))
     return run_id
 
@@ -183,7 +190,9 @@ def results_json(store: Store, run_id: str) -> dict[str, Any]:
         task[f"{r['metric']},{r['filter']}"] = r["value"]
         task[f"{r['metric']}_stderr,{r['filter']}"] = _stderr(r["stderr"])
         out["higher_is_better"].setdefault(r["task"], {})[r["metric"]] = r["higher_is_better"]
-        out["n-samples"][r["task"]] = {"original": r["n"], "effective": r["n"]}
+        if r["n"] is not None:  # lm-eval's one count per task: its largest metric's (a metric may skip items)
+            n = max(r["n"], (out["n-samples"].get(r["task"]) or {}).get("effective") or 0)
+            out["n-samples"][r["task"]] = {"original": n, "effective": n}
     backend = (cfg.get("backend") or {}).get("name", "hf")
     started = run["started_at"]
     out["config"] = {"model": backend, "model_args": cfg.get("model"), "limit": cfg.get("limit"),

@@ -188,6 +188,26 @@ def _fill_missing_stderr(aggregates: list[dict], samples: list[dict]) -> None:
             row["stderr"] = se
 
 
+def _count_items(aggregates: list[dict], samples: list[dict]) -> None:
+    """n of each aggregate = its per-item rows with a value, not the task's document count.
+
+    A metric can be undefined on some items: a task's process_results may leave its key out for them (lm-eval
+    then averages it over the items that produced it) or give None / NaN (stored as NULL). lm-eval reports one
+    sample count per task, so `n` would claim every document for a metric scored on some; compare and the gate
+    pair only items with a value, and this makes `harness eval`'s tables and the dashboard say the same n.
+    A task (and filter) without per-item rows keeps lm-eval's count."""
+    counts: dict[tuple[str, str, str | None], int] = {}
+    logged: set[tuple[str, str | None]] = set()
+    for s in samples:
+        logged.add((s["task"], s.get("filter")))
+        if s["value"] is not None and math.isfinite(s["value"]):
+            key = (s["task"], s["metric"], s.get("filter"))
+            counts[key] = counts.get(key, 0) + 1
+    for row in aggregates:
+        if (row["task"], row["filter"]) in logged:
+            row["n"] = counts.get((row["task"], row["metric"], row["filter"]), 0)
+
+
 def find_reusable_eval(store: Store, model_id: str, identities: dict[str, dict[str, Any]],
                        limit: int | float | None, dtype: str, backend: dict[str, Any] | None = None) -> str | None:
     """Latest completed eval of the same model, limit, dtype and backend whose tasks are exactly these, each
@@ -347,6 +367,7 @@ def run_eval(store: Store, model: ModelRef, suites: list[str], *, limit: int | f
         aggregates = _aggregate_rows(results, run_id, model.model_id, suite_of)
         samples = _sample_rows(results, run_id, model.model_id, suite_of)
         _fill_missing_stderr(aggregates, samples)
+        _count_items(aggregates, samples)
         evaluated = ({s["task"] for s in samples} | {a["task"] for a in aggregates}) - set(sources)
         tasks = [{**ident, "n_docs": _n_docs(results, task, ident)} for task, ident in identities.items()
                  if task in evaluated]

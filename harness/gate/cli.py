@@ -98,14 +98,21 @@ def run_plan_command(*, policy: Path, baseline: str | None, db: Path | None, as_
 
     from rich.table import Table
 
-    from harness.gate.plan import plan_policy, plan_rows_json, rule_tasks, task_stats_from_store, task_stats_from_suites
+    from harness.gate.plan import (
+        plan_policy,
+        plan_rows_json,
+        rule_metrics,
+        rule_tasks,
+        task_stats_from_store,
+        task_stats_from_suites,
+    )
 
     gate_policy = load_policy(policy)
     if baseline:
         known = task_stats_from_store(Store(db, read_only=True), baseline)
         source = f"stored baseline {baseline}"
     else:
-        known = task_stats_from_suites(rule_tasks(gate_policy))
+        known = task_stats_from_suites(rule_tasks(gate_policy), rule_metrics(gate_policy))
         source = "the suite definitions (item counts); spread from the policy's planning assumptions"
     rows = plan_policy(gate_policy, known)
     if as_json:

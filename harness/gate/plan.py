@@ -7,19 +7,22 @@ flagged: even a model identical to its baseline would usually come out INCONCLUS
 
 Item counts come from a stored baseline eval (`--baseline`) when given, else from the suites themselves
 (lm-eval loads the tasks). Per-item spread comes from the stored baseline where there is one, else from the
-policy's `planning:` assumptions, which the output states.
+policy's `planning:` assumptions, which the output states. A rule on a metric that is defined on some items only
+(legal_extract's f1_has_answer: answerable questions) sees that metric's items, keyed `task/metric` in the stats.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
-from harness.compare.stats import is_binary
+from harness.compare.stats import default_higher_is_better, is_binary
 from harness.evaluation.tasks import suite_members, task_metas
 from harness.gate.policy import (
     FloorRule,
@@ -46,6 +49,7 @@ class TaskStats:
     chance: float | None
     higher_is_better: bool
     source: str  # "stored baseline" | "suite definition"
+    sd: float | None = None  # per-item sd of the stored values (a floor's CI is one side's mean, not a difference)
 
 
 @dataclass
@@ -67,6 +71,8 @@ def _z(alpha: float) -> float:
 
 
 def task_stats_from_store(store: Store, baseline: str) -> dict[str, TaskStats]:
+    """Per task (its primary metric), and per `task/metric` for every metric, from a stored eval: n is the
+    items with a value, so a metric defined on some items only is planned on those."""
     from harness.compare.align import load_samples, load_task_rows, resolve_runs, task_info
 
     resolved = resolve_runs(store, baseline)
@@ -75,17 +81,28 @@ def task_stats_from_store(store: Store, baseline: str) -> dict[str, TaskStats]:
     out: dict[str, TaskStats] = {}
     for task, frame in samples.groupby("task"):
         info = task_info(str(task), [rows.get(str(task))], None)
-        metric = info.primary_metric or sorted(frame["metric"].unique())[0]
-        values = frame.loc[frame["metric"] == metric, "value"].dropna().to_numpy(dtype=float)
-        if values.size == 0:
-            continue
-        hib = True if info.higher_is_better is None else bool(info.higher_is_better)
-        out[str(task)] = TaskStats(str(task), int(values.size), is_binary(values), float(values.mean()),
-                                   info.chance, hib, "stored baseline")
+        primary = info.primary_metric or sorted(frame["metric"].unique())[0]
+        for metric in sorted(frame["metric"].unique()):
+            values = pd.to_numeric(frame.loc[frame["metric"] == metric, "value"], errors="coerce").to_numpy(float)
+            values = values[np.isfinite(values)]
+            if values.size == 0:
+                continue
+            if metric == primary:
+                hib = True if info.higher_is_better is None else bool(info.higher_is_better)
+            else:
+                hib = default_higher_is_better(str(metric))
+            stats_ = TaskStats(str(task), int(values.size), is_binary(values), float(values.mean()),
+                               info.chance if metric == primary else None, hib, "stored baseline",
+                               float(np.std(values, ddof=1)) if values.size > 1 else None)
+            out[f"{task}/{metric}"] = stats_
+            if metric == primary:
+                out[str(task)] = stats_
     return out
 
 
-def task_stats_from_suites(tasks: list[str]) -> dict[str, TaskStats]:
+def task_stats_from_suites(tasks: list[str], metrics: Iterable[tuple[str, str]] = ()) -> dict[str, TaskStats]:
+    """Per task from its suite definition; plus, per (task, metric) in `metrics` that is not the task's primary
+    metric, `task/metric` stats whose n is the documents that metric is defined on (metric_items)."""
     from harness.evaluation.runner import task_manager
     from harness.evaluation.tasks import task_identities
 
@@ -93,13 +110,48 @@ def task_stats_from_suites(tasks: list[str]) -> dict[str, TaskStats]:
     known = set(manager.all_tasks)
     wanted = [t for t in tasks if t in known]
     out: dict[str, TaskStats] = {}
+    primary: dict[str, str | None] = {}
     for task, ident in task_identities(wanted, manager).items() if wanted else []:
+        primary[task] = ident["primary_metric"]
         cfg = ident["config_json"]
         binary = cfg.get("output_type") == "multiple_choice"
         hib = True if ident["higher_is_better"] is None else bool(ident["higher_is_better"])
         out[task] = TaskStats(task, int(ident["n_docs"] or 0), binary, None, ident["chance"], hib,
                               "suite definition")
+    extra = sorted({(t, m) for t, m in metrics if t in out and m != primary[t]})
+    for (task, metric), n in metric_items(extra, manager).items():
+        out[f"{task}/{metric}"] = TaskStats(task, n, out[task].binary, None, None, default_higher_is_better(metric),
+                                            "suite definition")
     return out
+
+
+def metric_items(pairs: Iterable[tuple[str, str]], manager: Any) -> dict[tuple[str, str], int]:
+    """Documents each (task, metric) of a generation task is defined on, without a model: each document is
+    scored with its own target as the answer. A task's process_results may leave a metric out on some documents
+    (legal_extract's f1_has_answer on unanswerable questions); which it leaves out depends on the document.
+    Tasks of other output types score every metric on every document, so they are left out here."""
+    from harness.evaluation.tasks import load_tasks
+
+    pairs = list(pairs)
+    if not pairs:
+        return {}
+    tasks = load_tasks(sorted({t for t, _ in pairs}), manager)
+    out: dict[tuple[str, str], int] = {}
+    for task_name, metric in pairs:
+        task = tasks.get(task_name)
+        if task is None or task.OUTPUT_TYPE != "generate_until":
+            continue
+        try:
+            out[(task_name, metric)] = sum(metric in task.process_results(doc, [str(task.doc_to_target(doc))])
+                                           for doc in task.eval_docs)
+        except Exception:  # noqa: BLE001 - a scorer that cannot take its own target: plan on the task's n
+            continue
+    return out
+
+
+def _stats(known: dict[str, TaskStats], task: str | None, metric: str | None) -> TaskStats | None:
+    """A rule's stats: its metric's where known (a metric defined on fewer items), else its task's."""
+    return (known.get(f"{task}/{metric}") if metric else None) or known.get(task or "")
 
 
 def _task_se(t: TaskStats, policy: GatePolicy) -> float | None:
@@ -157,17 +209,22 @@ def plan_policy(policy: GatePolicy, known: dict[str, TaskStats]) -> list[PlanRow
                                 n is not None and n >= rule.min_n and len(ns) == len(tasks),
                                 "" if len(ns) == len(tasks) else "some tasks unknown"))
         elif isinstance(rule, MinImprovementRule | FloorRule):
-            t = known.get(rule.task)
+            t = _stats(known, rule.task, rule.metric)
             if t is None:
                 rows.append(PlanRow(rule.name, rule.kind, rule.target(), None, None, None, None, None, False,
                                     f"task {rule.task} not found"))
                 continue
             if isinstance(rule, FloorRule):
                 p = t.baseline if t.baseline is not None else 0.5
-                se = math.sqrt(p * (1 - p) / t.n) if t.binary else _task_se(t, policy)
+                note = f"judged on the {'CI bound' if rule.on == 'ci' else 'point estimate'}"
+                if t.sd is not None and t.n >= 2:  # the stored baseline's item spread; the candidate's sets the CI
+                    se: float | None = t.sd / math.sqrt(t.n)
+                    note += " (half-width at the baseline's per-item spread)"
+                else:
+                    se = math.sqrt(p * (1 - p) / t.n) if t.binary else _task_se(t, policy)
                 half = None if se is None else _z(alpha) * se
                 rows.append(PlanRow(rule.name, rule.kind, rule.target(), t.n, rule.threshold, half, None, None,
-                                    None, f"judged on the {'CI bound' if rule.on == 'ci' else 'point estimate'}"))
+                                    None, note))
                 continue
             se = _task_se(t, policy)
             mde = None
@@ -184,7 +241,7 @@ def plan_policy(policy: GatePolicy, known: dict[str, TaskStats]) -> list[PlanRow
                                 note))
         elif isinstance(rule, MaxDropRule):
             if rule.task:
-                t = known.get(rule.task)
+                t = _stats(known, rule.task, rule.metric)
                 rows.append(_ni_row(rule, rule.target(), t.n if t else None, _task_se(t, policy) if t else None,
                                     rule.max_drop, alpha, "" if t else f"task {rule.task} not found"))
             else:
@@ -215,6 +272,11 @@ def plan_policy(policy: GatePolicy, known: dict[str, TaskStats]) -> list[PlanRow
             rows.append(_ni_row(rule, rule.target(), sum(t.n for t in members) or None, _rel_se(members, policy),
                                 rule.max_increase, alpha, f"relative per-item sd {policy.planning.relative_sd}"))
     return rows
+
+
+def rule_metrics(policy: GatePolicy) -> list[tuple[str, str]]:
+    """(task, metric) of the rules naming a metric of a task."""
+    return [(r.task, r.metric) for r in policy.rules if getattr(r, "task", None) and getattr(r, "metric", None)]  # type: ignore[union-attr]
 
 
 def rule_tasks(policy: GatePolicy) -> list[str]:

@@ -62,9 +62,19 @@ def answer_text(prediction: str) -> str:
 
 
 def process_extract(doc: dict[str, Any], results: list[str]) -> dict[str, float]:
+    """SQuAD v2 F1 / exact over every item, plus `f1_has_answer` / `exact_has_answer` on answerable items only.
+
+    The split is the official script's HasAns_f1 / HasAns_exact (the local module's `has_ans_*` counts): a model
+    that answers "not stated" everywhere scores the unanswerable share on `f1` but 0 here. An unanswerable item
+    leaves the has-answer keys out rather than scoring them 0 or NaN: lm-eval then averages each metric over
+    the items that produced it (`aggregation: mean` stays correct under plain `lm_eval`), and the harness stores
+    no per-item row for it, so compare, gate and dashboard count n = the answerable items."""
     scores = _metric("squad_v2").compute(predictions=[answer_text(results[0])],
                                          references=[doc["answers"]["text"]])
-    return {"f1": float(scores["f1"]), "exact": float(scores["exact"])}
+    out = {"f1": float(scores["f1"]), "exact": float(scores["exact"])}
+    if scores["has_ans_total"]:
+        out |= {"f1_has_answer": out["f1"], "exact_has_answer": out["exact"]}
+    return out
 
 
 def process_plain(doc: dict[str, Any], results: list[str]) -> dict[str, float]:
