@@ -25,9 +25,12 @@ _VOLATILE = re.compile(r"\[Task: [^\]]+\]|^[\w.-]+: |metric \w+|'[^']*'|\S*/\S+|
 # (`metadata.prompt_format`, harness/evaluation/prompt_format.py) and stores the choice in the task's identity, so
 # lm-eval's "appears to be an instruct or chat variant but chat template is not applied" is kept in the log only.
 # So is lm-eval chatter about what it does right by default: a group's accuracy not averaging a perplexity task,
-# loglikelihood_rolling metrics taking their standard aggregation and direction, the `--metadata` hint.
-_LOG_ONLY = ("chat template is not applied", "tasks. Missing in:", "but aggregation is not", "but higher_is_better is not",
-             "Custom kwargs can be passed to `--metadata`")
+# loglikelihood_rolling metrics taking their standard aggregation and direction, the `--metadata` hint, and a
+# task whose metrics are defined on different items (legal_extract's f1_has_answer): the harness stores each
+# metric's own n (evaluation/runner._count_items) and computes suite means itself, not with lm-eval's group weights.
+_LOG_ONLY = ("chat template is not applied", "tasks. Missing in:", "but aggregation is not",
+             "but higher_is_better is not", "Custom kwargs can be passed to `--metadata`",
+             "Metrics were not scored on the same number of documents")
 
 
 def new_log_file(prefix: str) -> Path:
