@@ -73,12 +73,16 @@ def same_item_runs(store: Store, model_id: str) -> dict[str, str]:
 
 
 def print_same_items(store: Store, domain: Domain, result: PipelineResult) -> None:
-    """A head scored on a suite task's own items vs its parent, the generative model, on those items (paired;
-    the reported config drift is the scorer, which is the point of the comparison)."""
+    """A head scored on a suite task's own items vs a generative model on those items (paired; the reported
+    config drift is the scorer, which is the point of the comparison): its parent when that was evaluated
+    (`--eval-stages all`), else the final generative stage, the one a release would ship beside the head."""
+    generative = [s for s in result.eval_runs if s != "base" and s not in result.own_evals]
     for stage in result.own_evals:
         parent = domain.manifest.parent_of(stage)
-        parent_run = result.eval_runs.get(parent)
-        if parent_run is None or parent in result.own_evals:
+        if parent not in result.eval_runs or parent in result.own_evals:
+            parent = generative[-1] if generative else None
+        parent_run = result.eval_runs.get(parent) if parent else None
+        if parent_run is None:
             continue
         for task, run_id in same_item_runs(store, result.models[stage].model_id).items():
             row = compare_runs(store, parent_run, run_id, regression_suites=(),

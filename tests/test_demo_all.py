@@ -92,7 +92,7 @@ def test_bad_eval_stages_is_one_line() -> None:
 
 
 @pytest.mark.slow
-def test_final_only_pipeline_evaluates_base_and_last_stage(pipeline_run) -> None:
+def test_final_only_pipeline_evaluates_base_and_last_stage(pipeline_run, capsys) -> None:
     """The micro pipeline again on its store with `final`: the same trained stages (fingerprint cache), only base,
     dpo (both answered by the fixture's stored runs) and the head (its own evaluation) evaluated, and the same
     closing-table row."""
@@ -110,6 +110,8 @@ def test_final_only_pipeline_evaluates_base_and_last_stage(pipeline_run) -> None
     assert result.eval_runs["base"] == first.eval_runs["base"] and result.eval_runs["dpo"] == first.eval_runs["dpo"]
     assert result.train_runs == first.train_runs  # every stage still trained (here: reused), only evals skipped
     assert {k for k in result.seconds if k.startswith("eval_")} == {"eval_base", "eval_dpo", "eval_intent_head"}
+    # the head's same-items line compares it with the final generative stage when its parent (sft) was not evaluated
+    assert "intent_head (its own scorer) vs dpo (lm-eval) on the same" in " ".join(capsys.readouterr().out.split())
     store, domain = Store(db, read_only=True), load_domain("support_chat")
     again, before = summarise(store, domain, result, limited=True), summarise(store, domain, first, limited=True)
     assert (again.final, again.improved, again.regressed, again.forgetting) == (
