@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from harness.domains import load_domain
@@ -92,17 +94,19 @@ def test_bad_eval_stages_is_one_line() -> None:
 
 
 @pytest.mark.slow
-def test_final_only_pipeline_evaluates_base_and_last_stage(pipeline_run, capsys) -> None:
-    """The micro pipeline again on its store with `final`: the same trained stages (fingerprint cache), only base,
-    dpo (both answered by the fixture's stored runs) and the head (its own evaluation) evaluated, and the same
-    closing-table row."""
+def test_final_only_pipeline_evaluates_base_and_last_stage(pipeline_run, capsys, tmp_path) -> None:
+    """The micro pipeline again on a copy of its store with `final`: the same trained stages (fingerprint cache),
+    only base, dpo (both answered by the fixture's stored runs) and the head (its own evaluation, which adds runs:
+    hence the copy, the fixture's store is shared) evaluated, and the same closing-table row."""
     from conftest import MICRO_EVAL_LIMIT, MICRO_OVERRIDES
 
     from harness.demo_all import summarise
     from harness.pipeline import PipelineOptions, run_pipeline
     from harness.store import Store
 
-    db, first, _ = pipeline_run
+    shared_db, first, _ = pipeline_run
+    db = tmp_path / "copy.duckdb"
+    shutil.copyfile(shared_db, db)
     result = run_pipeline(PipelineOptions(domain="support_chat", base_model="default:micro",
                                           overrides=MICRO_OVERRIDES, eval_limit=MICRO_EVAL_LIMIT, progress=False,
                                           eval_stages="final"), db)
