@@ -421,8 +421,10 @@ class PiiDetector:
                     kept.append((a, b))
                 if kept:
                     out.append(self._person(text, kept[0][0], kept[-1][1]))
-        # a known given name followed by capitalised words: "Maria Lopez", "Wei Chen Li"
-        out += self._given_name_runs(text, [(t.start(), t.end()) for t in _NAME_TOKEN_RE.finditer(text)])
+        # a known given name followed by capitalised words: "Maria Lopez", "Wei Chen Li"; token positions
+        # only when some token passes `_given_name_runs`'s first test (findall: no match objects to build)
+        if not FIRST_NAMES.isdisjoint(map(str.title, _NAME_TOKEN_RE.findall(text))):
+            out += self._given_name_runs(text, [(t.start(), t.end()) for t in _NAME_TOKEN_RE.finditer(text)])
         if _CAPS_PAIR.search(text):  # "MARIA LOPEZ" in all-caps text: only via the given-name list
             out += self._given_name_runs(text, [(t.start(), t.end()) for t in _CAPS_TOKEN.finditer(text)])
         return out
