@@ -306,3 +306,24 @@ def test_key_window_scan_equals_the_full_scan(detector: PiiDetector):
             for t in texts:
                 assert [m.span() for m in _near_keys(rule, keys, t, t.lower())] == \
                     [m.span() for m in rule.finditer(t)], t
+
+
+def test_scan_gates_never_skip_a_match():
+    """A structured scan is skipped when its gate finds nothing: the gate must find something in every text
+    the full pattern matches (fixtures, plus random strings dense in the patterns' own characters)."""
+    import random
+
+    from harness.cleaning.pii import _IBAN, _IBAN_GATE, _IPV4, _IPV4_GATE, _MAC, _MAC_GATE
+
+    rng = random.Random(0)
+    texts = [json.loads(ln)["text"] for f in sorted(FIXTURES.glob("*.jsonl")) for ln in f.read_text().splitlines()]
+    alphabet = list("0123456789abcdefABCDEFXYZ.:- ")
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(5, 40))) for _ in range(20000)]
+    texts += ["MAC 00:1a:2B:3c:4D:5e", "aabb.ccdd.eeff", "IP 10.0.0.1", "IBAN DE89 3704 0044 0532 0130 00"]
+    matched = Counter()
+    for pattern, gate in ((_MAC, _MAC_GATE), (_IPV4, _IPV4_GATE), (_IBAN, _IBAN_GATE)):
+        for t in texts:
+            if pattern.search(t):
+                matched[pattern.pattern] += 1
+                assert gate.search(t), (pattern.pattern, t)
+    assert len(matched) == 3 and min(matched.values()) >= 4
