@@ -161,3 +161,20 @@ def test_decontam_at_volume_counts_what_it_drops():
 def test_decontam_config_validation(bad):
     with pytest.raises(ValueError):
         DecontamConfig(**bad)
+
+
+def test_normalize_ascii_fast_path_equals_the_unicode_path():
+    """`words` takes a string-method path for ASCII text; it must give what the NFKC + regex path gives,
+    for every ASCII character (punctuation, `_`, control and whitespace characters) in any arrangement."""
+    import random
+    import re
+    import unicodedata
+
+    non_word = re.compile(r"[^\w\s]|_")
+    rng = random.Random(0)
+    alphabet = [chr(i) for i in range(128)]
+    texts = ["".join(alphabet)]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(5000)]
+    for t in texts:
+        assert t.isascii()
+        assert normalize(t) == " ".join(non_word.sub(" ", unicodedata.normalize("NFKC", t).casefold()).split()), repr(t)

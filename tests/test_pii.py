@@ -275,3 +275,55 @@ def test_holdout_v3_recall(detector):
     result = score(load_labelled(FIXTURES / "holdout_v3.jsonl"), detector.detect, "strict")["by_type"]
     assert result["PHONE"]["recall"] >= 0.99 and result["IP_ADDRESS"]["recall"] >= 0.99
     assert result["PHONE"]["fp"] <= 1
+
+
+def test_name_mentions_equal_the_whole_word_regex():
+    """Name propagation finds mentions with str.find instead of compiling a per-record alternation; same
+    spans as `finditer` of that alternation (longest name first, no overlaps, `[\\w'’-]` boundaries)."""
+    import random
+
+    from harness.cleaning.pii import _mentions
+
+    rng = random.Random(0)
+    names = ["Ann", "Anna", "Anna-Li", "Li", "O'Neil", "Zoë", "Ng"]
+    pieces = names + [" ", "-", "'", "’", "_", "x", "é", "1", ".", ",", "\n", "Ann a", "ß", "İ"]
+    for _ in range(3000):
+        chosen = rng.sample(names, rng.randint(1, 4))
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        alternation = "|".join(re.escape(n) for n in sorted(chosen, key=len, reverse=True))
+        want = [m.span() for m in re.finditer(rf"(?<![\w'’-])(?:{alternation})(?![\w'’-])", text)]
+        assert _mentions(text, set(chosen)) == want, (text, chosen)
+
+
+def test_key_window_scan_equals_the_full_scan(detector: PiiDetector):
+    """The lower-cased person rules are tried only near their pre-check keys; same matches as a full scan."""
+    from harness.cleaning.pii import _PERSON_RULES, _near_keys
+
+    texts = [json.loads(ln)["text"] for f in sorted(FIXTURES.glob("*.jsonl")) for ln in f.read_text().splitlines()]
+    texts += ["Best regards,\nJohn Smith and many thanks - Raj", "my name is Anna Lopez; this is Wei Chen. i'm Bo Ng"]
+    for rule, keys, lower in _PERSON_RULES:
+        if lower:
+            for t in texts:
+                assert [m.span() for m in _near_keys(rule, keys, t, t.lower())] == \
+                    [m.span() for m in rule.finditer(t)], t
+
+
+def test_scan_gates_never_skip_a_match():
+    """A structured scan is skipped when its gate finds nothing: the gate must find something in every text
+    the full pattern matches (fixtures, plus random strings dense in the patterns' own characters)."""
+    import random
+
+    from harness.cleaning.pii import _IBAN, _IBAN_GATE, _IPV4, _IPV4_GATE, _MAC, _MAC_GATE
+
+    rng = random.Random(0)
+    texts = [json.loads(ln)["text"] for f in sorted(FIXTURES.glob("*.jsonl")) for ln in f.read_text().splitlines()]
+    alphabet = list("0123456789abcdefABCDEFXYZ.:- ")
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(5, 40))) for _ in range(20000)]
+    texts += ["MAC 00:1a:2B:3c:4D:5e", "aabb.ccdd.eeff", "IP 10.0.0.1", "IBAN DE89 3704 0044 0532 0130 00"]
+    matched = Counter()
+    for pattern, gate in ((_MAC, _MAC_GATE), (_IPV4, _IPV4_GATE), (_IBAN, _IBAN_GATE)):
+        for t in texts:
+            if pattern.search(t):
+                matched[pattern.pattern] += 1
+                assert gate.search(t), (pattern.pattern, t)
+    assert len(matched) == 3 and min(matched.values()) >= 4

@@ -12,6 +12,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Sequence
 from hashlib import blake2b
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -33,11 +34,13 @@ def shingles(norm_text: str, size: int, unit: str = "word", toks: Sequence[str] 
     """k-word (or k-char) shingles of already-normalised text; short texts give one whole-text shingle.
     `toks` (= `norm_text.split()`, when the caller has it) saves splitting again."""
     if unit == "char":
-        grams = [norm_text[i:i + size] for i in range(max(1, len(norm_text) - size + 1))]
+        grams = {norm_text[i:i + size] for i in range(max(1, len(norm_text) - size + 1))}
     else:
         toks = norm_text.split() if toks is None else toks
-        grams = [" ".join(toks[i:i + size]) for i in range(max(1, len(toks) - size + 1))]
-    return [g.encode() for g in set(grams)]
+        # the list zipped with its shifted copies: every k-word window, without slicing at each position
+        shifted = [toks[i:] for i in range(size)]
+        grams = set(map(" ".join, zip(*shifted, strict=False))) if len(toks) >= size else {" ".join(toks)}
+    return list(map(str.encode, grams))
 
 
 def text_digest(norm_text: str) -> bytes:
@@ -80,7 +83,7 @@ def signatures(shingle_sets: Sequence[Sequence[bytes]], cfg: DedupConfig, templa
             stop += 1
         batch = shingle_sets[start:stop]
         lens = np.fromiter((len(sh) for sh in batch), dtype=np.int64, count=len(batch))
-        hv = np.fromiter((_crc32(g) for sh in batch for g in sh), dtype=np.uint32, count=int(lens.sum()))
+        hv = np.fromiter(map(_crc32, chain.from_iterable(batch)), dtype=np.uint32, count=int(lens.sum()))
         if len(batch) == 1 and total > _BATCH_SHINGLES:  # one huge row: min over slices
             sig = np.full(cfg.num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)
             for k in range(0, len(hv), _BATCH_SHINGLES):
@@ -175,7 +178,7 @@ class Deduplicator:
         if self._lsh is not None:
             from datasketch import LeanMinHash
 
-            sig = np.asarray(signature() if callable(signature) else signature).astype(np.uint32)
+            sig = np.asarray(signature() if callable(signature) else signature, dtype=np.uint32)
             m = LeanMinHash(seed=self._template.seed, hashvalues=sig, scheme=self._template.scheme) \
                 if may_collide else None
             best, best_sim = None, 0.0
