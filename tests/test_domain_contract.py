@@ -140,3 +140,22 @@ def test_micro_pipeline_runs(domain, request: pytest.FixtureRequest, tmp_path: P
                                           overrides=micro_overrides(domain), eval_limit=4, progress=False),
                           tmp_path / "micro.duckdb")
     assert set(result.eval_runs) >= {"base"}
+    # A classifier stage is evaluated by its own scorer, on its held-out split and on the items of every suite task
+    # that declares `classifier_text` (one of those per domain that has labels), so the demo can pair it with the
+    # generative model item by item.
+    from harness.evaluation.tasks import tasks_declaring
+    from harness.store import Store
+    from harness.summary import same_item_runs
+
+    heads = [name for name, stage in domain.manifest.stages.items() if stage.method == "classifier"]
+    declared = set(tasks_declaring("classifier_text", domain.suite_root))
+    assert bool(heads) == bool(declared), (heads, declared)
+    store = Store(tmp_path / "micro.duckdb", read_only=True)
+    for head in heads:
+        assert head in result.eval_runs and head in result.own_evals
+        runs = same_item_runs(store, result.models[head].model_id)
+        assert set(runs) == declared
+        for task, run in runs.items():
+            n = store.query("SELECT count(*) AS n FROM eval_samples WHERE run_id = ? AND task = ? AND metric = 'acc'",
+                            [run, task])[0]["n"]
+            assert n == 4, (task, n)  # eval_limit items of the task's own documents

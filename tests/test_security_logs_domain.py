@@ -167,6 +167,23 @@ def test_suite_items_are_balanced_and_large_enough() -> None:
     assert len(_suite("ppl")) >= 50 and len(_suite("summary")) >= 40
 
 
+def test_labelled_event_lines_are_balanced_train_lines_and_leave_the_other_datasets_unchanged() -> None:
+    """The event_head stage's data: every event equally often, one train-dated line each, from its own random
+    stream (so the CPT, SFT and DPO data of a seed are what they were before the dataset existed)."""
+    gen = DOMAIN.hooks._sibling("generator")
+    small = {"n_logs": 30, "n_sft": 30, "n_dpo": 30}
+    with_events = gen.generate(7, **small, n_events=56)
+    without = gen.generate(7, **small, n_events=0)
+    assert {k: v for k, v in with_events.items() if k != "events"} == {k: v for k, v in without.items()
+                                                                          if k != "events"}
+    rows = with_events["events"]
+    assert Counter(r["label"] for r in rows) == {e: 4 for e in DOMAIN.hooks.events()}
+    eval_month = re.compile(rf"\b(?:{'|'.join(gen.Ctx(None, 'eval').months)})\b")  # eval lines are dated Nov/Dec
+    assert all("\n" not in r["text"] and not eval_month.search(r["text"]) for r in rows), rows[:2]
+    eval_lines = {r["line"] for r in _suite("event")}
+    assert not eval_lines & {r["text"] for r in rows}
+
+
 def test_eval_lines_never_reuse_train_hosts_users_or_networks() -> None:
     gen = DOMAIN.hooks._sibling("generator")
     train = gen.Ctx(None, "train")

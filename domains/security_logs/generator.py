@@ -1,4 +1,5 @@
-"""Seeded security-log generator: log sessions (CPT), triage chats (SFT), preference pairs (DPO), suite items.
+"""Seeded security-log generator: log sessions (CPT), triage chats (SFT), preference pairs (DPO), labelled event
+lines (classification), suite items.
 
 Material: sshd/PAM auth logs, sudo, cron, systemd, kernel (UFW firewall, OOM, segfaults, I/O errors), shell
 history / auditd downloads and nginx access logs, written by several hosts, in sessions that are normal (admin
@@ -27,6 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "attack_fraction": 0.3,  # the rest of the SFT chats are alert -> note
     "n_options": 6,  # event labels shown per item; chance = 1 / n_options
     "typo_rate": 0.1,  # analyst notes written in a hurry
+    "n_events": 700,  # labelled log lines (classification: one line -> its event), the event_head stage's data
 }
 
 SYSTEM = "You are a security operations analyst. Read logs carefully and answer precisely."
@@ -489,7 +491,8 @@ def system_prompt() -> str:
 # ---------------------------------------------------------------- train data
 
 def generate(seed: int, **params: Any) -> dict[str, list[dict[str, Any]]]:
-    """Train-split records keyed by the manifest's dataset names: logs (text), chats (chat), pairs (preference)."""
+    """Train-split records keyed by the manifest's dataset names: logs (text), chats (chat), pairs (preference),
+    events (classification)."""
     unknown = set(params) - set(DEFAULTS)
     if unknown:
         raise ValueError(f"unknown security_logs generator params {sorted(unknown)}; known: {sorted(DEFAULTS)}")
@@ -534,7 +537,16 @@ def generate(seed: int, **params: Any) -> dict[str, list[dict[str, Any]]]:
             prompt, chosen, rejected = summary_prompt(s), analyst_note(s, rng), bad_note(s, rng)
         pairs.append({"id": f"dpo-{i:05d}", "prompt": prompt, "chosen": chosen, "rejected": rejected,
                       "meta": {"system": SYSTEM, "session": s["kind"]}})
-    return {"logs": logs, "chats": chats, "pairs": pairs}
+    # Labelled lines from their own generator stream, so adding them left logs / chats / pairs unchanged; every
+    # event equally often (the head's held-out accuracy then reads against chance 1/14).
+    c_events = Ctx(random.Random(f"security_logs-events-{seed}"), "train")
+    events_ = []
+    for i in range(p["n_events"]):
+        event = EVENTS[i % len(EVENTS)]
+        c_events.start()
+        events_.append({"id": f"event-{i:05d}", "text": line(c_events, event, c_events.pick(c_events.hosts)),
+                        "label": event})
+    return {"logs": logs, "chats": chats, "pairs": pairs, "events": events_}
 
 
 # ---------------------------------------------------------------- suite items

@@ -18,7 +18,8 @@ def _sibling(name: str) -> ModuleType:
 
 
 def generate(seed: int, **params: Any) -> dict[str, list[dict[str, Any]]]:
-    """Train records keyed by dataset: logs (text), chats (chat), pairs (preference). Params: see manifest."""
+    """Train records keyed by dataset: logs (text), chats (chat), pairs (preference), events (classification).
+    Params: see manifest."""
     return _sibling("generator").generate(seed, **params)
 
 
