@@ -28,9 +28,12 @@ _VOLATILE = re.compile(r"\[Task: [^\]]+\]|^[\w.-]+: |metric \w+|'[^']*'|\S*/\S+|
 # loglikelihood_rolling metrics taking their standard aggregation and direction, the `--metadata` hint, and a
 # task whose metrics are defined on different items (legal_extract's f1_has_answer): the harness stores each
 # metric's own n (evaluation/runner._count_items) and computes suite means itself, not with lm-eval's group weights.
+# Also log-only: deprecations raised inside the libraries' own calls (TRL reads `is_gradient_checkpointing`) and
+# bitsandbytes' note that the optional `kernels` package is absent (its plain CPU path runs): nothing a user can act on.
 _LOG_ONLY = ("chat template is not applied", "tasks. Missing in:", "but aggregation is not",
              "but higher_is_better is not", "Custom kwargs can be passed to `--metadata`",
-             "Metrics were not scored on the same number of documents")
+             "Metrics were not scored on the same number of documents",
+             "`is_gradient_checkpointing` is deprecated", "from kernels-community")
 
 
 def new_log_file(prefix: str) -> Path:

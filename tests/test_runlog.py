@@ -1,8 +1,9 @@
-"""The terminal shows each distinct library warning once; lm-eval's chat-template advice stays in the log."""
+"""The terminal shows each distinct library warning once; advice that does not apply stays in the log."""
 
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
 from harness.runlog import quiet_run
@@ -21,6 +22,10 @@ def test_warnings_once_and_chat_template_advice_log_only(tmp_path: Path, capfd) 
             "Group 'general': metric 'acc,none' is missing in 1/5 tasks. Missing in: general_ppl")
         logging.getLogger("lm_eval.api.task").warning(
             "[Task: general_ppl] metric bits_per_byte is defined, but aggregation is not. using default aggregation")
+        warnings.warn("`is_gradient_checkpointing` is deprecated and will be removed in v6. Use "
+                      "`is_activation_checkpointing` instead.", FutureWarning, stacklevel=1)
+        logging.getLogger("bitsandbytes.backends.cpu.ops").warning(
+            "Failed to load CPU gemm_4bit_forward from kernels-community: No module named 'kernels'.")
     terminal = capfd.readouterr().err
     log = log_file.read_text()
     assert "chat template" not in terminal.replace("\n", " ")
@@ -30,3 +35,5 @@ def test_warnings_once_and_chat_template_advice_log_only(tmp_path: Path, capfd) 
     assert terminal.count("a different warning") == 1
     assert "is missing in" not in terminal and "aggregation is not" not in terminal  # lm-eval doing the right thing
     assert "is missing in" in log and "aggregation is not" in log
+    assert "is_gradient_checkpointing" not in terminal and "kernels-community" not in terminal  # library internals
+    assert "is_gradient_checkpointing" in log and "kernels-community" in log
