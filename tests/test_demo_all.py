@@ -45,7 +45,8 @@ def test_summary_row_matches_the_comparison_and_the_stored_gate(pipeline_run) ->
 @pytest.mark.parametrize(("name", "stages", "final"), [
     ("support_chat", None, ["dpo", "intent_head"]),  # its classifier head: own evaluation, a product of its own
     ("finance", None, ["dpo", "sentiment_head"]),  # likewise its sentiment head
-    ("legal", None, ["dpo"]),
+    ("legal", None, ["dpo", "clause_head"]),  # a head whose parent (cpt) is not the final stage
+    ("legal", ["cpt", "sft", "dpo"], ["dpo"]),  # no head in the plan: the final lm-eval stage only
     ("support_chat", ["cpt", "intent_head"], ["cpt", "intent_head"]),  # the last lm-eval stage, whatever its name
     ("support_chat", ["sft"], ["sft"]),
 ])
