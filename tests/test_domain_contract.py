@@ -136,8 +136,9 @@ def test_micro_pipeline_runs(domain, request: pytest.FixtureRequest, tmp_path: P
         return
     from harness.pipeline import PipelineOptions, run_pipeline
 
+    limit = 4
     result = run_pipeline(PipelineOptions(domain=domain.name, base_model="default:micro",
-                                          overrides=micro_overrides(domain), eval_limit=4, progress=False),
+                                          overrides=micro_overrides(domain), eval_limit=limit, progress=False),
                           tmp_path / "micro.duckdb")
     assert set(result.eval_runs) >= {"base"}
     # A classifier stage is evaluated by its own scorer, on its held-out split and on the items of every suite task
@@ -158,4 +159,4 @@ def test_micro_pipeline_runs(domain, request: pytest.FixtureRequest, tmp_path: P
         for task, run in runs.items():
             n = store.query("SELECT count(*) AS n FROM eval_samples WHERE run_id = ? AND task = ? AND metric = 'acc'",
                             [run, task])[0]["n"]
-            assert n == 4, (task, n)  # eval_limit items of the task's own documents
+            assert n == limit, (task, n)  # eval_limit items of the task's own documents

@@ -168,8 +168,8 @@ def test_suite_items_are_balanced_and_large_enough() -> None:
 
 
 def test_labelled_event_lines_are_balanced_train_lines_and_leave_the_other_datasets_unchanged() -> None:
-    """The event_head stage's data: every event equally often, one train-dated line each, from its own random
-    stream (so the CPT, SFT and DPO data of a seed are what they were before the dataset existed)."""
+    """The event_head stage's data: every event equally often, one train-dated line each, none an eval line; and
+    its size does not move the CPT, SFT and DPO data of a seed (they are what they were before it existed)."""
     gen = DOMAIN.hooks._sibling("generator")
     small = {"n_logs": 30, "n_sft": 30, "n_dpo": 30}
     with_events = gen.generate(7, **small, n_events=56)
